@@ -1,0 +1,54 @@
+"""Registers the schema in Hydra's ConfigStore (called once by the CLI apps)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from balr.config.losses import LOSS_CONFIGS
+from balr.config.schema import BinarizeConfig, TrainConfig
+from balr.config.slurm import slurm_launcher_config
+
+LOSS_GROUP = "trainer.losses"
+
+_FILE_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"
+
+
+def _logging_config(with_file: bool) -> dict[str, Any]:
+    handlers: dict[str, Any] = {"console": {"()": "balr.logs.console_handler"}}
+    if with_file:
+        handlers["file"] = {
+            "class": "logging.FileHandler",
+            "formatter": "file",
+            "filename": "${hydra.runtime.output_dir}/${hydra.job.name}.log",
+            "delay": True,
+        }
+    return {
+        "version": 1,
+        "formatters": {"file": {"format": _FILE_FORMAT}},
+        "handlers": handlers,
+        "root": {"level": "INFO", "handlers": list(handlers)},
+        "disable_existing_loggers": False,
+    }
+
+
+_registered = False
+
+
+def register_configs() -> None:
+    """Store every config node of balr in Hydra's ConfigStore; idempotent."""
+    global _registered
+    if _registered:
+        return
+    from hydra.core.config_store import ConfigStore
+
+    store = ConfigStore.instance()
+    store.store(name="train", node=TrainConfig)
+    store.store(name="binarize", node=BinarizeConfig)
+    for name, node in LOSS_CONFIGS.items():
+        # Each selected loss lands under trainer.losses.<name>, so both
+        # 'trainer.losses=[mse,arcface]' and 'trainer.losses.arcface.weight=1' work.
+        store.store(group=LOSS_GROUP, name=name, node=node, package=f"{LOSS_GROUP}.{name}")
+    store.store(group="hydra/job_logging", name="balr", node=_logging_config(with_file=True))
+    store.store(group="hydra/hydra_logging", name="balr", node=_logging_config(with_file=False))
+    store.store(group="hydra/launcher", name="slurm", node=slurm_launcher_config())
+    _registered = True

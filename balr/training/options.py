@@ -1,0 +1,41 @@
+"""Keyword options of the trainer beyond the seed signature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from balr.errors import ConfigError
+
+
+@dataclass
+class TrainerOptions:
+    """Extra trainer settings, passed as keyword arguments (`**kwargs`)."""
+
+    # What best.pt tracks: val_eer, val_min_dcf (P_target 0.01) or val_loss.
+    monitor: str = "val_eer"
+    # A ready-made model; by default AutoEncoder(input_dim, internal_dim).
+    model: torch.nn.Module | None = None
+    # A run directory or checkpoint to continue from.
+    resume: str | Path | None = None
+    # Compile the training module with torch.compile.
+    compile: bool = False
+    # Cap on target and non-target val trials drawn (each).
+    val_max_pairs: int = 50_000
+    # Show progress bars and per-epoch log lines.
+    verbose: bool = True
+    # The full run config, recorded in checkpoints and summary.json.
+    config: dict[str, Any] | None = None
+
+    @classmethod
+    def from_kwargs(cls, kwargs: dict[str, Any]) -> TrainerOptions:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown trainer option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**kwargs)

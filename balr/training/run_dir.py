@@ -1,0 +1,53 @@
+"""Run directories: runs/train, runs/train2, ... claimed atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from balr.errors import RunDirError
+
+
+def claim_run_dir(parent: Path, name: str = "train", max_tries: int = 10_000) -> Path:
+    """Create and return the first free `parent/name`, `parent/name2`, ...
+
+    `mkdir(exist_ok=False)` makes the claim atomic, so concurrent launches never share a dir.
+    """
+    parent = Path(parent).absolute()
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RunDirError(f"cannot create {parent}: {error.strerror}") from None
+    for i in range(1, max_tries + 1):
+        candidate = parent / (name if i == 1 else f"{name}{i}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise RunDirError(f"cannot create {candidate}: {error.strerror}") from None
+        return candidate
+    raise RunDirError(f"no free run directory named {name}N under {parent}: clean it up")
+
+
+def prepare_save_dir(path: Path, exist_ok: bool) -> tuple[Path, bool]:
+    """Make `path` the run dir; return it (absolute) and whether it was created now."""
+    path = Path(path).absolute()
+    if path.exists() and not path.is_dir():
+        raise RunDirError(f"--save-dir {path} is a file: give a directory path")
+    if path.exists():
+        if not exist_ok and any(path.iterdir()):
+            raise RunDirError(
+                f"--save-dir {path} already exists and is not empty: add --exist-ok to reuse it"
+                " or choose another directory"
+            )
+        created = False
+    else:
+        try:
+            path.mkdir(parents=True)
+        except OSError as error:
+            raise RunDirError(f"cannot create --save-dir {path}: {error.strerror}") from None
+        created = True
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise RunDirError(f"--save-dir {path} is not writable: choose a directory you can write")
+    return path, created

@@ -1,0 +1,34 @@
+"""summary.json: what a run achieved, read by `balr runs` and sweep tables."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from balr.training.checkpoint import atomic_write_text
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN/Inf become None, tuples become lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def write_summary(path: Path, summary: dict[str, Any]) -> None:
+    """Atomically write the summary as indented JSON."""
+    atomic_write_text(path, json.dumps(_clean(summary), indent=2) + "\n")
+
+
+def read_summary(path: Path) -> dict[str, Any] | None:
+    """Read a summary.json, or None when it is missing or unreadable."""
+    try:
+        return json.loads(Path(path).read_text())  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        return None

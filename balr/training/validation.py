@@ -1,0 +1,118 @@
+"""Validation: losses on deterministic val batches plus speaker-verification metrics."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+
+from balr.data.table import EmbeddingTable
+from balr.errors import DatasetError
+from balr.evaluation import (
+    Trials,
+    attribute_statistics,
+    draw_trials,
+    read_trials,
+    verification_metrics,
+)
+from balr.losses import ArcFaceLoss, BaseAutoEncoderLoss
+from balr.models import AutoEncoder
+from balr.samplers import ExhaustiveNxMSampler
+
+log = logging.getLogger("balr.train")
+
+# Monitor name -> key of the validation metrics; lower is better for all of them.
+MONITOR_KEYS = {"val_eer": "eer", "val_min_dcf": "min_dcf_0.01", "val_loss": "loss"}
+
+# Rows pushed through the model at once when binarising the whole val set.
+_CHUNK = 8192
+
+
+class Validator:
+    """Evaluates a model on the val set; everything deterministic is prepared once."""
+
+    def __init__(
+        self,
+        table: EmbeddingTable,
+        losses: list[BaseAutoEncoderLoss],
+        n_classes: int,
+        m_samples: int,
+        device: torch.device,
+        trials_path: str | Path | None = None,
+        max_pairs: int = 50_000,
+        seed: int = 1234,
+    ) -> None:
+        if table.num_speakers < 1 or bool((table.labels < 0).any()):
+            raise DatasetError("the val dataset needs a 'speaker' for every row to be validated")
+        self.device = device
+        self.embeddings = table.embeddings.to(device)
+        self.labels = table.labels.to(device)
+        # ArcFace's centres belong to train speakers: on held-out speakers it means nothing.
+        self.losses = [loss for loss in losses if not isinstance(loss, ArcFaceLoss)]
+        self.batches = self._batches(table, min(n_classes, table.num_speakers), m_samples, seed)
+        self.trials = self._trials(table, trials_path, max_pairs, seed)
+        self.reference = verification_metrics(table.embeddings, self.trials)
+        log.info(
+            "val: %d samples, %d speakers, %d trials (%d target); raw-embedding EER %.2f%%",
+            len(table),
+            table.num_speakers,
+            len(self.trials.labels),
+            int(self.trials.labels.sum()),
+            self.reference["eer"],
+        )
+
+    @staticmethod
+    def _batches(table: EmbeddingTable, n: int, m: int, seed: int) -> list[torch.Tensor]:
+        sampler = ExhaustiveNxMSampler(table.labels.numpy(), n, m, shuffle=False, seed=seed)
+        return [torch.from_numpy(batch) for batch in sampler.batches()]
+
+    @staticmethod
+    def _trials(
+        table: EmbeddingTable, path: str | Path | None, max_pairs: int, seed: int
+    ) -> Trials:
+        labels = table.labels.numpy()
+        if path is not None:
+            return read_trials(Path(path), table.ids, labels)
+        trials = draw_trials(labels, max_pairs=max_pairs, seed=seed)
+        if not trials.labels.any():
+            raise DatasetError(
+                "the val dataset has no speaker with two samples, so no target trial can be"
+                " drawn: add samples or give data.val_trials=PATH"
+            )
+        return trials
+
+    def loss_names(self) -> list[str]:
+        return [loss.name for loss in self.losses]
+
+    @torch.no_grad()
+    def binarize(self, model: AutoEncoder) -> torch.Tensor:
+        """Binary attributes of every val row, in eval mode."""
+        chunks = [model(self.embeddings[i : i + _CHUNK])[1] for i in range(0, len(self.embeddings), _CHUNK)]
+        return torch.cat(chunks)
+
+    @torch.no_grad()
+    def run(self, model: AutoEncoder) -> dict[str, float]:
+        """Validation metrics: weighted total 'loss', each loss, EER, minDCF, attribute stats."""
+        was_training = model.training
+        model.eval()
+        try:
+            metrics = self._losses(model)
+            binary = self.binarize(model)
+            metrics.update(verification_metrics(binary, self.trials))
+            metrics.update(attribute_statistics(binary.cpu(), self.labels.cpu()))
+        finally:
+            model.train(was_training)
+        return metrics
+
+    def _losses(self, model: AutoEncoder) -> dict[str, float]:
+        sums = torch.zeros(len(self.losses), device=self.device)
+        for index in self.batches:
+            index = index.to(self.device)
+            x, y = self.embeddings[index], self.labels[index]
+            recon, binary, z = model(x)
+            sums += torch.stack([loss(x, y, binary, recon, z) for loss in self.losses])
+        means = (sums / max(len(self.batches), 1)).tolist()
+        weights = [float(loss.weight) for loss in self.losses]
+        total = sum(w * v for w, v in zip(weights, means, strict=True))
+        return {"loss": total, **dict(zip(self.loss_names(), means, strict=True))}
