@@ -1,0 +1,54 @@
+"""Speaker-verification metrics and binary-attribute statistics.
+
+Typical validation use::
+
+    trials = load_or_draw_trials(table.ids, table.labels, path=data_config.val_trials)
+    metrics = verification_metrics(binary, trials)      # eer, min_dcf_0.01, min_dcf_0.05
+    metrics |= attribute_statistics(binary, table.labels)  # attr_* keys
+
+Metric keys are flat and CSV-friendly (the trainer prefixes them with
+``val_``); see :mod:`balr.evaluation.scoring` and
+:mod:`balr.evaluation.attributes` for their meaning:
+
+- ``eer`` (percent), ``min_dcf_0.01``, ``min_dcf_0.05`` (normalised);
+- ``attr_active_rate_{mean,std,min,max}``, ``attr_active_per_sample_mean``,
+  ``attr_never_active``, ``attr_always_active``,
+  ``attr_typicality_{mean,std,min,median,max}``, ``attr_in_every_profile``.
+"""
+
+from __future__ import annotations
+
+from balr.evaluation.attributes import (
+    activation_rates,
+    attribute_statistics,
+    attribute_typicality,
+    speaker_profiles,
+)
+from balr.evaluation.metrics import compute_eer, compute_min_dcf, error_rates
+from balr.evaluation.scoring import (
+    DEFAULT_P_TARGETS,
+    cosine_scores,
+    score_metrics,
+    verification_metrics,
+)
+from balr.evaluation.trial_io import load_or_draw_trials, read_trials, write_trials
+from balr.evaluation.trials import Trials, draw_trials
+
+__all__ = [
+    "DEFAULT_P_TARGETS",
+    "Trials",
+    "activation_rates",
+    "attribute_statistics",
+    "attribute_typicality",
+    "compute_eer",
+    "compute_min_dcf",
+    "cosine_scores",
+    "draw_trials",
+    "error_rates",
+    "load_or_draw_trials",
+    "read_trials",
+    "score_metrics",
+    "speaker_profiles",
+    "verification_metrics",
+    "write_trials",
+]
