@@ -1,0 +1,67 @@
+"""Handing a command over to a @hydra.main app in this process."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from balr.cli.overrides import key_of, quote
+from balr.cli.paths import conf_dir
+from balr.errors import RunDirError
+
+
+def _app(name: str) -> Callable[[], Any]:
+    if name == "train":
+        from balr.cli.train_app import train_app
+
+        return train_app
+    from balr.cli.binarize_app import binarize_app
+
+    return binarize_app
+
+
+def call_app(name: str, args: list[str], flags: list[str] | None = None) -> int:
+    """Run the Hydra app `name` with a command line of `args`; return its exit status."""
+    searchpath = f"hydra.searchpath=[{quote('file://' + str(conf_dir()))}]"
+    saved = sys.argv
+    sys.argv = [f"balr-{name}", *(flags or []), *args, searchpath]
+    try:
+        _app(name)()
+    except SystemExit as stop:
+        code = stop.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        sys.argv = saved
+    return 0
+
+
+def run_app(
+    name: str, overrides: list[str], run_dir: Path, *, multirun: bool = False, rank: int = 0
+) -> int:
+    """Run the app with its outputs in `run_dir` (a sweep directory when `multirun`)."""
+    args = list(overrides)
+    if multirun:
+        args.append(f"hydra.sweep.dir={quote(run_dir)}")
+        flags = ["--multirun"]
+    else:
+        args.append(f"hydra.run.dir={quote(run_dir)}")
+        flags = []
+    if rank > 0:
+        # Only rank 0 writes into the run directory.
+        args += ["hydra.output_subdir=null", "hydra/job_logging=none", "hydra/hydra_logging=none"]
+    return call_app(name, args, flags)
+
+
+def previous_overrides(run_dir: Path) -> list[str]:
+    """The overrides a run was started with, from its .hydra/overrides.yaml."""
+    path = run_dir / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        raise RunDirError(f"--resume {run_dir}: no .hydra/overrides.yaml; give a balr run directory")
+    from omegaconf import OmegaConf
+
+    saved = OmegaConf.to_container(OmegaConf.load(path))
+    if not isinstance(saved, list):
+        raise RunDirError(f"{path} is not a list of overrides: the run directory is damaged")
+    return [str(o) for o in saved if key_of(str(o)) != "resume"]

@@ -1,0 +1,75 @@
+"""The `balr` command: train, binarize, runs, pack, synth.
+
+Also runnable as a plain script (`python balr/cli/main.py train ...`), which torchrun needs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as a script: make `balr` importable from this source tree instead of this folder.
+    _here = str(Path(__file__).resolve().parent)
+    sys.path = [p for p in sys.path if p and Path(p).resolve() != Path(_here)]
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+from balr import __version__  # noqa: E402
+from balr.cli.errors import DEBUG_ENV, report  # noqa: E402
+from balr.errors import BalrError  # noqa: E402
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with one subcommand per job."""
+    from balr.cli import binarize_cmd, pack_cmd, runs_cmd, synth_cmd, train_cmd
+
+    parser = argparse.ArgumentParser(
+        prog="balr",
+        description="Train and use binary-attribute speaker representations (BA-LR).",
+        epilog="Run 'balr COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"balr {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (train_cmd, binarize_cmd, runs_cmd, pack_cmd, synth_cmd):
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; return the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["synth"]:
+        # The generator owns its options (argparse cannot intermix a pass-through remainder).
+        from balr.cli import synth_cmd
+
+        return _guarded(lambda: synth_cmd.run(argv[1:]))
+    parser = build_parser()
+    # Options may come anywhere: positionals after an option arrive as extras.
+    ns, extras = parser.parse_known_args(argv)
+    unknown = [e for e in extras if e.startswith("-")]
+    if unknown or not hasattr(ns, "args"):
+        parser.error(f"unrecognized arguments: {' '.join(unknown or extras)}")
+    ns.args = [*ns.args, *extras]
+    if ns.debug:
+        os.environ[DEBUG_ENV] = "1"
+    return _guarded(lambda: ns.run(ns))
+
+
+def _guarded(command: Callable[[], int | None]) -> int:
+    """Run a command; user errors become one line and status 2."""
+    try:
+        return int(command() or 0)
+    except BalrError as error:
+        return report(error)
+    except KeyboardInterrupt:
+        print("balr: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Building and checking Hydra override strings before any run directory is claimed."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from balr.errors import ConfigError
+
+_NOISE = ("full_key:", "object_type=", "reference_type=", "Set the environment variable")
+
+
+def quote(value: object) -> str:
+    """A Hydra override value that keeps any character of a path literally."""
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
+
+
+def key_of(override: str) -> str:
+    """'+trainer.epochs=3' -> 'trainer.epochs'."""
+    return override.split("=", 1)[0].lstrip("+~").split("@", 1)[0]
+
+
+def is_hydra_override(override: str) -> bool:
+    return key_of(override).split("/", 1)[0].split(".", 1)[0] == "hydra"
+
+
+def expand_sweeps(overrides: list[str]) -> Iterator[list[str]]:
+    """Single-run override lists that together use every value of every sweep once."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    choices: list[list[str]] = []
+    for item in parsed:
+        if item.is_sweep_override():
+            key = item.get_key_element()
+            choices.append([f"{key}={value}" for value in item.sweep_string_iterator()])
+        else:
+            choices.append([item.input_line])
+    width = max((len(c) for c in choices), default=1)
+    for i in range(width):
+        yield [c[min(i, len(c) - 1)] for c in choices]
+
+
+def compose_checked(
+    config_name: str, overrides: list[str], conf: Path, multirun: bool
+) -> list[Any]:
+    """Compose the config for every sweep value; a mistake is a one-line ConfigError."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    plain = [o for o in overrides if not is_hydra_override(o)]
+    variants = list(expand_sweeps(plain)) if multirun else [plain]
+    configs = []
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(str(conf), version_base="1.3"):
+            for variant in variants:
+                configs.append(_compose_one(compose, config_name, variant))
+    finally:
+        GlobalHydra.instance().clear()
+    return configs
+
+
+def _compose_one(compose: Callable[..., Any], name: str, overrides: list[str]) -> Any:
+    try:
+        return compose(config_name=name, overrides=overrides)
+    except Exception as error:  # Hydra and OmegaConf raise many types; all are user input here.
+        raise ConfigError(explain(error)) from None
+
+
+def explain(error: BaseException) -> str:
+    """A one-line reading of a Hydra/OmegaConf composition error."""
+    text = str(error)
+    if "Could not load 'trainer.losses/" in text or "trainer.losses/" in text:
+        name = text.split("trainer.losses/", 1)[1].split("'", 1)[0]
+        from balr.config.losses import LOSS_CONFIGS
+
+        return (
+            f"unknown loss {name!r} in trainer.losses: choose from "
+            f"{', '.join(LOSS_CONFIGS)}, e.g. 'trainer.losses=[mse,triplet]'"
+        )
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith(_NOISE)
+    ]
+    lines = list(dict.fromkeys(lines))
+    return "; ".join(itertools.islice(lines, 3)) or type(error).__name__

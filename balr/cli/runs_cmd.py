@@ -1,0 +1,135 @@
+"""`balr runs`: a table of runs from their summary.json files; also the end of a sweep."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from balr.training.checkpoint import atomic_write_text
+from balr.training.summary import read_summary
+
+COLUMNS = [
+    "run",
+    "losses",
+    "dims",
+    "epochs",
+    "best_epoch",
+    "val_eer",
+    "val_min_dcf_0.01",
+    "val_loss",
+    "raw_eer",
+    "train_s",
+]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register `balr runs`."""
+    parser = subparsers.add_parser(
+        "runs",
+        help="compare finished runs",
+        description="Show a table of runs (or of a sweep's jobs) from their summary.json files,"
+        " best first by each run's monitored metric.",
+    )
+    parser.add_argument("dirs", nargs="*", metavar="DIR", help="run or sweep folders (default: runs/)")
+    parser.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    parser.set_defaults(run=run)
+
+
+def find_summaries(root: Path) -> list[Path]:
+    """summary.json of `root` itself, or of the runs below it (sweep jobs included)."""
+    if (root / "summary.json").is_file():
+        return [root / "summary.json"]
+    return sorted(root.glob("*/summary.json")) + sorted(root.glob("*/*/summary.json"))
+
+
+def collect(dirs: list[Path]) -> list[dict[str, Any]]:
+    """One row per run, sorted by its monitored metric (lower is better)."""
+    rows = []
+    for root in dirs:
+        for path in find_summaries(root):
+            summary = read_summary(path)
+            if summary is not None:
+                rows.append(row_of(path.parent, summary))
+    return sorted(rows, key=lambda r: _sort_key(r["_monitor_value"]))
+
+
+def row_of(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """The table row of one run."""
+    best = summary.get("best") or {}
+    metrics = best.get("metrics") or {}
+    reference = summary.get("reference") or {}
+    return {
+        "run": str(run_dir),
+        "losses": ",".join(f"{k}x{v:g}" for k, v in (summary.get("losses") or {}).items()),
+        "dims": f"{summary.get('input_dim')}->{summary.get('internal_dim')}",
+        "epochs": f"{summary.get('epochs_done')}/{summary.get('epochs')}",
+        "best_epoch": best.get("epoch"),
+        "val_eer": metrics.get("eer"),
+        "val_min_dcf_0.01": metrics.get("min_dcf_0.01"),
+        "val_loss": metrics.get("loss"),
+        "raw_eer": reference.get("eer"),
+        "train_s": summary.get("train_seconds"),
+        "_monitor_value": best.get("value"),
+    }
+
+
+def _sort_key(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else math.inf
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    """The rows as CSV text (the same data as the table)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+    return buffer.getvalue()
+
+
+def print_table(rows: list[dict[str, Any]], title: str) -> None:
+    """A rich table of the rows on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_text(row[c]) for c in COLUMNS))
+    Console(width=max(160, Console().width)).print(table)
+
+
+def report_sweep(sweep_dir: Path) -> None:
+    """After a sweep: write summary.csv into the sweep directory and show the table."""
+    rows = collect([sweep_dir])
+    atomic_write_text(sweep_dir / "summary.csv", to_csv(rows))
+    print_table(rows, f"sweep {sweep_dir}")
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Entry point of `balr runs`."""
+    dirs = [Path(d) for d in ns.dirs] or [Path("runs")]
+    missing = [str(d) for d in dirs if not d.is_dir()]
+    if missing:
+        print(f"balr: error: no such run folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    rows = collect(dirs)
+    if ns.csv:
+        sys.stdout.write(to_csv(rows))
+    else:
+        print_table(rows, f"{len(rows)} run(s)")
+    return 0
