@@ -25,8 +25,11 @@ def _app(name: str) -> Callable[[], Any]:
 def call_app(name: str, args: list[str], flags: list[str] | None = None) -> int:
     """Run the Hydra app `name` with a command line of `args`; return its exit status."""
     searchpath = f"hydra.searchpath=[{quote('file://' + str(conf_dir()))}]"
+    from hydra.core.global_hydra import GlobalHydra
+
     saved = sys.argv
     sys.argv = [f"balr-{name}", *(flags or []), *args, searchpath]
+    GlobalHydra.instance().clear()
     try:
         _app(name)()
     except SystemExit as stop:
@@ -34,6 +37,7 @@ def call_app(name: str, args: list[str], flags: list[str] | None = None) -> int:
         return code if isinstance(code, int) else (0 if code is None else 1)
     finally:
         sys.argv = saved
+        GlobalHydra.instance().clear()
     return 0
 
 

@@ -51,6 +51,9 @@ def compose_checked(
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    from balr.config.store import register_configs
+
+    register_configs()
     plain = [o for o in overrides if not is_hydra_override(o)]
     variants = list(expand_sweeps(plain)) if multirun else [plain]
     configs = []
