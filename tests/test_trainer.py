@@ -1,0 +1,141 @@
+"""BinaryAttributeEncoderTrainer through the Python API, on small tmp datasets."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from balr.config import DataConfig
+from balr.data import AudioDataset
+from balr.errors import ConfigError
+from balr.losses import MSELoss, TripletMarginLoss
+from balr.training import BinaryAttributeEncoderTrainer
+
+
+def write_dataset(folder: Path, speakers: int, per_speaker: int, dim: int = 16, seed: int = 0) -> Path:
+    """Clustered random embeddings as .npy files plus a CSV (id, embedding, speaker)."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True)
+    rows = []
+    for s in range(speakers):
+        centre = rng.normal(size=dim)
+        for u in range(per_speaker):
+            vector = (centre + 0.3 * rng.normal(size=dim)).astype(np.float32)
+            name = f"spk{s:03d}_{u}.npy"
+            np.save(folder / name, vector)
+            rows.append({"id": f"spk{s:03d}/{u}", "embedding": name, "speaker": f"spk{s:03d}"})
+    path = folder / "data.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "embedding", "speaker"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def datasets(tmp_path_factory: pytest.TempPathFactory) -> tuple[AudioDataset, AudioDataset]:
+    root = tmp_path_factory.mktemp("trainer-data")
+    train = AudioDataset.from_path(write_dataset(root / "train", 12, 6, seed=1))
+    val = AudioDataset.from_path(write_dataset(root / "val", 5, 4, seed=2))
+    return train, val
+
+
+DATA = DataConfig(batch_size=16, N_classes_per_batch=4, M_samples_per_class=4, use_cache=False)
+
+
+def make_trainer(datasets, save_dir: Path, **kwargs) -> BinaryAttributeEncoderTrainer:
+    train, val = datasets
+    options = {"input_dim": 16, "internal_dim": 32, "epochs": 4, "save_dir": save_dir,
+               "verbose": False, **kwargs}
+    return BinaryAttributeEncoderTrainer(train, val, DATA, [MSELoss(), TripletMarginLoss()], **options)
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_periods_decide_metrics_rows_and_checkpoints(datasets, tmp_path: Path) -> None:
+    make_trainer(datasets, tmp_path, epochs=4, log_period=1, val_period=2, save_period=3).train()
+    rows = read_rows(tmp_path / "metrics.csv")
+    assert [(r["epoch"], r["split"]) for r in rows] == [
+        ("1", "train"), ("2", "train"), ("2", "val"), ("3", "train"), ("4", "train"), ("4", "val"),
+    ]
+    assert {"loss", "mse", "triplet", "eer", "min_dcf_0.01"} <= set(rows[0])
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"last.pt", "best.pt", "epoch3.pt", "summary.json", "metrics.csv"} <= names
+    assert "epoch1.pt" not in names and "epoch2.pt" not in names
+
+
+def test_val_period_zero_validates_only_after_last_epoch(datasets, tmp_path: Path) -> None:
+    make_trainer(datasets, tmp_path, epochs=3, log_period=0, val_period=0).train()
+    rows = read_rows(tmp_path / "metrics.csv")
+    assert [(r["epoch"], r["split"]) for r in rows] == [("3", "train"), ("3", "val")]
+
+
+def test_summary_reports_best_epoch_and_reference(datasets, tmp_path: Path) -> None:
+    summary = make_trainer(datasets, tmp_path, epochs=2, val_period=1).train()
+    on_disk = json.loads((tmp_path / "summary.json").read_text())
+    assert on_disk["epochs_done"] == 2
+    assert on_disk["best"]["epoch"] in (1, 2)
+    assert on_disk["reference"]["eer"] == pytest.approx(summary["reference"]["eer"])
+    assert set(on_disk["losses"]) == {"mse", "triplet"}
+
+
+def test_checkpoint_is_a_weights_only_dict(datasets, tmp_path: Path) -> None:
+    make_trainer(datasets, tmp_path, epochs=1).train()
+    state = torch.load(tmp_path / "last.pt", weights_only=True)
+    assert state["epoch"] == 1
+    assert state["model_config"] == {"input_dim": 16, "internal_dim": 32}
+    assert {"model", "optimizer", "rng", "best", "losses"} <= set(state)
+
+
+def test_training_lowers_the_loss(datasets, tmp_path: Path) -> None:
+    make_trainer(datasets, tmp_path, epochs=15, log_period=1, val_period=5).train()
+    rows = [r for r in read_rows(tmp_path / "metrics.csv") if r["split"] == "train"]
+    assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
+
+
+def test_same_seed_gives_identical_metrics_and_weights(datasets, tmp_path: Path) -> None:
+    make_trainer(datasets, tmp_path / "a", epochs=3, val_period=1).train()
+    make_trainer(datasets, tmp_path / "b", epochs=3, val_period=1).train()
+    assert (tmp_path / "a/metrics.csv").read_text() == (tmp_path / "b/metrics.csv").read_text()
+    a = torch.load(tmp_path / "a/last.pt", weights_only=True)["model"]
+    b = torch.load(tmp_path / "b/last.pt", weights_only=True)["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_resume_continues_to_the_same_weights(datasets, tmp_path: Path) -> None:
+    make_trainer(datasets, tmp_path / "full", epochs=4, val_period=2).train()
+    make_trainer(datasets, tmp_path / "part", epochs=2, val_period=2).train()
+    make_trainer(datasets, tmp_path / "part", epochs=4, val_period=2, resume=tmp_path / "part").train()
+    full = torch.load(tmp_path / "full/last.pt", weights_only=True)["model"]
+    part = torch.load(tmp_path / "part/last.pt", weights_only=True)["model"]
+    assert all(torch.equal(full[k], part[k]) for k in full)
+    assert (tmp_path / "full/metrics.csv").read_text() == (tmp_path / "part/metrics.csv").read_text()
+
+
+def test_save_dir_none_claims_runs_train(datasets, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_trainer(datasets, None, epochs=1).train()
+    assert (tmp_path / "runs" / "train" / "last.pt").is_file()
+
+
+def test_input_dim_must_match_the_data(datasets, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="trainer.input_dim=8"):
+        make_trainer(datasets, tmp_path, input_dim=8).train()
+
+
+def test_unknown_option_is_rejected(datasets, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown trainer option"):
+        make_trainer(datasets, tmp_path, learning_rte=0.1)
+
+
+def test_negative_epochs_are_rejected(datasets, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="trainer.epochs"):
+        make_trainer(datasets, tmp_path, epochs=-1)
