@@ -36,8 +36,15 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_first_run_claims_runs_train_with_all_outputs(in_tmp: Path) -> None:
     assert main(["train", TRAIN, VAL, *SMALL]) == 0
     run = in_tmp / "runs" / "train"
-    for name in (".hydra/config.yaml", ".hydra/overrides.yaml", "train.log", "metrics.csv",
-                 "last.pt", "best.pt", "summary.json"):
+    for name in (
+        ".hydra/config.yaml",
+        ".hydra/overrides.yaml",
+        "train.log",
+        "metrics.csv",
+        "last.pt",
+        "best.pt",
+        "summary.json",
+    ):
         assert (run / name).exists(), name
     summary = json.loads((run / "summary.json").read_text())
     assert summary["epochs_done"] == 2
@@ -51,10 +58,20 @@ def test_second_run_gets_train2(in_tmp: Path) -> None:
 
 
 def test_seed_example_with_save_dir_device_and_losses(in_tmp: Path) -> None:
-    status = main([
-        "train", "--save-dir", "training_output", "--device", "cpu", TRAIN, VAL,
-        "trainer.epochs=1", "trainer.losses=[mse, arcface]", *SMALL[2:],
-    ])
+    status = main(
+        [
+            "train",
+            "--save-dir",
+            "training_output",
+            "--device",
+            "cpu",
+            TRAIN,
+            VAL,
+            "trainer.epochs=1",
+            "trainer.losses=[mse, arcface]",
+            *SMALL[2:],
+        ]
+    )
     assert status == 0
     state = torch.load(in_tmp / "training_output" / "last.pt", weights_only=True)
     assert set(state["losses"]) == {"mse", "arcface"}
@@ -62,8 +79,9 @@ def test_seed_example_with_save_dir_device_and_losses(in_tmp: Path) -> None:
 
 
 def test_recipe_preset_runs(in_tmp: Path) -> None:
-    status = main(["train", TRAIN, VAL, "+experiment=recipe", "trainer.epochs=1",
-                   "trainer.internal_dim=64"])
+    status = main(
+        ["train", TRAIN, VAL, "+experiment=recipe", "trainer.epochs=1", "trainer.internal_dim=64"]
+    )
     assert status == 0
     config = (in_tmp / "runs" / "train" / ".hydra" / "config.yaml").read_text()
     assert "batch_size: 512" in config
@@ -81,8 +99,16 @@ def test_missing_dataset_is_one_line_error_and_leaves_no_run_dir(
 def test_more_speakers_per_batch_than_exist_is_an_error(
     in_tmp: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status = main(["train", TRAIN, VAL, "data.N_classes_per_batch=300",
-                   "data.M_samples_per_class=2", "data.batch_size=600"])
+    status = main(
+        [
+            "train",
+            TRAIN,
+            VAL,
+            "data.N_classes_per_batch=300",
+            "data.M_samples_per_class=2",
+            "data.batch_size=600",
+        ]
+    )
     assert status == 2
     assert "data.N_classes_per_batch" in capsys.readouterr().err
     assert not any((in_tmp / "runs").iterdir())
@@ -105,8 +131,15 @@ def test_help_lists_options_and_how_to_see_config_keys(capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     out = capsys.readouterr().out
-    for option in ("--save-dir", "--exist-ok", "--device", "--root-dir", "--audio-formats",
-                   "--resume", "--cfg job"):
+    for option in (
+        "--save-dir",
+        "--exist-ok",
+        "--device",
+        "--root-dir",
+        "--audio-formats",
+        "--resume",
+        "--cfg job",
+    ):
         assert option in out
 
 
@@ -122,7 +155,10 @@ def test_cfg_job_prints_the_config_without_a_run_dir(
 def test_module_and_script_entry_points(in_tmp: Path, launcher: list[str]) -> None:
     result = subprocess.run(
         [sys.executable, *launcher, "train", TRAIN, VAL, "--cfg", "job"],
-        capture_output=True, text=True, timeout=120, cwd=in_tmp,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=in_tmp,
     )
     assert result.returncode == 0, result.stderr
     assert "_target_: balr.training.BinaryAttributeEncoderTrainer" in result.stdout

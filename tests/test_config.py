@@ -33,15 +33,27 @@ def test_trainer_defaults_are_the_seed_signature_defaults() -> None:
 
     signature = inspect.signature(BinaryAttributeEncoderTrainer.__init__)
     config = TrainerConfig()
-    for name in ("input_dim", "internal_dim", "learning_rate", "epochs", "seed", "save_period",
-                 "log_period", "val_period"):
+    for name in (
+        "input_dim",
+        "internal_dim",
+        "learning_rate",
+        "epochs",
+        "seed",
+        "save_period",
+        "log_period",
+        "val_period",
+    ):
         assert getattr(config, name) == signature.parameters[name].default, name
 
 
 def test_data_config_defaults() -> None:
     config = DataConfig()
     assert (config.batch_size, config.num_workers, config.shuffle, config.sampler) == (
-        64, 1, True, "random")
+        64,
+        1,
+        True,
+        "random",
+    )
     assert (config.N_classes_per_batch, config.M_samples_per_class) == (8, 8)
 
 

@@ -17,7 +17,9 @@ from balr.losses import MSELoss, TripletMarginLoss
 from balr.training import BinaryAttributeEncoderTrainer
 
 
-def write_dataset(folder: Path, speakers: int, per_speaker: int, dim: int = 16, seed: int = 0) -> Path:
+def write_dataset(
+    folder: Path, speakers: int, per_speaker: int, dim: int = 16, seed: int = 0
+) -> Path:
     """Clustered random embeddings as .npy files plus a CSV (id, embedding, speaker)."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True)
@@ -50,9 +52,17 @@ DATA = DataConfig(batch_size=16, N_classes_per_batch=4, M_samples_per_class=4, u
 
 def make_trainer(datasets, save_dir: Path, **kwargs) -> BinaryAttributeEncoderTrainer:
     train, val = datasets
-    options = {"input_dim": 16, "internal_dim": 32, "epochs": 4, "save_dir": save_dir,
-               "verbose": False, **kwargs}
-    return BinaryAttributeEncoderTrainer(train, val, DATA, [MSELoss(), TripletMarginLoss()], **options)
+    options = {
+        "input_dim": 16,
+        "internal_dim": 32,
+        "epochs": 4,
+        "save_dir": save_dir,
+        "verbose": False,
+        **kwargs,
+    }
+    return BinaryAttributeEncoderTrainer(
+        train, val, DATA, [MSELoss(), TripletMarginLoss()], **options
+    )
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -64,7 +74,12 @@ def test_periods_decide_metrics_rows_and_checkpoints(datasets, tmp_path: Path) -
     make_trainer(datasets, tmp_path, epochs=4, log_period=1, val_period=2, save_period=3).train()
     rows = read_rows(tmp_path / "metrics.csv")
     assert [(r["epoch"], r["split"]) for r in rows] == [
-        ("1", "train"), ("2", "train"), ("2", "val"), ("3", "train"), ("4", "train"), ("4", "val"),
+        ("1", "train"),
+        ("2", "train"),
+        ("2", "val"),
+        ("3", "train"),
+        ("4", "train"),
+        ("4", "val"),
     ]
     assert {"loss", "mse", "triplet", "eer", "min_dcf_0.01"} <= set(rows[0])
     names = {p.name for p in tmp_path.iterdir()}
@@ -113,11 +128,15 @@ def test_same_seed_gives_identical_metrics_and_weights(datasets, tmp_path: Path)
 def test_resume_continues_to_the_same_weights(datasets, tmp_path: Path) -> None:
     make_trainer(datasets, tmp_path / "full", epochs=4, val_period=2).train()
     make_trainer(datasets, tmp_path / "part", epochs=2, val_period=2).train()
-    make_trainer(datasets, tmp_path / "part", epochs=4, val_period=2, resume=tmp_path / "part").train()
+    make_trainer(
+        datasets, tmp_path / "part", epochs=4, val_period=2, resume=tmp_path / "part"
+    ).train()
     full = torch.load(tmp_path / "full/last.pt", weights_only=True)["model"]
     part = torch.load(tmp_path / "part/last.pt", weights_only=True)["model"]
     assert all(torch.equal(full[k], part[k]) for k in full)
-    assert (tmp_path / "full/metrics.csv").read_text() == (tmp_path / "part/metrics.csv").read_text()
+    assert (tmp_path / "full/metrics.csv").read_text() == (
+        tmp_path / "part/metrics.csv"
+    ).read_text()
 
 
 def test_save_dir_none_claims_runs_train(datasets, tmp_path: Path, monkeypatch) -> None:
@@ -127,7 +146,7 @@ def test_save_dir_none_claims_runs_train(datasets, tmp_path: Path, monkeypatch) 
 
 
 def test_input_dim_must_match_the_data(datasets, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="trainer.input_dim=8"):
+    with pytest.raises(ConfigError, match=r"trainer\.input_dim=8"):
         make_trainer(datasets, tmp_path, input_dim=8).train()
 
 
@@ -137,5 +156,5 @@ def test_unknown_option_is_rejected(datasets, tmp_path: Path) -> None:
 
 
 def test_negative_epochs_are_rejected(datasets, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="trainer.epochs"):
+    with pytest.raises(ConfigError, match=r"trainer\.epochs"):
         make_trainer(datasets, tmp_path, epochs=-1)

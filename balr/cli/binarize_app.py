@@ -30,13 +30,20 @@ def run_binarize(cfg: DictConfig, run_dir: Path) -> Path | None:
         before = len(dataset)
         dataset = dataset.filter(lambda item: item.get("binary_attributes") is None)
         if len(dataset) < before:
-            log.info("%d items already have binary attributes (use --force to redo them)", before - len(dataset))
+            log.info(
+                "%d items already have binary attributes (use --force to redo them)",
+                before - len(dataset),
+            )
     if cfg.save_dir:
         dataset.set_output_dir(Path(cfg.save_dir))
     started = time.perf_counter()
-    results = encoder.get_binary_attributes(dataset, stream_save=cfg.save_output, data_config=data_config)
+    results = encoder.get_binary_attributes(
+        dataset, stream_save=cfg.save_output, data_config=data_config
+    )
     seconds = time.perf_counter() - started
-    log.info("binarised %d items in %.1fs", len(dataset) if cfg.save_output else len(results), seconds)
+    log.info(
+        "binarised %d items in %.1fs", len(dataset) if cfg.save_output else len(results), seconds
+    )
     if not cfg.save_output:
         return None
     csv_path = (Path(cfg.save_dir) if cfg.save_dir else run_dir) / "binarized.csv"

@@ -58,7 +58,9 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
     if ns.root_dir:
         out.append(f"input.root_dir={quote(Path(ns.root_dir).absolute())}")
     if ns.audio_formats:
-        out.append(f"input.audio_formats=[{','.join(quote(f.lstrip('.')) for f in ns.audio_formats)}]")
+        out.append(
+            f"input.audio_formats=[{','.join(quote(f.lstrip('.')) for f in ns.audio_formats)}]"
+        )
     if ns.device:
         out.append(f"device={quote(ns.device)}")
     out += [f"force={ns.force}", f"save_output={ns.save_output}"]

@@ -62,7 +62,9 @@ def previous_overrides(run_dir: Path) -> list[str]:
     """The overrides a run was started with, from its .hydra/overrides.yaml."""
     path = run_dir / ".hydra" / "overrides.yaml"
     if not path.is_file():
-        raise RunDirError(f"--resume {run_dir}: no .hydra/overrides.yaml; give a balr run directory")
+        raise RunDirError(
+            f"--resume {run_dir}: no .hydra/overrides.yaml; give a balr run directory"
+        )
     from omegaconf import OmegaConf
 
     saved = OmegaConf.to_container(OmegaConf.load(path))

@@ -14,13 +14,13 @@ if __package__ in (None, ""):
     sys.path = [p for p in sys.path if p and Path(p).resolve() != Path(_here)]
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import argparse  # noqa: E402
-import os  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+import argparse
+import os
+from collections.abc import Callable
 
-from balr import __version__  # noqa: E402
-from balr.cli.errors import DEBUG_ENV, report  # noqa: E402
-from balr.errors import BalrError  # noqa: E402
+from balr import __version__
+from balr.cli.errors import DEBUG_ENV, report
+from balr.errors import BalrError
 
 
 def build_parser() -> argparse.ArgumentParser:

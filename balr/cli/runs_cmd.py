@@ -35,7 +35,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         description="Show a table of runs (or of a sweep's jobs) from their summary.json files,"
         " best first by each run's monitored metric.",
     )
-    parser.add_argument("dirs", nargs="*", metavar="DIR", help="run or sweep folders (default: runs/)")
+    parser.add_argument(
+        "dirs", nargs="*", metavar="DIR", help="run or sweep folders (default: runs/)"
+    )
     parser.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     parser.set_defaults(run=run)
 

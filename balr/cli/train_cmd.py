@@ -87,7 +87,10 @@ def dataset_overrides(ns: argparse.Namespace, datasets: list[str]) -> list[str]:
     out: list[str] = []
     if not datasets and ns.resume is None:
         train, val, trials = sample_datasets()
-        print(f"balr: no dataset given: training on the bundled sample ({train.parent})", file=sys.stderr)
+        print(
+            f"balr: no dataset given: training on the bundled sample ({train.parent})",
+            file=sys.stderr,
+        )
         out += [f"train.path={quote(train)}", f"val.path={quote(val)}"]
         out += [f"data.val_trials={quote(trials)}", *SAMPLE_SETTINGS]
     elif datasets:

@@ -1,4 +1,4 @@
-"""Structured configs of the four losses; the key of each in LOSS_CONFIGS is its config-group name."""
+"""Structured configs of the four losses, keyed in LOSS_CONFIGS by their config-group name."""
 
 from __future__ import annotations
 

@@ -56,7 +56,9 @@ def validate_trainer_config(trainer: Any) -> None:
     )
     losses = trainer.losses
     if not losses:
-        raise ConfigError("trainer.losses is empty: select at least one, e.g. 'trainer.losses=[mse]'")
+        raise ConfigError(
+            "trainer.losses is empty: select at least one, e.g. 'trainer.losses=[mse]'"
+        )
     for name, loss in losses.items():
         _require(loss.weight >= 0, f"trainer.losses.{name}.weight", loss.weight, "it must be >= 0")
         if "type_of_triplets" in loss:

@@ -66,6 +66,5 @@ def resolve_device(spec: str | torch.device) -> torch.device:
 
 def _unavailable(spec: object, why: str) -> str:
     return (
-        f"device={spec!r} cannot be used ({why}); available here: "
-        f"{', '.join(available_devices())}"
+        f"device={spec!r} cannot be used ({why}); available here: {', '.join(available_devices())}"
     )

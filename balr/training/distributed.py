@@ -83,9 +83,7 @@ def init_process_group(ctx: DistributedContext, device_spec: str) -> str:
     os.environ.setdefault("MASTER_PORT", str(ctx.master_port))
     if device.startswith("cuda"):
         torch.cuda.set_device(torch.device(device))
-    dist.init_process_group(
-        backend=backend_for(device), rank=ctx.rank, world_size=ctx.world_size
-    )
+    dist.init_process_group(backend=backend_for(device), rank=ctx.rank, world_size=ctx.world_size)
     return device
 
 

@@ -28,6 +28,7 @@ from balr.training.checkpoint import (
     save_checkpoint,
     seed_everything,
 )
+from balr.training.curves import TensorBoardSink, plot_curves
 from balr.training.devices import device_for_rank, resolve_device
 from balr.training.metrics_log import MetricsLog
 from balr.training.module import TrainingModule
@@ -139,6 +140,7 @@ class BinaryAttributeEncoderTrainer:
         )
         self._setup_run_dir()
         self.metrics = MetricsLog(self._file("metrics.csv"), self._metric_columns())
+        self.tensorboard = TensorBoardSink(self.save_dir if self.is_main else None)
         if self.options.resume is not None:
             self.load_checkpoint(self.options.resume)
 
@@ -200,7 +202,9 @@ class BinaryAttributeEncoderTrainer:
         if self.device.type == "cuda":
             free, _ = torch.cuda.mem_get_info(self.device)
             if x.numel() * x.element_size() > free // 2:
-                log.info("train table does not fit on %s: gathering from pinned memory", self.device)
+                log.info(
+                    "train table does not fit on %s: gathering from pinned memory", self.device
+                )
                 return x.pin_memory(), y.pin_memory()
         return x.to(self.device), y.to(self.device)
 
@@ -245,8 +249,10 @@ class BinaryAttributeEncoderTrainer:
         """One pass over the sampler's batches; returns mean total and per-loss values."""
         self.sampler.set_epoch(epoch)
         batches = torch.from_numpy(_stack(self.sampler.batches())).to(self.train_x.device)
-        sums = self._resume_sums if self._resume_sums is not None else torch.zeros(
-            len(self.loss_funcs) + 1, device=self.device
+        sums = (
+            self._resume_sums
+            if self._resume_sums is not None
+            else torch.zeros(len(self.loss_funcs) + 1, device=self.device)
         )
         start, self._resume_step, self._resume_sums = self._resume_step, 0, None
         self.module.train()
@@ -306,9 +312,7 @@ class BinaryAttributeEncoderTrainer:
     def _due(epoch: int, period: int) -> bool:
         return period > 0 and epoch % period == 0
 
-    def _record(
-        self, epoch: int, train: dict[str, float], val: dict[str, float] | None
-    ) -> None:
+    def _record(self, epoch: int, train: dict[str, float], val: dict[str, float] | None) -> None:
         """Log, write metrics and checkpoints for a finished epoch."""
         self.completed_epochs = epoch
         self.last_metrics["train"] = train
@@ -317,17 +321,25 @@ class BinaryAttributeEncoderTrainer:
         if not self.is_main:
             return
         if self._due(epoch, self.log_period) or val is not None:
-            self.metrics.append(epoch, "train", train)
+            self._log_row(epoch, "train", train)
         improved = False
         if val is not None:
-            self.metrics.append(epoch, "val", val)
+            self._log_row(epoch, "val", val)
             improved = self._update_best(epoch, val)
             self._log_validation(epoch, val, improved)
+            if self.save_dir is not None:
+                plot_curves(
+                    self.metrics.rows, self._metric_columns()[1:], self.save_dir / "curves.png"
+                )
         self.save_checkpoint("last.pt")
         if improved:
             self.save_checkpoint("best.pt")
         if self._due(epoch, self.save_period):
             self.save_checkpoint(f"epoch{epoch}.pt")
+
+    def _log_row(self, epoch: int, split: str, metrics: dict[str, float]) -> None:
+        self.metrics.append(epoch, split, metrics)
+        self.tensorboard.add(epoch, split, metrics)
 
     def _update_best(self, epoch: int, val: dict[str, float]) -> bool:
         value = val[MONITOR_KEYS[self.options.monitor]]
@@ -430,6 +442,7 @@ class BinaryAttributeEncoderTrainer:
             "final": self.last_metrics,
             "reference": self.validator.reference,
         }
+        self.tensorboard.close()
         if self.is_main and self.save_dir is not None:
             write_summary(self.save_dir / "summary.json", summary)
             self._log_summary(summary)
@@ -463,7 +476,11 @@ def _check_arguments(
         raise ConfigError(f"trainer.epochs={epochs} is invalid: it must be >= 0")
     if learning_rate <= 0:
         raise ConfigError(f"trainer.learning_rate={learning_rate} is invalid: it must be > 0")
-    for key, value in (("save_period", save_period), ("log_period", log_period), ("val_period", val_period)):
+    for key, value in (
+        ("save_period", save_period),
+        ("log_period", log_period),
+        ("val_period", val_period),
+    ):
         if value < 0:
             raise ConfigError(f"trainer.{key}={value} is invalid: it must be >= 0")
     if not loss_funcs:

@@ -82,7 +82,10 @@ class Validator:
     @torch.no_grad()
     def binarize(self, model: AutoEncoder) -> torch.Tensor:
         """Binary attributes of every val row, in eval mode."""
-        chunks = [model(self.embeddings[i : i + _CHUNK])[1] for i in range(0, len(self.embeddings), _CHUNK)]
+        chunks = [
+            model(self.embeddings[i : i + _CHUNK])[1]
+            for i in range(0, len(self.embeddings), _CHUNK)
+        ]
         return torch.cat(chunks)
 
     @torch.no_grad()
