@@ -1,0 +1,155 @@
+"""On-disk cache of loaded embedding tables, validated against the source files.
+
+An entry is named by a hash of the dataset's ids and vector paths, so two
+datasets never share one. It holds the float32 matrix (memory-mapped when
+reused) and each source file's (size, mtime_ns); it is reused only when every
+source file still has the recorded size and mtime, and rebuilt otherwise. All
+files are written atomically and the small JSON index last, so a crash never
+leaves an entry that looks valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import stat as stat_module
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from balr.data.reader import default_workers
+from balr.data.vectors import MatrixRow, VectorRef
+
+log = logging.getLogger("balr.data")
+
+CACHE_VERSION = 1
+CACHE_DIRNAME = ".balr-cache"
+
+
+def user_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/balr, else ~/.cache/balr."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "balr"
+
+
+def default_cache_dir(source: Path | None) -> Path:
+    """`.balr-cache/` beside the dataset (its CSV's folder, or the dataset folder) when that
+    folder is writable, else the user cache dir.
+
+    A folder with no write permission bit counts as read-only even for root, so shared
+    read-only data is never written into.
+    """
+    if source is not None:
+        candidate = (source if source.is_dir() else source.parent) / CACHE_DIRNAME
+        if _writable(candidate):
+            try:
+                candidate.mkdir(exist_ok=True)
+                return candidate
+            except OSError:
+                pass
+    return user_cache_dir()
+
+
+def _writable(folder: Path) -> bool:
+    target = folder if folder.is_dir() else folder.parent
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    write_bits = stat_module.S_IWUSR | stat_module.S_IWGRP | stat_module.S_IWOTH
+    return os.access(target, os.W_OK | os.X_OK) and bool(mode & write_bits)
+
+
+def cache_key(ids: Sequence[str], refs: Sequence[VectorRef], kind: str = "embedding") -> str:
+    """Identity of a table: a hash of its ids and vector references, in order."""
+    digest = hashlib.sha256(f"balr-table v{CACHE_VERSION} {kind}\n".encode())
+    digest.update("\n".join(f"{i}\t{r}" for i, r in zip(ids, refs, strict=True)).encode())
+    return digest.hexdigest()[:32]
+
+
+def file_stats(refs: Sequence[VectorRef], num_workers: int | None = None) -> np.ndarray:
+    """int64 [N, 2] (size, mtime_ns) of each reference's file; (-1, -1) when missing."""
+    paths = [str(ref.path if isinstance(ref, MatrixRow) else ref) for ref in refs]
+    out = np.full((len(paths), 2), -1, dtype=np.int64)
+
+    def fill(start: int) -> None:
+        for i in range(start, min(start + 4096, len(paths))):
+            try:
+                st = os.stat(paths[i])
+            except OSError:
+                continue
+            out[i] = (st.st_size, st.st_mtime_ns)
+
+    starts = range(0, len(paths), 4096)
+    workers = max(1, num_workers if num_workers is not None else default_workers())
+    if workers == 1 or len(starts) == 1:
+        for start in starts:
+            fill(start)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(fill, starts))
+    return out
+
+
+class TableCache:
+    """One cache entry: ``<key>.emb.npy``, ``<key>.stats.npy`` and ``<key>.json`` in `directory`."""
+
+    def __init__(self, directory: Path, key: str) -> None:
+        self.directory, self.key = directory, key
+        self.matrix_path = directory / f"{key}.emb.npy"
+        self.stats_path = directory / f"{key}.stats.npy"
+        self.index_path = directory / f"{key}.json"
+
+    def load(self, refs: Sequence[VectorRef], num_workers: int | None = None) -> np.ndarray | None:
+        """The cached matrix (memory-mapped, copy-on-write), or None when absent or stale."""
+        try:
+            index = json.loads(self.index_path.read_text())
+            stored = np.load(self.stats_path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        if index.get("version") != CACHE_VERSION or index.get("count") != len(refs):
+            return None
+        changed = int((file_stats(refs, num_workers) != stored).any(axis=1).sum())
+        if changed:
+            log.info(
+                "embedding cache %s is stale (%d files changed): rebuilding",
+                self.index_path,
+                changed,
+            )
+            return None
+        try:
+            matrix = np.load(self.matrix_path, mmap_mode="c", allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        if matrix.shape != (index["count"], index["dim"]) or matrix.dtype != np.float32:
+            return None
+        return matrix
+
+    def store(self, matrix: np.ndarray, stats: np.ndarray) -> None:
+        """Write the entry; a failure (read-only or full disk) only logs a warning."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._atomic(self.matrix_path, lambda f: np.save(f, matrix, allow_pickle=False))
+            self._atomic(self.stats_path, lambda f: np.save(f, stats, allow_pickle=False))
+            index = {"version": CACHE_VERSION, "count": len(matrix), "dim": int(matrix.shape[1])}
+            self._atomic(self.index_path, lambda f: f.write(json.dumps(index).encode()))
+        except OSError as error:
+            log.warning("could not write the embedding cache in %s (%s)", self.directory, error)
+
+    def _atomic(self, path: Path, write: Callable[[BinaryIO], object]) -> None:
+        handle, tmp = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".partial", dir=self.directory
+        )
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                write(stream)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)

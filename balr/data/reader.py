@@ -1,0 +1,228 @@
+"""Bulk, parallel reading of per-file vectors into one matrix, with progress reporting.
+
+Files are read by a thread pool in chunks; each worker writes its rows straight
+into the preallocated matrix. Rows that point into a matrix file (`MatrixRow`)
+are gathered from its memory map in one vectorised step per file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from balr.data.vectors import MatrixRow, VectorRef, decode_vector, open_matrix
+from balr.errors import DatasetError, VectorFileError
+
+log = logging.getLogger("balr.data")
+
+_CHUNK = 256
+
+
+def default_workers() -> int:
+    """Reader threads when none are asked for: file reads overlap well past the core count."""
+    return min(16, 4 * (os.cpu_count() or 1))
+
+
+def read_file(path: Path, kind: str) -> tuple[np.ndarray, int, int]:
+    """(vector, size, mtime_ns) of one vector file; the stat is taken from the open file."""
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            data = handle.read()
+    except FileNotFoundError:
+        raise VectorFileError(
+            f"{path}: vector file not found: fix the path or create the file"
+        ) from None
+    except OSError as error:
+        raise VectorFileError(f"{path}: cannot read vector file ({error.strerror})") from None
+    return decode_vector(data, path, kind), stat.st_size, stat.st_mtime_ns
+
+
+def read_vectors(
+    refs: Sequence[VectorRef],
+    kind: str = "embedding",
+    *,
+    num_workers: int | None = None,
+    progress: bool = True,
+    what: str = "vector files",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read every vector of `refs` into a float32 [N, D] matrix.
+
+    Returns:
+        (matrix, stats): stats is int64 [N, 2], each source file's (size, mtime_ns),
+        taken when the file was read (for cache validation).
+
+    Raises:
+        VectorFileError: a file is missing or malformed.
+        DatasetError: the vectors do not all have the same dimension.
+    """
+    files = [i for i, ref in enumerate(refs) if not isinstance(ref, MatrixRow)]
+    if not refs:
+        return np.zeros((0, 0), np.float32), np.zeros((0, 2), np.int64)
+    first = _first_vector(refs[0], kind)
+    matrix = np.empty((len(refs), first.size), dtype=np.float32)
+    stats = np.zeros((len(refs), 2), dtype=np.int64)
+    _gather_matrix_rows(refs, matrix, stats, refs[0])
+    if files:
+        started = time.perf_counter()
+        workers = max(1, num_workers if num_workers is not None else default_workers())
+        reader = _ChunkReader(refs, kind, matrix, stats, Path(str(refs[0])))
+        chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+        with ReadProgress(len(files), what, enabled=progress) as bar:
+            _run_chunks(reader, chunks, workers, bar.advance)
+        seconds = time.perf_counter() - started
+        log.info(
+            "read %d %s in %.1fs (%.0f files/s, %d threads)",
+            len(files),
+            what,
+            seconds,
+            len(files) / max(seconds, 1e-9),
+            workers,
+        )
+    return matrix, stats
+
+
+def _first_vector(ref: VectorRef, kind: str) -> np.ndarray:
+    if isinstance(ref, MatrixRow):
+        return np.asarray(open_matrix(ref.path)[0])
+    return read_file(ref, kind)[0]
+
+
+def _run_chunks(
+    reader: _ChunkReader, chunks: list[list[int]], workers: int, advance: Callable[[int], None]
+) -> None:
+    if workers == 1:
+        for chunk in chunks:
+            reader(chunk)
+            advance(len(chunk))
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="balr-read") as pool:
+        futures = [pool.submit(reader, chunk) for chunk in chunks]
+        try:
+            for future, chunk in zip(futures, chunks, strict=True):
+                future.result()
+                advance(len(chunk))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+class _ChunkReader:
+    """Reads a list of row indices into the shared matrix (one call per thread task)."""
+
+    def __init__(
+        self,
+        refs: Sequence[VectorRef],
+        kind: str,
+        matrix: np.ndarray,
+        stats: np.ndarray,
+        first: Path,
+    ) -> None:
+        self.refs, self.kind, self.matrix, self.stats, self.first = refs, kind, matrix, stats, first
+
+    def __call__(self, rows: list[int]) -> None:
+        dim = self.matrix.shape[1]
+        for row in rows:
+            path = self.refs[row]
+            assert isinstance(path, Path)
+            vector, size, mtime = read_file(path, self.kind)
+            if vector.size != dim:
+                raise DatasetError(
+                    f"{path}: vector has {vector.size} values but {self.first} has {dim}: all"
+                    " vectors of a dataset must have the same dimension"
+                )
+            self.matrix[row] = vector
+            self.stats[row] = (size, mtime)
+
+
+def _gather_matrix_rows(
+    refs: Sequence[VectorRef], matrix: np.ndarray, stats: np.ndarray, first: VectorRef
+) -> None:
+    groups: dict[Path, list[int]] = {}
+    for i, ref in enumerate(refs):
+        if isinstance(ref, MatrixRow):
+            groups.setdefault(ref.path, []).append(i)
+    for path, rows in groups.items():
+        source = open_matrix(path)
+        if source.shape[1] != matrix.shape[1]:
+            raise DatasetError(
+                f"{path}: vectors have {source.shape[1]} values but {first} has"
+                f" {matrix.shape[1]}: all vectors of a dataset must have the same dimension"
+            )
+        wanted = np.fromiter((refs[i].row for i in rows), np.int64, len(rows))  # type: ignore[union-attr]
+        if len(wanted) and (wanted.min() < 0 or wanted.max() >= len(source)):
+            raise VectorFileError(f"{path}: a row reference is out of range ({len(source)} rows)")
+        index = np.asarray(rows)
+        matrix[index] = source[wanted]
+        stat = os.stat(path)
+        stats[index] = (stat.st_size, stat.st_mtime_ns)
+    if groups and not np.isfinite(matrix[np.concatenate(list(groups.values()))]).all():
+        raise VectorFileError(f"{next(iter(groups))}: holds NaN or infinite values: pack again")
+
+
+class ReadProgress:
+    """A rich progress bar (rate, ETA) on a terminal; a log line every ~10 s otherwise."""
+
+    def __init__(self, total: int, what: str, enabled: bool = True) -> None:
+        self.total, self.what, self.enabled = total, what, enabled
+        self.done = 0
+        self._bar: Any = None
+        self._task: Any = None
+        self._last_log = time.perf_counter()
+        self._started = self._last_log
+
+    def __enter__(self) -> ReadProgress:
+        if self.enabled and sys.stderr.isatty():
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn(f"reading {self.what}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("read", total=self.total, rate="")
+        return self
+
+    def advance(self, count: int) -> None:
+        """Record `count` more files read."""
+        self.done += count
+        now = time.perf_counter()
+        rate = self.done / max(now - self._started, 1e-9)
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, advance=count, rate=f"{rate:,.0f} files/s")
+        elif self.enabled and now - self._last_log >= 10.0:
+            self._last_log = now
+            eta = (self.total - self.done) / max(rate, 1e-9)
+            log.info(
+                "read %d/%d %s (%.0f files/s, ETA %.0fs)",
+                self.done,
+                self.total,
+                self.what,
+                rate,
+                eta,
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

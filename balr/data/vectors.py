@@ -1,0 +1,271 @@
+"""Vector files: reading, validating and writing .txt, .npy and .pkl vectors.
+
+An embedding is a 1-D float32 vector. A binary-attribute vector is a 1-D 0/1
+vector of length internal_dim; files holding an (internal_dim, 2) array of
+counts (written by some BA-LR tools) are accepted too and read as "attribute
+present when its count in column 1 is > 0".
+
+A vector may also be one row of a 2-D ``.npy`` matrix (a packed dataset): a
+`MatrixRow` reference, written ``<file>.npy#<row>`` in CSV files.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from balr.data.safe_pickle import UnsafePickleError, load_array_pickle
+from balr.errors import VectorFileError
+
+VECTOR_SUFFIXES = (".txt", ".npy", ".pkl")
+VECTOR_TYPES = ("embedding", "binary_attributes")
+# Sidecar tag of each vector type: <stem>_emb.<ext>, <stem>_ba.<ext>.
+SIDECAR_TAGS = {"embedding": "_emb", "binary_attributes": "_ba"}
+
+_ROW_REF = re.compile(r"^(?P<path>.+\.npy)#(?P<row>\d+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    """Row `row` of the 2-D ``.npy`` matrix in `path` (how packed items hold vectors)."""
+
+    path: Path
+    row: int
+
+    def __str__(self) -> str:
+        return f"{self.path}#{self.row}"
+
+
+VectorRef = Path | MatrixRow
+
+
+def parse_vector_ref(value: str, base: str) -> VectorRef:
+    """A CSV cell as a vector reference: a path, or ``<matrix>.npy#<row>``, against `base`."""
+    match = _ROW_REF.match(value) if "#" in value else None
+    if match is not None:
+        return MatrixRow(
+            Path(os.path.normpath(os.path.join(base, match["path"]))), int(match["row"])
+        )
+    return Path(os.path.normpath(os.path.join(base, value)))
+
+
+def check_vector_type(vector_type: str) -> None:
+    """ValueError unless `vector_type` is "embedding" or "binary_attributes"."""
+    if vector_type not in VECTOR_TYPES:
+        raise ValueError(f"vector_type must be one of {VECTOR_TYPES}, not {vector_type!r}")
+
+
+def load_vector(path: Path, kind: str = "embedding") -> np.ndarray:
+    """Read one vector file as a 1-D float32 array.
+
+    Args:
+        path: a .txt (numbers separated by white space), .npy or .pkl (pickled ndarray) file.
+        kind: "embedding" or "binary_attributes" (0/1 values; (K, 2) counts accepted).
+
+    Raises:
+        VectorFileError: missing, unreadable, malformed, non-finite or unsafe file.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise VectorFileError(
+            f"{path}: vector file not found: fix the path or create the file"
+        ) from None
+    except OSError as error:
+        raise VectorFileError(f"{path}: cannot read vector file ({error.strerror})") from None
+    return decode_vector(data, Path(path), kind)
+
+
+def load_ref(ref: VectorRef, kind: str = "embedding") -> np.ndarray:
+    """`load_vector` for a path, or the row of a matrix file for a `MatrixRow`."""
+    if isinstance(ref, MatrixRow):
+        matrix = open_matrix(ref.path)
+        if not 0 <= ref.row < len(matrix):
+            raise VectorFileError(f"{ref}: row {ref.row} is out of range ({len(matrix)} rows)")
+        return as_vector(np.asarray(matrix[ref.row]), ref.path, kind)
+    return load_vector(ref, kind)
+
+
+def decode_vector(data: bytes, path: Path, kind: str = "embedding") -> np.ndarray:
+    """The 1-D float32 vector held in the bytes `data` of the vector file `path`."""
+    if not data.strip():
+        raise VectorFileError(f"{path}: vector file is empty: write the vector again")
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        array = parse_text(data, path)
+    elif suffix == ".npy":
+        array = _decode_npy(data, path)
+    elif suffix == ".pkl":
+        array = _decode_pickle(data, path)
+    else:
+        raise VectorFileError(f"{path}: unsupported vector file type: use one of {VECTOR_SUFFIXES}")
+    return as_vector(array, path, kind)
+
+
+def parse_text(data: bytes, path: Path) -> np.ndarray:
+    """Numbers of a text file, as a 1-D array or a 2-D one when lines hold several columns.
+
+    Much faster than np.loadtxt for one-vector files: the whole file is split and
+    converted in one call; the first line gives the number of columns.
+    """
+    if b"#" in data:
+        data = b"\n".join(line.split(b"#", 1)[0] for line in data.splitlines())
+    if b"," in data:
+        data = data.replace(b",", b" ")
+    tokens = data.split()
+    try:
+        values = np.array(tokens, dtype=np.float32)
+    except ValueError:
+        bad = next((t for t in tokens if not _is_number(t)), b"?")
+        raise VectorFileError(
+            f"{path}: not a numeric text vector ({bad[:20].decode(errors='replace')!r} is not a"
+            " number): write one number per line or per column"
+        ) from None
+    if values.size == 0:
+        raise VectorFileError(f"{path}: vector file holds no numbers")
+    columns = len(data.lstrip().split(b"\n", 1)[0].split())
+    if columns <= 1 or columns == values.size:
+        return values
+    if values.size % columns:
+        raise VectorFileError(
+            f"{path}: lines have different numbers of columns: write one row per line"
+        )
+    return values.reshape(-1, columns)
+
+
+def _is_number(token: bytes) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _decode_npy(data: bytes, path: Path) -> np.ndarray:
+    try:
+        return np.load(io.BytesIO(data), allow_pickle=False)
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise VectorFileError(
+                f"{path}: .npy file holds Python objects (object dtype), which balr never"
+                " unpickles: save a numeric array"
+            ) from None
+        raise VectorFileError(f"{path}: malformed .npy file ({error})") from None
+    except (OSError, EOFError) as error:
+        raise VectorFileError(f"{path}: malformed .npy file ({error})") from None
+
+
+def _decode_pickle(data: bytes, path: Path) -> np.ndarray:
+    try:
+        return load_array_pickle(data)
+    except UnsafePickleError as error:
+        raise VectorFileError(
+            f"{path}: refused to unpickle: the file {error}; only pickled NumPy arrays are"
+            " accepted (re-save the vector with numpy)"
+        ) from None
+    except TypeError as error:
+        raise VectorFileError(f"{path}: .pkl file {error}: pickle a NumPy array") from None
+    except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, IndexError) as error:
+        raise VectorFileError(f"{path}: malformed .pkl file ({error})") from None
+
+
+def as_vector(array: np.ndarray, path: Path, kind: str = "embedding") -> np.ndarray:
+    """Validate a loaded array and return it as a contiguous 1-D float32 vector."""
+    if array.dtype.kind not in "biuf":
+        raise VectorFileError(
+            f"{path}: holds {array.dtype} values, not numbers: save a numeric array"
+        )
+    if array.size == 0:
+        raise VectorFileError(f"{path}: holds an empty array: write the vector again")
+    if array.ndim == 2 and array.shape[0] == 1:
+        array = array[0]
+    if kind == "binary_attributes":
+        array = _as_binary(array, path)
+    elif array.ndim != 1:
+        raise VectorFileError(f"{path}: holds an array of shape {array.shape}, expected one vector")
+    vector = np.ascontiguousarray(array, dtype=np.float32)
+    if not np.isfinite(vector).all():
+        raise VectorFileError(f"{path}: holds NaN or infinite values: recompute this vector")
+    return vector
+
+
+def _as_binary(array: np.ndarray, path: Path) -> np.ndarray:
+    if array.ndim == 2 and array.shape[1] == 2:
+        # Counts per attribute (absent, present): present when column 1 is > 0.
+        return (array[:, 1] > 0).astype(np.float32)
+    if array.ndim != 1:
+        raise VectorFileError(
+            f"{path}: holds an array of shape {array.shape}; binary attributes are one 0/1"
+            " vector or (internal_dim, 2) counts"
+        )
+    if not np.isin(array, (0, 1)).all():
+        raise VectorFileError(
+            f"{path}: binary attributes must be 0 or 1: binarise the vector again"
+        )
+    return array
+
+
+def save_vector(path: Path, vector: np.ndarray) -> None:
+    """Write `vector` in the format given by the suffix of `path`, creating folders.
+
+    Integer and boolean vectors go to .txt as compact integers (binary attributes as
+    0/1 lines); float vectors as ``%.8e``, which reads back as the same float32.
+    """
+    path = Path(path)
+    array = np.asarray(vector)
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        payload = _text_bytes(array)
+    elif suffix == ".npy":
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        payload = buffer.getvalue()
+    elif suffix == ".pkl":
+        payload = pickle.dumps(np.ascontiguousarray(array), protocol=4)
+    else:
+        raise VectorFileError(f"{path}: unsupported vector file type: use one of {VECTOR_SUFFIXES}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(payload)
+
+
+def _text_bytes(array: np.ndarray) -> bytes:
+    flat = array.reshape(-1)
+    if array.dtype.kind in "bu" and array.ndim == 1 and (flat <= 1).all():
+        # Interleave digit bytes and newlines: one "0"/"1" per line, no formatting loop.
+        out = np.full(2 * flat.size, ord("\n"), dtype=np.uint8)
+        out[0::2] = flat.astype(np.uint8) + ord("0")
+        return out.tobytes()
+    if array.dtype.kind in "biu":
+        rows = array.reshape(len(array), -1).astype(np.int64)
+        return "".join(" ".join(map(str, row)) + "\n" for row in rows.tolist()).encode()
+    values = array.reshape(len(array), -1).astype(np.float32).tolist()
+    return "".join(" ".join(f"{x:.8e}" for x in row) + "\n" for row in values).encode()
+
+
+def open_matrix(path: Path) -> np.ndarray:
+    """Memory-map the 2-D .npy matrix `path` read-only (copy-on-write), cached per file version."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        raise VectorFileError(f"{path}: matrix file not found: pack the dataset again") from None
+    return _open_matrix(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _open_matrix(path: str, mtime_ns: int, size: int) -> np.ndarray:
+    try:
+        matrix = np.load(path, mmap_mode="c", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise VectorFileError(
+            f"{path}: malformed matrix file ({error}): pack the dataset again"
+        ) from None
+    if matrix.ndim != 2:
+        raise VectorFileError(f"{path}: expected a 2-D matrix, found shape {matrix.shape}")
+    return matrix
