@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import csv
 import functools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +99,17 @@ def _user_cache_in_tmp(
 ) -> None:
     """Keep embedding caches that fall back to the user cache dir out of the real home."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    """Drop root-logger handlers a test leaves behind (e.g. a Hydra app's run-dir file
+    handler), which would otherwise fail every later log call once tmp dirs are gone."""
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in before and not type(handler).__module__.startswith("_pytest"):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import stat as stat_module
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from balr.data.atomic import atomic_path
 from balr.data.reader import default_workers
 from balr.data.vectors import MatrixRow, VectorRef
 
@@ -143,13 +143,5 @@ class TableCache:
             log.warning("could not write the embedding cache in %s (%s)", self.directory, error)
 
     def _atomic(self, path: Path, write: Callable[[BinaryIO], object]) -> None:
-        handle, tmp = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".partial", dir=self.directory
-        )
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                write(stream)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+            write(stream)

@@ -132,6 +132,11 @@ class AudioDataset(Dataset[AnnotatedAudio]):
         return self._ids
 
     @property
+    def name(self) -> str:
+        """Where the dataset comes from, for messages: its path, or "in-memory dataset"."""
+        return str(self.source) if self.source is not None else "in-memory dataset"
+
+    @property
     def is_packed(self) -> bool:
         """True when the items' vectors are rows of a packed dataset's matrices."""
         return self._pack is not None
@@ -261,10 +266,10 @@ class AudioDataset(Dataset[AnnotatedAudio]):
         check_vector_type(vector_type)
         from balr.data import writing
 
-        pairs = [(i, writing.prepare_vector(v, vector_type, i)) for i, v in vectors]
         if self._pack is not None:
-            writing.save_packed_pairs(self, pairs, vector_type)
+            writing.save_packed_pairs(self, list(vectors), vector_type)
         else:
+            pairs = [(i, writing.prepare_vector(v, vector_type, i)) for i, v in vectors]
             writing.save_file_pairs(self, pairs, vector_type, fmt)
 
     def to_csv(self, path: str | Path) -> Path:

@@ -16,17 +16,17 @@ file + ``os.replace``) and the manifest last, so a pack is never half-written.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import polars as pl
 
+from balr.data.atomic import atomic_path
+from balr.data.sources import bulk_objects
 from balr.data.vectors import MatrixRow, open_matrix
 from balr.errors import DatasetError
 
@@ -87,8 +87,14 @@ class PackedData:
         positions = np.arange(self.count) if rows is None else rows
         columns = {c: frame[c].to_list() for c in frame.columns if c != "id"}
         vector_paths = [(t, self.matrix_path(t)) for t in MATRIX_FILES if self.has(t)]
-        out = []
-        for i, row in enumerate(positions.tolist()):
+        with bulk_objects():
+            return list(self._dicts(positions.tolist(), columns, vector_paths))
+
+    @staticmethod
+    def _dicts(
+        positions: list[int], columns: dict[str, list[Any]], vector_paths: list[tuple[str, Path]]
+    ) -> Iterator[dict[str, Any]]:
+        for i, row in enumerate(positions):
             item: dict[str, Any] = {t: MatrixRow(path, row) for t, path in vector_paths}
             for name, values in columns.items():
                 value = values[i]
@@ -96,8 +102,7 @@ class PackedData:
                     item[name] = Path(value) if name in _PATH_COLUMNS else value
                 elif name == "speaker":
                     item[name] = None
-            out.append(item)
-        return out
+            yield item
 
 
 def open_pack(root: Path) -> PackedData:
@@ -187,20 +192,37 @@ def prepare_pack_dir(out_dir: Path) -> Path:
     return out_dir
 
 
+class MatrixAppender:
+    """Appends rows to a .npy file being written (see `append_matrix`)."""
+
+    def __init__(self, stream: BinaryIO, shape: tuple[int, int], dtype: np.dtype) -> None:
+        self.stream, self.shape, self.dtype = stream, shape, dtype
+        self.rows = 0
+
+    def write(self, rows: np.ndarray) -> None:
+        """Append `rows` [k, shape[1]] (cast to the matrix dtype)."""
+        block = np.ascontiguousarray(rows, dtype=self.dtype)
+        if block.ndim != 2 or block.shape[1] != self.shape[1]:
+            raise ValueError(f"rows of shape {block.shape} do not fit a matrix of {self.shape}")
+        self.stream.write(block.tobytes())
+        self.rows += len(block)
+
+
 @contextmanager
-def new_matrix(path: Path, shape: tuple[int, int], dtype: Any) -> Iterator[np.memmap]:
-    """A writable memory-mapped .npy at a temporary name, moved to `path` on success."""
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(handle)
-    try:
-        matrix = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
-        yield matrix
-        matrix.flush()
-        del matrix
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def append_matrix(path: Path, shape: tuple[int, int], dtype: Any) -> Iterator[MatrixAppender]:
+    """Write the .npy `path` sequentially, rows appended chunk by chunk; atomic.
+
+    Memory stays bounded by the chunk size, unlike filling a memory map, whose dirty
+    pages all count against the process until written back.
+    """
+    dtype = np.dtype(dtype)
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape}
+    with atomic_path(path) as tmp, open(tmp, "wb") as stream:
+        np.lib.format.write_array_header_1_0(stream, header)
+        appender = MatrixAppender(stream, shape, dtype)
+        yield appender
+        if appender.rows != shape[0]:
+            raise ValueError(f"{path}: {appender.rows} rows written, {shape[0]} expected")
 
 
 def write_matrix(path: Path, matrix: Any, chunk: int = 1 << 16) -> None:
@@ -208,31 +230,23 @@ def write_matrix(path: Path, matrix: Any, chunk: int = 1 << 16) -> None:
 
     `matrix` is an array, a memmap or any row view with shape, dtype, len and slicing.
     """
-    with new_matrix(path, matrix.shape, matrix.dtype) as out:
+    with append_matrix(path, matrix.shape, matrix.dtype) as out:
         for start in range(0, len(matrix), chunk):
-            out[start : start + chunk] = matrix[start : start + chunk]
+            out.write(matrix[start : start + chunk])
 
 
 def write_index(out_dir: Path, index: pl.DataFrame) -> None:
     """Write the pack index atomically."""
-    handle, tmp = tempfile.mkstemp(prefix=".index.", suffix=".partial", dir=out_dir)
-    os.close(handle)
-    try:
+    with atomic_path(out_dir / INDEX) as tmp:
         index.write_parquet(tmp)
-        os.replace(tmp, out_dir / INDEX)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def write_manifest(out_dir: Path, count: int, embedding_dim: int, binary_dim: int | None) -> None:
     """Write the manifest (atomically, last); drop a binary matrix the pack no longer has."""
     if binary_dim is None:
         (out_dir / MATRIX_FILES["binary_attributes"]).unlink(missing_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=".manifest.", suffix=".partial", dir=out_dir)
-    with os.fdopen(handle, "w") as stream:
-        json.dump(_manifest(count, embedding_dim, binary_dim), stream, indent=2)
-    os.replace(tmp, out_dir / MANIFEST)
+    with atomic_path(out_dir / MANIFEST) as tmp:
+        tmp.write_text(json.dumps(_manifest(count, embedding_dim, binary_dim), indent=2))
 
 
 def index_frame(ids: list[str], items: list[dict[str, Any]]) -> pl.DataFrame:

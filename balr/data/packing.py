@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from balr.data.atomic import temp_sibling
 from balr.data.packed import (
     MATRIX_DTYPES,
     MATRIX_FILES,
@@ -54,7 +54,7 @@ def pack_dataset(
             is a non-empty folder that is not a pack.
     """
     if len(dataset) == 0:
-        raise DatasetError(f"{dataset}: nothing to pack, the dataset is empty")
+        raise DatasetError(f"{dataset.name}: nothing to pack, the dataset is empty")
     if dataset.packed is not None:
         pack, rows = dataset.packed
         index = pack.index if rows is None else pack.index[rows]
@@ -65,7 +65,7 @@ def pack_dataset(
     if binary_attributes is not None:
         binary = np.asarray(binary_attributes, dtype=np.uint8)
     if embeddings is None:
-        raise DatasetError(f"{dataset}: the packed dataset has no embeddings: pack it again")
+        raise DatasetError(f"{dataset.name}: the packed dataset has no embeddings: pack it again")
     out = prepare_pack_dir(out_dir)
     write_matrix(out / MATRIX_FILES["embedding"], embeddings)
     if binary is not None:
@@ -90,8 +90,8 @@ def _read_items(
     missing = next((n for n, item in enumerate(items) if item.get("embedding") is None), None)
     if missing is not None:
         raise DatasetError(
-            f"{dataset}: item {dataset.ids[missing]!r} has no embedding: a packed dataset needs an"
-            " embedding for every item (filter the dataset first)"
+            f"{dataset.name}: item {dataset.ids[missing]!r} has no embedding: a packed dataset"
+            " needs an embedding for every item (filter the dataset first)"
         )
     refs = [item["embedding"] for item in items]
     embeddings, _ = read_vectors(
@@ -162,10 +162,7 @@ class PackVectorWriter:
                 " the pack: set an output dir to write them as a new pack"
             )
         shape = (self.pack.count if self.in_place else len(self.rows), dim)
-        handle, self._tmp = tempfile.mkstemp(
-            prefix=f".{MATRIX_FILES[self.vector_type]}.", suffix=".partial", dir=self.target
-        )
-        os.close(handle)
+        self._tmp = str(temp_sibling(self.target / MATRIX_FILES[self.vector_type]))
         dtype = MATRIX_DTYPES[self.vector_type]
         self._matrix = np.lib.format.open_memmap(self._tmp, mode="w+", dtype=dtype, shape=shape)
         if existing is not None and not covers_all:
@@ -223,17 +220,21 @@ class _GatheredRows:
 
 
 def add_packed_vectors(
-    dataset: AudioDataset, pairs: Sequence[tuple[str, np.ndarray]], vector_type: str
+    dataset: AudioDataset, ids: Sequence[str], block: np.ndarray, vector_type: str
 ) -> bool:
-    """Hand (id, vector) pairs of a packed dataset to its writer; True once committed."""
+    """Hand vectors (rows of `block`) of items `ids` of a packed dataset to its writer.
+
+    Returns:
+        True once every item has its vector and the matrix is committed.
+    """
     writer = dataset._writers.get(vector_type)
     if writer is None:
         writer = PackVectorWriter(dataset, vector_type, dataset.output_dir)
         dataset._writers[vector_type] = writer
-    if not pairs:
+    if not len(ids):
         return False
-    positions = np.array([_position(dataset, item_id) for item_id, _ in pairs], dtype=np.int64)
-    if not writer.add(positions, np.stack([v for _, v in pairs])):
+    positions = np.array([_position(dataset, item_id) for item_id in ids], dtype=np.int64)
+    if not writer.add(positions, block):
         return False
     del dataset._writers[vector_type]
     dataset._repoint(*writer.reopened())
@@ -245,7 +246,7 @@ def _position(dataset: AudioDataset, item_id: str) -> int:
         return dataset.position(item_id)
     except KeyError:
         raise DatasetError(
-            f"{dataset}: save_vectors got id {item_id!r}, which is not an item"
+            f"{dataset.name}: save_vectors got id {item_id!r}, which is not an item"
         ) from None
 
 
@@ -264,17 +265,20 @@ def save_packed_binary_attributes(
     missing = next((i for i in dataset.ids if i not in pairs), None)
     if missing is not None:
         raise DatasetError(
-            f"{dataset}: no binary attributes given for item {missing!r}: give one per item"
+            f"{dataset.name}: no binary attributes given for item {missing!r}: give one per item"
         )
     ordered = [(i, np.asarray(pairs[i], dtype=np.uint8)) for i in dataset.ids]
     if dataset.packed is None:
         if out_dir is None:
-            raise DatasetError(f"{dataset}: not a packed dataset: give out_dir for the new pack")
+            raise DatasetError(
+                f"{dataset.name}: not a packed dataset: give out_dir for the new pack"
+            )
         return pack_dataset(dataset, out_dir, binary_attributes=np.stack([v for _, v in ordered]))
     previous = dataset.output_dir
     dataset.set_output_dir(out_dir)
     try:
-        add_packed_vectors(dataset, ordered, "binary_attributes")
+        block = np.stack([v for _, v in ordered])
+        add_packed_vectors(dataset, dataset.ids, block, "binary_attributes")
     finally:
         dataset.output_dir = previous
     assert dataset.packed is not None

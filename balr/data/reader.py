@@ -18,7 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from balr.data.vectors import MatrixRow, VectorRef, decode_vector, open_matrix
+from balr.data.blocks import parse_npy_block, parse_text_block
+from balr.data.vectors import (
+    MatrixRow,
+    VectorRef,
+    decode_vector,
+    open_matrix,
+)
 from balr.errors import DatasetError, VectorFileError
 
 log = logging.getLogger("balr.data")
@@ -27,23 +33,41 @@ _CHUNK = 256
 
 
 def default_workers() -> int:
-    """Reader threads when none are asked for: file reads overlap well past the core count."""
-    return min(16, 4 * (os.cpu_count() or 1))
+    """Reader threads when none are asked for.
+
+    Reads of other threads overlap the parsing of a chunk; many more threads than cores
+    only add GIL contention when files are in the page cache (measured: 2-4 is best).
+    """
+    return min(8, 2 * (os.cpu_count() or 1))
 
 
 def read_file(path: Path, kind: str) -> tuple[np.ndarray, int, int]:
     """(vector, size, mtime_ns) of one vector file; the stat is taken from the open file."""
+    data, size, mtime = read_bytes(path)
+    return decode_vector(data, path, kind), size, mtime
+
+
+def read_bytes(path: Path) -> tuple[bytes, int, int]:
+    """(content, size, mtime_ns) of a file, stat taken from the open file.
+
+    Plain os.open/os.read: half the per-file cost of open() with its buffered wrappers.
+    """
     try:
-        with open(path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            data = handle.read()
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            stat = os.fstat(fd)
+            data = os.read(fd, stat.st_size + 1)
+            if len(data) > stat.st_size:  # the file grew since fstat: read the rest
+                data += b"".join(iter(lambda: os.read(fd, 1 << 20), b""))
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise VectorFileError(
             f"{path}: vector file not found: fix the path or create the file"
         ) from None
     except OSError as error:
         raise VectorFileError(f"{path}: cannot read vector file ({error.strerror})") from None
-    return decode_vector(data, path, kind), stat.st_size, stat.st_mtime_ns
+    return data, stat.st_size, stat.st_mtime_ns
 
 
 def read_vectors(
@@ -131,17 +155,38 @@ class _ChunkReader:
 
     def __call__(self, rows: list[int]) -> None:
         dim = self.matrix.shape[1]
-        for row in rows:
-            path = self.refs[row]
+        paths = [self.refs[row] for row in rows]
+        blobs, stats = [], []
+        for path in paths:
+            data, size, mtime = read_bytes(path)  # type: ignore[arg-type]
+            blobs.append(data)
+            stats.append((size, mtime))
+        self.stats[rows] = stats
+        if self.kind == "embedding":
+            block = _parse_block(paths, blobs, dim)
+            if block is not None:
+                self.matrix[rows] = block
+                return
+        # Any other format, or text the block parser declined: file by file, exact errors.
+        for row, path, data in zip(rows, paths, blobs, strict=True):
             assert isinstance(path, Path)
-            vector, size, mtime = read_file(path, self.kind)
+            vector = decode_vector(data, path, self.kind)
             if vector.size != dim:
                 raise DatasetError(
                     f"{path}: vector has {vector.size} values but {self.first} has {dim}: all"
                     " vectors of a dataset must have the same dimension"
                 )
             self.matrix[row] = vector
-            self.stats[row] = (size, mtime)
+
+
+def _parse_block(paths: list[VectorRef], blobs: list[bytes], dim: int) -> np.ndarray | None:
+    """A whole chunk of same-format files parsed at once, or None (then file by file)."""
+    suffixes = {str(p)[-4:].lower() for p in paths}
+    if suffixes == {".txt"}:
+        return parse_text_block(blobs, dim)
+    if suffixes == {".npy"}:
+        return parse_npy_block(blobs, dim)
+    return None
 
 
 def _gather_matrix_rows(

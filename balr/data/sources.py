@@ -7,8 +7,10 @@ absolute paths (or `MatrixRow` references).
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,18 +35,35 @@ def read_csv_dataset(csv_path: Path, root_dir: Path | None = None) -> Items:
     columns = {name: frame[name].to_list() for name in frame.columns if name != "id"}
     sidecars = SidecarFinder()
     data: dict[str, dict[str, Any]] = {}
-    for row, item_id in enumerate(ids):
-        item: dict[str, Any] = {}
-        for name, values in columns.items():
-            value = values[row]
-            if value is not None and name in PATH_COLUMNS:
-                item[name] = parse_vector_ref(value.strip(), base)
-            elif value is not None or name == "speaker":
-                item[name] = value
-        if isinstance(item.get("audio"), Path):
-            sidecars.complete(item)
-        data[item_id] = item
+    with bulk_objects():
+        for row, item_id in enumerate(ids):
+            item: dict[str, Any] = {}
+            for name, values in columns.items():
+                value = values[row]
+                if value is not None and name in PATH_COLUMNS:
+                    item[name] = parse_vector_ref(value.strip(), base)
+                elif value is not None or name == "speaker":
+                    item[name] = value
+            if isinstance(item.get("audio"), Path):
+                sidecars.complete(item)
+            data[item_id] = item
     return ids, data
+
+
+@contextmanager
+def bulk_objects() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building millions of small objects.
+
+    They hold no reference cycles, and repeated full collections over a growing heap
+    otherwise nearly double the time of reading a VoxCeleb2-sized CSV.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _read_frame(csv_path: Path) -> pl.DataFrame:

@@ -115,15 +115,15 @@ def _collect(
         if ref is None:
             if not skip_missing:
                 raise DatasetError(
-                    f"{dataset}: item {item_id!r} has no embedding: give every item an embedding"
-                    " file (or remove the item)"
+                    f"{dataset.name}: item {item_id!r} has no embedding: give every item an"
+                    " embedding file (or remove the item)"
                 )
             skipped.append(item_id)
             continue
         speaker = item.get("speaker")
         if speaker is None and require_speakers:
             raise DatasetError(
-                f"{dataset}: item {item_id!r} has no speaker: fill its 'speaker' column"
+                f"{dataset.name}: item {item_id!r} has no speaker: fill its 'speaker' column"
             )
         ids.append(item_id)
         refs.append(ref)
@@ -167,7 +167,7 @@ def _packed_table(dataset: AudioDataset, require_speakers: bool) -> EmbeddingTab
     if require_speakers and speakers.null_count():
         first = int(speakers.is_null().arg_true()[0])
         raise DatasetError(
-            f"{dataset}: item {dataset.ids[first]!r} has no speaker: fill its 'speaker' column"
+            f"{dataset.name}: item {dataset.ids[first]!r} has no speaker: fill its 'speaker' column"
         )
     labels, names = speaker_labels(speakers)
     return EmbeddingTable(dataset.ids, torch.from_numpy(matrix), torch.from_numpy(labels), names)

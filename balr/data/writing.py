@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from balr.data.atomic import atomic_path
 from balr.data.packing import add_packed_vectors
 from balr.data.sources import PATH_COLUMNS
 from balr.data.vectors import SIDECAR_TAGS, VECTOR_SUFFIXES, MatrixRow, save_vector
@@ -42,7 +42,34 @@ def save_packed_pairs(
     dataset: AudioDataset, pairs: Sequence[tuple[str, np.ndarray]], vector_type: str
 ) -> None:
     """Packed items: rows of one matrix, committed once every item has its vector."""
-    add_packed_vectors(dataset, pairs, vector_type)
+    if not pairs:
+        return
+    try:
+        block = np.stack([np.asarray(v) for _, v in pairs])
+    except ValueError:
+        raise ValueError(
+            f"the {vector_type} vectors given to save_vectors differ in shape"
+        ) from None
+    add_packed_vectors(
+        dataset, [i for i, _ in pairs], prepare_block(block, vector_type), vector_type
+    )
+
+
+def prepare_block(block: np.ndarray, vector_type: str) -> np.ndarray:
+    """`prepare_vector` for a stack of vectors [N, K], checked in one pass."""
+    if block.ndim != 2:
+        raise ValueError(f"{vector_type} vectors must be 1-D, got a stack of shape {block.shape}")
+    if vector_type == "binary_attributes":
+        if block.dtype.kind in "iu":
+            valid = block.min(initial=0) >= 0 and block.max(initial=0) <= 1
+        else:
+            valid = block.dtype.kind == "b" or bool(((block == 0) | (block == 1)).all())
+        if not valid:
+            raise ValueError("binary attributes given to save_vectors are not all 0 or 1")
+        return block.astype(np.uint8, copy=False)
+    if not np.isfinite(block).all():
+        raise ValueError("embeddings given to save_vectors hold NaN or infinite values")
+    return block.astype(np.float32, copy=False)
 
 
 def save_file_pairs(
@@ -57,7 +84,9 @@ def save_file_pairs(
     for item_id, vector in pairs:
         item = data.get(item_id)
         if item is None:
-            raise DatasetError(f"{dataset}: save_vectors got id {item_id!r}, which is not an item")
+            raise DatasetError(
+                f"{dataset.name}: save_vectors got id {item_id!r}, which is not an item"
+            )
         target = planner.target(item_id, item)
         save_vector(target, vector)
         item[vector_type] = target
@@ -160,14 +189,8 @@ def write_csv(dataset: AudioDataset, path: Path) -> Path:
         columns[name] = [_cell(item.get(name), prefix) for item in items]
     frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(handle)
-    try:
+    with atomic_path(path) as tmp:
         frame.write_csv(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -1,0 +1,108 @@
+"""The embedding-table cache: hits, staleness, keys, location."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import balr.data.table as table_module
+from balr.data import AudioDataset, load_embedding_table, save_vector
+from balr.data.cache import CACHE_DIRNAME, default_cache_dir
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the bulk reads of vector files (each entry: number of files read)."""
+    calls: list[int] = []
+    real = table_module.read_vectors
+
+    def counting(refs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(refs))
+        return real(refs, *args, **kwargs)
+
+    monkeypatch.setattr(table_module, "read_vectors", counting)
+    return calls
+
+
+def load(dataset: AudioDataset, cache_dir: Path):  # type: ignore[no-untyped-def]
+    return load_embedding_table(dataset, cache_dir=cache_dir, progress=False)
+
+
+def test_second_load_comes_from_the_cache(vector_dataset, tmp_path: Path, reads: list[int]) -> None:
+    dataset = AudioDataset.from_path(vector_dataset(3, 2, 4))
+    first = load(dataset, tmp_path / "cache")
+    second = load(dataset, tmp_path / "cache")
+    assert reads == [6]
+    assert second.ids == first.ids and second.labels.tolist() == first.labels.tolist()
+    np.testing.assert_array_equal(second.embeddings.numpy(), first.embeddings.numpy())
+
+
+def test_touching_one_file_rebuilds_the_cache(
+    vector_dataset, tmp_path: Path, reads: list[int]
+) -> None:
+    dataset = AudioDataset.from_path(vector_dataset(3, 2, 4))
+    load(dataset, tmp_path / "cache")
+    path = dataset.data["spk001/utt00"]["embedding"]
+    stat = os.stat(path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    load(dataset, tmp_path / "cache")
+    load(dataset, tmp_path / "cache")
+    assert reads == [6, 6]
+
+
+def test_editing_one_file_updates_the_values(vector_dataset, tmp_path: Path) -> None:
+    dataset = AudioDataset.from_path(vector_dataset(3, 2, 4, "txt"))
+    load(dataset, tmp_path / "cache")
+    save_vector(dataset.data["spk002/utt01"]["embedding"], np.float32([9, 8, 7, 6]))
+    table = load(dataset, tmp_path / "cache")
+    assert table.embeddings[table.ids.index("spk002/utt01")].tolist() == [9, 8, 7, 6]
+
+
+def test_two_datasets_never_share_an_entry(vector_dataset, tmp_path: Path) -> None:
+    one = AudioDataset.from_path(vector_dataset(2, 2, 4, name="one", seed=1))
+    two = AudioDataset.from_path(vector_dataset(2, 2, 4, name="two", seed=2))
+    load(one, tmp_path / "cache")
+    table = load(two, tmp_path / "cache")
+    expected = np.stack([np.load(d["embedding"]) for _, d in two.iter_dicts()])
+    np.testing.assert_array_equal(table.embeddings.numpy(), expected)
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+
+
+def test_a_filtered_dataset_gets_its_own_entry(vector_dataset, tmp_path: Path) -> None:
+    dataset = AudioDataset.from_path(vector_dataset(3, 2, 4))
+    load(dataset, tmp_path / "cache")
+    subset = dataset.filter(lambda item: item["speaker"] != "spk000")
+    assert len(load(subset, tmp_path / "cache")) == 4
+
+
+def test_cache_goes_beside_the_csv_by_default(vector_dataset) -> None:
+    csv_path = vector_dataset(2, 2, 4)
+    load_embedding_table(AudioDataset.from_path(csv_path), progress=False)
+    entries = list((csv_path.parent / CACHE_DIRNAME).iterdir())
+    assert sorted(p.suffix for p in entries) == [".json", ".npy", ".npy"]
+
+
+def test_read_only_folder_falls_back_to_the_user_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    folder.chmod(0o555)
+    try:
+        assert default_cache_dir(folder / "data.csv") == tmp_path / "xdg/balr"
+    finally:
+        folder.chmod(0o755)
+    assert not (folder / CACHE_DIRNAME).exists()
+
+
+def test_cache_writes_leave_no_temporary_files(vector_dataset, tmp_path: Path) -> None:
+    load(AudioDataset.from_path(vector_dataset(2, 2, 4)), tmp_path / "cache")
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")]
+
+
+def test_use_cache_false_writes_nothing(vector_dataset) -> None:
+    csv_path = vector_dataset(2, 2, 4)
+    load_embedding_table(AudioDataset.from_path(csv_path), use_cache=False, progress=False)
+    assert not (csv_path.parent / CACHE_DIRNAME).exists()
