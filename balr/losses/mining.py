@@ -21,6 +21,7 @@ per-triplet test, and all counts follow from the runs with difference arrays.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,10 +77,11 @@ class _Distances(torch.autograd.Function):
     def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
         x, dist = ctx.saved_tensors
         resolution = 16 * math.sqrt(torch.finfo(dist.dtype).eps)
-        scaled = torch.where(dist > resolution, grad / dist.clamp(min=resolution), 0.0)
+        scaled = (grad / dist.clamp(min=resolution)).masked_fill_(dist <= resolution, 0.0)
         # x_i is the first argument of row i and the second of column i.
         both = scaled + scaled.T
-        return both.sum(1, keepdim=True) * x - both @ x
+        rows = x.to(both.dtype)  # cdist may run in float32 under autocast
+        return torch.addmm(both.sum(1, keepdim=True) * rows, both, rows, alpha=-1).to(x.dtype)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class MinedTriplets:
         ``(pair_weights * d).sum() + num_active * margin``.
         """
         lo, hi = self.active
-        weights = -_run_coverage(lo, hi, self.negatives).to(dtype)
+        weights = _run_coverage(lo, hi, self.negatives).to(dtype).neg_()
         return weights.scatter_add_(1, self.positives, (hi - lo).to(dtype))
 
     def usage(self) -> torch.Tensor:
@@ -172,14 +174,18 @@ def _sort_rows(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
     torch's CPU sort takes ~5 ms at 512 x 512, NumPy's vectorised integer sort ~0.4 ms.
     Non-negative float32 values order like their bit patterns, so one sort of
-    (bits << 16 | column) yields both the values and the permutation.
+    (bits << 32 | column) yields both the values (high words) and the permutation.
     """
-    if x.device.type != "cpu" or x.dtype != torch.float32 or x.shape[1] >= 1 << 16:
+    if x.device.type != "cpu" or x.dtype != torch.float32 or sys.byteorder != "little":
         values, order = torch.sort(x, dim=1)
         return values, order
-    keys = (x.view(torch.int32).to(torch.int64) << 16) | torch.arange(x.shape[1])
-    keys = torch.from_numpy(np.sort(keys.numpy(), axis=1))
-    return (keys >> 16).to(torch.int32).view(torch.float32), keys & 0xFFFF
+    keys = x.numpy().view(np.int32).astype(np.int64)
+    keys <<= 32
+    keys |= np.arange(x.shape[1])
+    keys.sort(axis=1)
+    high_words = np.ascontiguousarray(keys.view(np.int32)[:, 1::2])
+    keys &= 0xFFFFFFFF
+    return torch.from_numpy(high_words.view(np.float32)), torch.from_numpy(keys)
 
 
 def _prefix_counts(
@@ -187,25 +193,30 @@ def _prefix_counts(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per (a, p), how many sorted negatives have: v >= 0; v > 0; d[a, n] <= d[a, p].
 
-    Each is a prefix of the sorted negatives: v never grows with d[a, n], and every row ends
-    with +inf (the anchor itself at least), where all three tests fail. Branch-free binary
-    search: `found` grows by halving steps while the test holds on the last element it adds.
-    Distances are compared as ``d[a, p] - d[a, n] (+ margin)``, as a per-triplet test would.
+    Each is a prefix of the sorted negatives: v never grows with d[a, n], and the +inf of
+    non-negatives fails all three tests. Branch-free binary search: `last` (the last element
+    known to pass) moves by halving steps onto each probe that passes. Distances are compared
+    as ``d[a, p] - d[a, n] (+ margin)``, as a per-triplet test would.
     """
     size = neg_sorted.shape[1]
+    steps = size.bit_length()
+    # +inf padding to 2**steps columns: every probe is in range, and fails there.
+    padded = F.pad(neg_sorted, (0, (1 << steps) - size), value=math.inf)
+    table = padded.unsqueeze(0).expand(3, -1, -1)
     query = d_ap.unsqueeze(0).expand(3, -1, -1)
-    table = neg_sorted.unsqueeze(0).expand(3, -1, -1)
     margins = torch.tensor([margin, margin, 0.0], dtype=d_ap.dtype, device=d_ap.device)
-    margins = margins.view(3, 1, 1)
-    strict = torch.tensor([False, True, False], device=d_ap.device).view(3, 1, 1)
-    found = torch.zeros(query.shape, dtype=torch.long, device=d_ap.device)
-    step = 1 << max(size.bit_length() - 1, 0)
-    while step and size:
-        candidate = found + step
-        v = (query - table.gather(2, (candidate - 1).clamp_(max=size - 1))) + margins
-        found = torch.where(torch.where(strict, v > 0, v >= 0), candidate, found)
-        step >>= 1
-    return found[0], found[1], found[2]
+    # v > 0 is tested as v >= the smallest normal float: a sum of distances and a margin is
+    # never strictly between them, and one comparison serves all three tests.
+    tiny = torch.finfo(d_ap.dtype).tiny
+    bounds = torch.tensor([0.0, tiny, 0.0], dtype=d_ap.dtype, device=d_ap.device)
+    margins, bounds = margins.view(3, 1, 1), bounds.view(3, 1, 1)
+    last = torch.full(query.shape, -1, dtype=torch.long, device=d_ap.device)
+    for step in (1 << k for k in reversed(range(steps))):
+        probe = last + step
+        v = (query - table.gather(2, probe)) + margins
+        last = torch.where(v >= bounds, probe, last)
+    counts = last + 1
+    return counts[0], counts[1], counts[2]
 
 
 def _run_coverage(lo: torch.Tensor, hi: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
@@ -214,6 +225,8 @@ def _run_coverage(lo: torch.Tensor, hi: torch.Tensor, order: torch.Tensor) -> to
     marks = torch.zeros(rows, size + 1, dtype=torch.int32, device=order.device)
     marks.scatter_add_(1, lo, torch.ones_like(lo, dtype=torch.int32))
     marks.scatter_add_(1, hi, torch.full_like(hi, -1, dtype=torch.int32))
-    by_rank = marks.cumsum(1, dtype=torch.int32)[:, :size]
+    by_rank = marks.cumsum_(1)[:, :size]
     # `order` is a permutation of each row: every entry is written.
-    return torch.empty_like(by_rank).scatter_(1, order, by_rank)
+    return torch.empty_like(by_rank, memory_format=torch.contiguous_format).scatter_(
+        1, order, by_rank
+    )
