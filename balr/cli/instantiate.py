@@ -20,7 +20,13 @@ def build(node: Any, key: str, *, exclude: tuple[str, ...] = (), **kwargs: Any) 
     if isinstance(node, DictConfig) and exclude:
         node = OmegaConf.masked_copy(node, [k for k in node if k not in exclude])
     try:
-        return instantiate(node, _convert_="all", **kwargs)
+        # Objects (datasets, losses) cannot go through the config: bind them to a partial.
+        factory = instantiate(node, _convert_="all", _partial_=True)
+        return factory(**kwargs)
+    except BalrError:
+        raise
+    except TypeError as error:
+        raise ConfigError(f"cannot build {key}: {_first_line(error)}") from None
     except InstantiationException as error:
         cause = _root_cause(error)
         if isinstance(cause, BalrError):

@@ -52,9 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     # Options may come anywhere: positionals after an option arrive as extras.
     ns, extras = parser.parse_known_args(argv)
     unknown = [e for e in extras if e.startswith("-")]
-    if unknown or not hasattr(ns, "args"):
+    if unknown or (extras and not hasattr(ns, "args")):
         parser.error(f"unrecognized arguments: {' '.join(unknown or extras)}")
-    ns.args = [*ns.args, *extras]
+    if hasattr(ns, "args"):
+        ns.args = [*ns.args, *extras]
     if ns.debug:
         os.environ[DEBUG_ENV] = "1"
     return _guarded(lambda: ns.run(ns))

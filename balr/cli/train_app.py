@@ -53,7 +53,7 @@ def run_training(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
         device=device,
         model=model,
         resume=str(resume) if resume else None,
-        config=OmegaConf.to_container(cfg, resolve=True),
+        run_config=OmegaConf.to_container(cfg, resolve=True),
     )
     return trainer.train()  # type: ignore[no-any-return]
 

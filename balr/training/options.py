@@ -28,7 +28,7 @@ class TrainerOptions:
     # Show progress bars and per-epoch log lines.
     verbose: bool = True
     # The full run config, recorded in checkpoints and summary.json.
-    config: dict[str, Any] | None = None
+    run_config: dict[str, Any] | None = None
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> TrainerOptions:

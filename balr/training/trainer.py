@@ -379,7 +379,7 @@ class BinaryAttributeEncoderTrainer:
             "train_seconds": self.train_seconds,
             "sampler": {"seed": self.seed, "epoch": self.completed_epochs + 1},
             "rng": capture_rng_state(),
-            "config": self.options.config,
+            "config": self.options.run_config,
         }
 
     def save_checkpoint(self, name: str, step: int = 0, sums: torch.Tensor | None = None) -> None:
