@@ -20,10 +20,22 @@ pytestmark = [
 
 def test_two_ranks_write_one_run_dir_with_checkpoints(tmp_path: Path) -> None:
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-        str(MAIN), "train", str(LIBRI / "train.csv"), str(LIBRI / "val.csv"), "--device", "cpu",
-        "trainer.epochs=2", "trainer.internal_dim=64", "data.N_classes_per_batch=16",
-        "data.M_samples_per_class=4", "data.batch_size=64",
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        str(MAIN),
+        "train",
+        str(LIBRI / "train.csv"),
+        str(LIBRI / "val.csv"),
+        "--device",
+        "cpu",
+        "trainer.epochs=2",
+        "trainer.internal_dim=64",
+        "data.N_classes_per_batch=16",
+        "data.M_samples_per_class=4",
+        "data.batch_size=64",
     ]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -20,7 +20,7 @@ examples:
 """
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `balr binarize`."""
     parser = subparsers.add_parser(
         "binarize",

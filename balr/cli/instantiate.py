@@ -18,7 +18,7 @@ def build(node: Any, key: str, *, exclude: tuple[str, ...] = (), **kwargs: Any) 
     raised by the target comes out as itself; other failures become a ConfigError naming `key`.
     """
     if isinstance(node, DictConfig) and exclude:
-        node = OmegaConf.masked_copy(node, [k for k in node if k not in exclude])
+        node = OmegaConf.masked_copy(node, [str(k) for k in node if k not in exclude])
     try:
         # Objects (datasets, losses) cannot go through the config: bind them to a partial.
         factory = instantiate(node, _convert_="all", _partial_=True)

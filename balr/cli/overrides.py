@@ -38,7 +38,7 @@ def expand_sweeps(overrides: list[str]) -> Iterator[list[str]]:
             key = item.get_key_element()
             choices.append([f"{key}={value}" for value in item.sweep_string_iterator()])
         else:
-            choices.append([item.input_line])
+            choices.append([str(item.input_line)])
     width = max((len(c) for c in choices), default=1)
     for i in range(width):
         yield [c[min(i, len(c) - 1)] for c in choices]

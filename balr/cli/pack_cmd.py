@@ -10,7 +10,7 @@ from pathlib import Path
 from balr.logs import console_handler
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `balr pack`."""
     parser = subparsers.add_parser(
         "pack",

@@ -27,7 +27,7 @@ COLUMNS = [
 ]
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `balr runs`."""
     parser = subparsers.add_parser(
         "runs",

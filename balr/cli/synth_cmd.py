@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `balr synth` (the options are those of `python -m balr.data.synthetic`)."""
     parser = subparsers.add_parser(
         "synth",

@@ -55,7 +55,7 @@ def run_training(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
         resume=str(resume) if resume else None,
         run_config=OmegaConf.to_container(cfg, resolve=True),
     )
-    return trainer.train()  # type: ignore[no-any-return]
+    return trainer.train()
 
 
 @hydra.main(version_base="1.3", config_path=None, config_name="train")

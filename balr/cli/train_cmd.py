@@ -36,7 +36,7 @@ examples:
 """
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `balr train` and its options."""
     parser = subparsers.add_parser(
         "train",

@@ -71,7 +71,7 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
 
 def capture_rng_state() -> dict[str, Any]:
     """RNG states of Python, NumPy and torch, in a form `weights_only` loading accepts."""
-    np_state = np.random.get_state()
+    np_state: Any = np.random.get_state()
     state: dict[str, Any] = {
         "python": _python_state_to_list(random.getstate()),
         "numpy": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from types import TracebackType
+from typing import Any
 
 import torch
 
@@ -38,8 +39,8 @@ class EpochProgress:
         self.device = device
         self.enabled = enabled
         self.interactive = enabled and sys.stderr.isatty()
-        self._progress = None
-        self._task = None
+        self._progress: Any = None
+        self._task: Any = None
 
     def __enter__(self) -> EpochProgress:
         if self.interactive:

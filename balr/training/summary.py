@@ -29,6 +29,6 @@ def write_summary(path: Path, summary: dict[str, Any]) -> None:
 def read_summary(path: Path) -> dict[str, Any] | None:
     """Read a summary.json, or None when it is missing or unreadable."""
     try:
-        return json.loads(Path(path).read_text())  # type: ignore[no-any-return]
+        return json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return None

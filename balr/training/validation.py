@@ -17,7 +17,6 @@ from balr.evaluation import (
     verification_metrics,
 )
 from balr.losses import ArcFaceLoss, BaseAutoEncoderLoss
-from balr.models import AutoEncoder
 from balr.samplers import ExhaustiveNxMSampler
 
 log = logging.getLogger("balr.train")
@@ -80,7 +79,7 @@ class Validator:
         return [loss.name for loss in self.losses]
 
     @torch.no_grad()
-    def binarize(self, model: AutoEncoder) -> torch.Tensor:
+    def binarize(self, model: torch.nn.Module) -> torch.Tensor:
         """Binary attributes of every val row, in eval mode."""
         chunks = [
             model(self.embeddings[i : i + _CHUNK])[1]
@@ -89,7 +88,7 @@ class Validator:
         return torch.cat(chunks)
 
     @torch.no_grad()
-    def run(self, model: AutoEncoder) -> dict[str, float]:
+    def run(self, model: torch.nn.Module) -> dict[str, float]:
         """Validation metrics: weighted total 'loss', each loss, EER, minDCF, attribute stats."""
         was_training = model.training
         model.eval()
@@ -102,7 +101,7 @@ class Validator:
             model.train(was_training)
         return metrics
 
-    def _losses(self, model: AutoEncoder) -> dict[str, float]:
+    def _losses(self, model: torch.nn.Module) -> dict[str, float]:
         sums = torch.zeros(len(self.losses), device=self.device)
         for index in self.batches:
             index = index.to(self.device)
