@@ -9,7 +9,6 @@ from pathlib import Path
 from balr.cli import hydra_launch
 from balr.cli.overrides import compose_checked, quote
 from balr.cli.paths import conf_dir
-from balr.config.validate import validate_data_config
 from balr.errors import ConfigError
 from balr.training.run_dir import claim_run_dir, prepare_save_dir
 
@@ -73,7 +72,8 @@ def run(ns: argparse.Namespace) -> int:
     if ns.cfg:
         return hydra_launch.call_app("binarize", overrides, ["--cfg", ns.cfg])
     (cfg,) = compose_checked("binarize", overrides, conf_dir(), multirun=False)
-    validate_data_config(cfg.data)
+    if cfg.data.batch_size < 1:
+        raise ConfigError(f"data.batch_size={cfg.data.batch_size} is invalid: it must be >= 1")
     if ns.save_dir:
         run_dir, created = prepare_save_dir(Path(ns.save_dir), ns.exist_ok)
         overrides.append(f"save_dir={quote(run_dir)}")
