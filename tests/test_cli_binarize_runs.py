@@ -19,8 +19,9 @@ pytestmark = pytest.mark.skipif(not BAE.is_file(), reason="shared material not p
 
 def test_bae_checkpoint_binarises_voxceleb_sample(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    status = main(["binarize", str(VOX), f"encoder.model.checkpoint_path={BAE}",
-                   "--save-dir", "out"])
+    status = main(
+        ["binarize", str(VOX), f"encoder.model.checkpoint_path={BAE}", "--save-dir", "out"]
+    )
     assert status == 0
     result = AudioDataset.from_path(tmp_path / "out" / "binarized.csv")
     assert len(result) == 106
