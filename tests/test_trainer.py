@@ -158,3 +158,19 @@ def test_unknown_option_is_rejected(datasets, tmp_path: Path) -> None:
 def test_negative_epochs_are_rejected(datasets, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"trainer\.epochs"):
         make_trainer(datasets, tmp_path, epochs=-1)
+
+
+def test_unknown_init_is_rejected(datasets, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"trainer\.init='xavier'"):
+        make_trainer(datasets, tmp_path, init="xavier")
+
+
+def test_hyperplane_init_starts_from_the_hash_of_the_train_data(datasets, tmp_path: Path) -> None:
+    trainer = make_trainer(datasets, tmp_path / "h", epochs=0)
+    trainer.setup()
+    first = trainer.model.encoder[0]
+    mean = trainer.train_table.embeddings.mean(0)
+    assert torch.allclose(first(mean), torch.zeros(32), atol=1e-5)
+    kaiming = make_trainer(datasets, tmp_path / "k", epochs=0, init="kaiming")
+    kaiming.setup()
+    assert not torch.allclose(kaiming.model.encoder[0](mean), torch.zeros(32), atol=1e-3)

@@ -92,7 +92,9 @@ def dataset_overrides(ns: argparse.Namespace, datasets: list[str]) -> list[str]:
             file=sys.stderr,
         )
         out += [f"train.path={quote(train)}", f"val.path={quote(val)}"]
-        out += [f"data.val_trials={quote(trials)}", *SAMPLE_SETTINGS]
+        out += [f"data.val_trials={quote(trials)}"]
+        if not any(arg.lstrip("+~").startswith("experiment=") for arg in ns.args):
+            out.append(SAMPLE_PRESET)
     elif datasets:
         out += [f"train.path={quote(Path(datasets[0]).absolute())}"]
         out += [f"val.path={quote(Path(datasets[1]).absolute())}"]
@@ -107,14 +109,8 @@ def dataset_overrides(ns: argparse.Namespace, datasets: list[str]) -> list[str]:
     return out
 
 
-# Batch geometry and length for the bundled sample (217 speakers, ~5 samples each).
-SAMPLE_SETTINGS = [
-    "data.N_classes_per_batch=32",
-    "data.M_samples_per_class=4",
-    "data.batch_size=128",
-    "trainer.epochs=30",
-    "trainer.val_period=5",
-]
+# The bundled sample has 217 train speakers: it gets the few-speaker preset (conf/experiment).
+SAMPLE_PRESET = "+experiment=few_speakers"
 
 
 def run(ns: argparse.Namespace) -> int:

@@ -82,6 +82,9 @@ class TrainerConfig:
     val_period: int = 10
     # What best.pt tracks: val_eer, val_min_dcf or val_loss (lower is better for all).
     monitor: str = "val_eer"
+    # Encoder start: hyperplane (a random-hyperplane hash of the centred train embeddings,
+    # which keeps their angular geometry) or kaiming (generic random init).
+    init: str = "hyperplane"
     # Compile the training step with torch.compile.
     compile: bool = False
     # Cap on target and non-target trials drawn from the val set (each).

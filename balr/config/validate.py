@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from balr.errors import ConfigError
+from balr.models.init import MODEL_INITS
 
 MONITORS = ("val_eer", "val_min_dcf", "val_loss")
 TRIPLET_TYPES = ("all", "hard", "semihard", "easy")
@@ -48,6 +49,12 @@ def validate_trainer_config(trainer: Any) -> None:
     for key in ("save_period", "log_period", "val_period"):
         value = trainer[key]
         _require(value >= 0, f"trainer.{key}", value, "it must be >= 0 (0 turns it off)")
+    _require(
+        trainer.init in MODEL_INITS,
+        "trainer.init",
+        trainer.init,
+        f"choose one of {', '.join(MODEL_INITS)}",
+    )
     _require(
         trainer.monitor in MONITORS,
         "trainer.monitor",

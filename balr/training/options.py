@@ -19,6 +19,9 @@ class TrainerOptions:
     monitor: str = "val_eer"
     # A ready-made model; by default AutoEncoder(input_dim, internal_dim).
     model: torch.nn.Module | None = None
+    # Encoder start: "hyperplane" (a hash of the centred train embeddings, see
+    # balr.models.init) or "kaiming" (the model's own random init).
+    init: str = "hyperplane"
     # A run directory or checkpoint to continue from.
     resume: str | Path | None = None
     # Compile the training module with torch.compile.

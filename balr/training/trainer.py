@@ -19,6 +19,7 @@ from balr.data.table import EmbeddingTable, load_embedding_table
 from balr.errors import ConfigError, DatasetError
 from balr.losses import BaseAutoEncoderLoss
 from balr.models import AutoEncoder
+from balr.models.init import MODEL_INITS, init_hyperplane_hash
 from balr.samplers import NxMSampler, build_sampler
 from balr.training import distributed as ddp
 from balr.training.checkpoint import (
@@ -85,6 +86,8 @@ class BinaryAttributeEncoderTrainer:
         _check_arguments(epochs, learning_rate, save_period, log_period, val_period, loss_funcs)
         if self.options.monitor not in MONITORS:
             raise ConfigError(f"trainer.monitor={self.options.monitor!r}: choose one of {MONITORS}")
+        if self.options.init not in MODEL_INITS:
+            raise ConfigError(f"trainer.init={self.options.init!r}: choose one of {MODEL_INITS}")
         validate_data_config(data_config)
         self.train_dataset, self.val_dataset = train, val
         self.data_config = data_config
@@ -115,6 +118,8 @@ class BinaryAttributeEncoderTrainer:
         self.model = (self.options.model or AutoEncoder(self.input_dim, self.internal_dim)).to(
             self.device
         )
+        if self.options.init == "hyperplane" and isinstance(self.model, AutoEncoder):
+            init_hyperplane_hash(self.model, self.train_table.embeddings, self.seed)
         for loss in self.loss_funcs:
             loss.setup(
                 input_dim=self.input_dim,
