@@ -49,5 +49,6 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks that print measured ratios (see BENCHMARKS.md)."""
     install(session)
-    for script in ("train_throughput.py", "voxceleb_scale.py", "file_loading.py"):
+    scripts = ("train_throughput.py", "voxceleb_scale.py", "file_loading.py", "sample_quality.py")
+    for script in scripts:
         session.run("python", f"benchmarks/{script}", *session.posargs)
