@@ -13,8 +13,10 @@ this process:
 - balr, cached reload: `load_embedding_table` again (validates every file's size and
   mtime, then memory-maps the cached matrix), alone and with the CSV parse.
 
-The OS page cache is warm (the files were just written or read): this measures balr's
-per-file cost, not the disk. Best of `--repeats` runs. Nothing asserts on time.
+The reads run warm (files in the OS page cache: balr's own per-file cost) and cold (the
+files' pages dropped from the page cache first with posix_fadvise, which touches nothing
+but these files: the cost of a first run). Best of `--repeats` runs. Nothing asserts on
+time.
 
 Usage::
 
@@ -50,89 +52,108 @@ def dataset_csv(workdir: Path, files: int, dim: int, fmt: str) -> tuple[Path, fl
     return csv, time.perf_counter() - started
 
 
-def naive_rate(csv: Path, fmt: str, count: int) -> float:
-    """Files/s of a plain per-file loop (np.loadtxt or np.load) over the first `count` files."""
-    import numpy as np
-    import polars as pl
+def evict(paths: list[str]) -> None:
+    """Drop these files' pages from the OS page cache (posix_fadvise DONTNEED): a cold read.
 
-    paths = [str(csv.parent / p) for p in pl.read_csv(csv)["embedding"].head(count).to_list()]
+    Only the benchmark's own files are touched; directory entries and inodes stay cached.
+    """
+    import os
+
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def naive_seconds(paths: list[str], fmt: str, cold: bool) -> float:
+    """Seconds of a plain per-file loop (np.loadtxt or np.load) over `paths`."""
+    import numpy as np
+
+    if cold:
+        evict(paths)
     reader = np.loadtxt if fmt == "txt" else np.load
     started = time.perf_counter()
-    rows = [np.asarray(reader(p), dtype=np.float32) for p in paths]
-    np.stack(rows)
-    return len(paths) / (time.perf_counter() - started)
+    np.stack([np.asarray(reader(p), dtype=np.float32) for p in paths])
+    return time.perf_counter() - started
 
 
 def measure(csv: Path, fmt: str, args: argparse.Namespace, repeats: int) -> dict[str, Any]:
-    """All timings of one format."""
+    """All timings of one format: {step name: (seconds, files)} plus a few facts."""
     from balr.data import AudioDataset, load_embedding_table
     from balr.data.reader import default_workers
 
-    out: dict[str, Any] = {}
-    out["csv_s"], dataset = _common.best_time(lambda: AudioDataset.from_path(csv), repeats)
-    files = len(dataset)
-    out["files"] = files
-    out["naive_files"] = min(files, args.naive_files)
-    out["naive_rate"] = max(naive_rate(csv, fmt, out["naive_files"]) for _ in range(repeats))
-    out["workers"] = args.workers or default_workers()
-    for key, workers in (("one", 1), ("many", out["workers"])):
+    csv_s, dataset = _common.best_time(lambda: AudioDataset.from_path(csv), repeats)
+    paths = [str(item["embedding"]) for _, item in dataset.iter_dicts()]
+    files, subset = len(paths), paths[: args.naive_files]
+    workers = args.workers or default_workers()
+    steps: dict[str, tuple[float, int]] = {}
+    for cold in (False, True):
+        state = "cold" if cold else "warm"
+        naive = min(naive_seconds(subset, fmt, cold) for _ in range(repeats))
+        steps[f"naive per-file loop, {state} ({len(subset):,} files)"] = (naive, len(subset))
+        for count in (1, workers):
 
-        def uncached(workers: int = workers) -> Any:
-            return load_embedding_table(
-                dataset, use_cache=False, num_workers=workers, progress=False
-            )
+            def uncached(count: int = count, cold: bool = cold) -> Any:
+                if cold:
+                    evict(paths)
+                started = time.perf_counter()
+                load_embedding_table(dataset, use_cache=False, num_workers=count, progress=False)
+                return time.perf_counter() - started
 
-        out[f"uncached_{key}_s"], _ = _common.best_time(uncached, repeats)
+            seconds = min(uncached() for _ in range(repeats))
+            steps[f"balr uncached, {state}, {count} thread{'s' * (count > 1)}"] = (seconds, files)
     cache_dir = Path(tempfile.mkdtemp(prefix="balr-bench-cache-"))
     try:
+        evict(paths)
 
         def load() -> Any:
             return load_embedding_table(
-                dataset, cache_dir=cache_dir, num_workers=args.workers, progress=False
+                dataset, cache_dir=cache_dir, num_workers=workers, progress=False
             )
 
-        out["first_cached_s"], _ = _common.best_time(load, 1)
-        out["reload_s"], _ = _common.best_time(load, repeats)
+        steps[f"balr first load, cold, {workers} threads, writes the cache"] = (
+            _common.best_time(load, 1)[0],
+            files,
+        )
+        steps["balr cached reload (stat + mmap)"] = (_common.best_time(load, repeats)[0], files)
 
         def reload_with_csv() -> Any:
             return load_embedding_table(
                 AudioDataset.from_path(csv), cache_dir=cache_dir, progress=False
             )
 
-        out["reload_csv_s"], table = _common.best_time(reload_with_csv, repeats)
-        out["table_rows"] = len(table)
+        steps["balr cached reload incl. CSV"] = (
+            _common.best_time(reload_with_csv, repeats)[0],
+            files,
+        )
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
-    return out
+    return {"csv_s": csv_s, "files": files, "steps": steps}
 
 
 def report(results: dict[str, dict[str, Any]], generated: dict[str, float]) -> None:
-    """One table: seconds and files/s per step and format."""
+    """One table: seconds and files/s per step and format, ratio to the naive loop."""
     rows = []
     for fmt, r in results.items():
-        steps = [
-            (
-                f"naive per-file loop ({r['naive_files']:,} files)",
-                r["naive_files"] / r["naive_rate"],
-            ),
-            ("balr uncached, 1 thread", r["uncached_one_s"]),
-            (f"balr uncached, {r['workers']} threads", r["uncached_many_s"]),
-            ("balr first load, writes the cache", r["first_cached_s"]),
-            ("balr cached reload (stat + mmap)", r["reload_s"]),
-            ("balr cached reload incl. CSV", r["reload_csv_s"]),
-        ]
         rows.append(
             [f".{fmt}", "CSV -> AudioDataset (no vector read)", f"{r['csv_s']:.2f}", "", ""]
         )
-        for i, (what, seconds) in enumerate(steps):
-            rate = (r["naive_files"] if i == 0 else r["files"]) / seconds
-            ratio = _common.fmt_ratio(rate / r["naive_rate"])
+        naive = {}
+        for what, (seconds, files) in r["steps"].items():
+            rate = files / seconds
+            state = "cold" if ", cold" in what else "warm"
+            if what.startswith("naive"):
+                naive[state] = rate
+            ratio = _common.fmt_ratio(rate / naive[state])
             rows.append([f".{fmt}", what, f"{seconds:.2f}", _common.fmt_rate(rate), ratio])
     first = next(iter(results.values()))
     notes = [
         *_common.machine_lines(),
-        f"{first['files']:,} files per format, 256 float32 each; OS page cache warm; best of"
-        " the repeats; ratio: files/s over the naive loop",
+        f"{first['files']:,} files per format, 256 float32 each; best of the repeats; warm: files"
+        " in the OS page cache; cold: their pages dropped first (posix_fadvise DONTNEED)",
+        "ratio: files/s over the naive loop in the same (warm or cold) state",
         "generation: "
         + ", ".join(f".{f} {s:.1f} s" if s else f".{f} reused" for f, s in generated.items()),
     ]
