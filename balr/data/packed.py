@@ -183,13 +183,18 @@ def prepare_pack_dir(out_dir: Path) -> Path:
     out_dir = out_dir.absolute()
     if out_dir.exists() and not out_dir.is_dir():
         raise DatasetError(f"{out_dir}: exists and is not a folder: choose another output path")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not is_packed_dir(out_dir):
+    if out_dir.is_dir() and any(map(_is_content, out_dir.iterdir())) and not is_packed_dir(out_dir):
         raise DatasetError(
             f"{out_dir}: folder is not empty and not a packed dataset: choose an empty or a"
             " new folder"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     return out_dir
+
+
+def _is_content(entry: Path) -> bool:
+    """False for the run bookkeeping a CLI command keeps beside its output (.hydra/, logs)."""
+    return not (entry.name.startswith(".") or entry.suffix == ".log")
 
 
 class MatrixAppender:
