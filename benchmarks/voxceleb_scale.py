@@ -153,7 +153,7 @@ def report(runs: list[dict[str, Any]], sizes: dict[str, int], generated_s: float
         ["warm load (mmap)", f"{load:.2f} s", f"<= {TARGETS['load_s']:g} s", _v(load, "load_s")],
         ["warm load + read every row", f"{load_read:.2f} s", "", ""],
         [
-            "trainer setup (load, model, validator)",
+            "trainer setup (load, init, validator)",
             f"{min(r['setup_s'] for r in runs):.2f} s",
             "",
             "",
