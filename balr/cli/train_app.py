@@ -17,6 +17,7 @@ from balr.config.validate import validate_train_config
 from balr.errors import BalrError
 from balr.logs import quiet_non_main_rank
 from balr.training import distributed as ddp
+from balr.training.checkpoint import seed_everything
 from balr.training.signals import TrainingInterrupted
 
 register_configs()
@@ -36,6 +37,8 @@ def run_training(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     device = ddp.init_process_group(ctx, cfg.device)
     quiet_non_main_rank(ctx.rank)
     validate_train_config(cfg)
+    # The model's initial weights come from the global RNG: seed it before building anything.
+    seed_everything(cfg.trainer.seed)
     train = build(cfg.train, "train")
     val = build(cfg.val, "val")
     losses = [build(node, f"trainer.losses.{name}") for name, node in cfg.trainer.losses.items()]
