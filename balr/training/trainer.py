@@ -506,7 +506,16 @@ def _use_all_cores(device: torch.device, ctx: ddp.DistributedContext) -> None:
     if device.type != "cpu" or "OMP_NUM_THREADS" in os.environ:
         return
     local = int(os.environ.get("LOCAL_WORLD_SIZE", ctx.world_size if ctx.enabled else 1))
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(local, 1)))
+    torch.set_num_threads(max(1, _available_cores() // max(local, 1)))
+
+
+def _available_cores() -> int:
+    """Cores this process may run on (its affinity mask, e.g. a Slurm or taskset allocation)."""
+    # Not os.cpu_count(): every core of the machine would stack several threads on one core.
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity masks (macOS, Windows)
+        return os.cpu_count() or 1
 
 
 def _stack(batches: list[Any]) -> Any:
