@@ -270,7 +270,8 @@ class BinaryAttributeEncoderTrainer:
                     self._save_interrupted(epoch, step + 1, sums)
                     assert stop is not None and stop.signum is not None
                     raise TrainingInterrupted(stop.signum, str(self.save_dir))
-                if step % 10 == 0 or step == steps - 1:
+                # Reading the sums waits for the device: only for a bar someone is watching.
+                if bar.interactive and (step % 10 == 0 or step == steps - 1):
                     bar.update(step + 1, self._named(sums / (step + 1)))
             means = self._named(ddp.all_reduce_mean(sums / max(steps, 1)))
             bar.summary_line(means, time.perf_counter() - began, steps * batches.shape[1])
