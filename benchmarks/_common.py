@@ -39,7 +39,7 @@ def common_parser(description: str) -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=None,
-        help="torch threads (default: one per core, as the trainer does)",
+        help="torch threads (default: one per usable core, as the trainer does)",
     )
     return parser
 
@@ -57,7 +57,7 @@ def set_threads(threads: int | None) -> int:
 
     Call before importing torch: OMP_NUM_THREADS is read when the OpenMP runtime starts.
     """
-    count = threads if threads is not None else (os.cpu_count() or 1)
+    count = threads if threads is not None else len(os.sched_getaffinity(0))
     os.environ["OMP_NUM_THREADS"] = str(count)
     import torch
 
