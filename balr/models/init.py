@@ -22,6 +22,7 @@ from balr.models.autoencoder import AutoEncoder
 
 MODEL_INITS = ("hyperplane", "kaiming")
 STATS_ROWS = 65_536
+STATS_CHUNK = 4_096
 
 
 @torch.no_grad()
@@ -51,18 +52,37 @@ def init_hyperplane_hash(model: AutoEncoder, embeddings: torch.Tensor, seed: int
     second.weight[:, :pairs] = hyperplanes
     second.weight[:, pairs : 2 * pairs] = -hyperplanes
     second.bias.zero_()
-    # A subset is enough for the statistics and keeps memory flat at corpus scale.
-    rows = torch.randperm(len(embeddings), generator=generator)[:STATS_ROWS]
-    sample = embeddings.detach()[rows.to(embeddings.device)].float().cpu()
-    hidden = torch.relu(sample @ weight.T - weight @ center)
+    mean, var = _hidden_moments(embeddings, weight, center, generator)
     norm.reset_parameters()
     assert norm.running_mean is not None and norm.running_var is not None  # track_running_stats
-    norm.running_mean.copy_(hidden.mean(0))
+    norm.running_mean.copy_(mean)
     # One scale per pair keeps relu(u)/s - relu(-u)/s = u/s linear, so eval mode is an exact hash.
-    var = hidden.var(0).nan_to_num(1.0)
+    var = var.nan_to_num(1.0)
     pooled = (var[:pairs] + var[pairs : 2 * pairs]) / 2
     var[:pairs], var[pairs : 2 * pairs] = pooled, pooled
     norm.running_var.copy_(var.clamp(min=1e-5))
+
+
+@torch.no_grad()
+def _hidden_moments(
+    embeddings: torch.Tensor, weight: torch.Tensor, center: torch.Tensor, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and variance of the first layer's ReLU output over a random subset of rows.
+
+    A subset is enough for the statistics, and chunks keep memory flat at corpus scale.
+    """
+    rows = torch.randperm(len(embeddings), generator=generator)[:STATS_ROWS]
+    total = torch.zeros(weight.shape[0], dtype=torch.float64)
+    squares = torch.zeros_like(total)
+    for chunk in rows.split(STATS_CHUNK):
+        sample = embeddings.detach()[chunk.to(embeddings.device)].float().cpu()
+        hidden = torch.relu(sample @ weight.T - weight @ center).double()
+        total += hidden.sum(0)
+        squares += hidden.square().sum(0)
+    count = len(rows)
+    mean = total / count
+    var = (squares - count * mean.square()) / max(count - 1, 1)
+    return mean.float(), var.clamp(min=0).float()
 
 
 def _stacked_rotations(dim: int, rows: int, generator: torch.Generator) -> torch.Tensor:
