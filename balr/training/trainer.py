@@ -335,7 +335,11 @@ class BinaryAttributeEncoderTrainer:
             self._log_validation(epoch, val, improved)
             if self.save_dir is not None:
                 plot_curves(
-                    self.metrics.rows, self._metric_columns()[1:], self.save_dir / "curves.png"
+                    self.metrics.rows,
+                    [f.name for f in self.loss_funcs],
+                    self.save_dir / "curves.png",
+                    reference_eer=self.validator.reference["eer"],
+                    best_epoch=self.best["epoch"],
                 )
         self.save_checkpoint("last.pt")
         if improved:
