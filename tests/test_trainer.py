@@ -174,3 +174,19 @@ def test_hyperplane_init_starts_from_the_hash_of_the_train_data(datasets, tmp_pa
     kaiming = make_trainer(datasets, tmp_path / "k", epochs=0, init="kaiming")
     kaiming.setup()
     assert not torch.allclose(kaiming.model.encoder[0](mean), torch.zeros(32), atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("monitor", "column"),
+    [("val_eer", "eer"), ("val_min_dcf", "min_dcf_0.01"), ("val_loss", "loss")],
+)
+def test_best_checkpoint_tracks_the_monitored_metric(
+    datasets, tmp_path: Path, monitor: str, column: str
+) -> None:
+    summary = make_trainer(datasets, tmp_path, epochs=6, val_period=1, monitor=monitor).train()
+    rows = [r for r in read_rows(tmp_path / "metrics.csv") if r["split"] == "val"]
+    values = [float(r[column]) for r in rows]
+    best_epoch = int(rows[values.index(min(values))]["epoch"])
+    assert summary["best"]["epoch"] == best_epoch
+    assert summary["best"]["value"] == pytest.approx(min(values))
+    assert torch.load(tmp_path / "best.pt", weights_only=True)["epoch"] == best_epoch
