@@ -1,7 +1,8 @@
-"""torchrun DDP on CPU (gloo): two ranks agree on one run directory."""
+"""DDP on CPU (gloo): torchrun and --nproc-per-node give one run dir and ranks in sync."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,31 +18,61 @@ pytestmark = [
     pytest.mark.skipif(not LIBRI.is_dir(), reason="shared sample data not present"),
 ]
 
+TRAIN_ARGS = [
+    str(LIBRI / "train.csv"),
+    str(LIBRI / "val.csv"),
+    "--device",
+    "cpu",
+    "trainer.epochs=2",
+    "trainer.internal_dim=64",
+    "data.N_classes_per_batch=16",
+    "data.M_samples_per_class=4",
+    "data.batch_size=64",
+]
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
 
-def test_two_ranks_write_one_run_dir_with_checkpoints(tmp_path: Path) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        str(MAIN),
-        "train",
-        str(LIBRI / "train.csv"),
-        str(LIBRI / "val.csv"),
-        "--device",
-        "cpu",
-        "trainer.epochs=2",
-        "trainer.internal_dim=64",
-        "data.N_classes_per_batch=16",
-        "data.M_samples_per_class=4",
-        "data.batch_size=64",
-    ]
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["train"]
-    run = tmp_path / "runs" / "train"
+
+def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", **env}
+    result = subprocess.run(
+        command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def assert_one_complete_run(cwd: Path) -> Path:
+    assert [p.name for p in (cwd / "runs").iterdir()] == ["train"]
+    run_dir = cwd / "runs" / "train"
     for name in ("last.pt", "best.pt", "metrics.csv", "summary.json", ".hydra/config.yaml"):
-        assert (run / name).exists(), name
-    state = torch.load(run / "last.pt", weights_only=True)
-    assert state["epoch"] == 2
+        assert (run_dir / name).exists(), name
+    assert torch.load(run_dir / "last.pt", weights_only=True)["epoch"] == 2
+    assert "x 2 ranks" in (run_dir / "train.log").read_text()
+    return run_dir
+
+
+def test_torchrun_ranks_share_one_run_dir_and_end_with_equal_weights(tmp_path: Path) -> None:
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    run([*TORCHRUN, str(MAIN), "train", *TRAIN_ARGS], tmp_path, BALR_DDP_PARAM_DUMP=str(dumps))
+    run_dir = assert_one_complete_run(tmp_path)
+    rank0 = torch.load(dumps / "rank0.pt", weights_only=True)
+    rank1 = torch.load(dumps / "rank1.pt", weights_only=True)
+    saved = torch.load(run_dir / "last.pt", weights_only=True)["model"]
+    assert rank0.keys() == rank1.keys() == saved.keys()
+    for key in rank0:
+        assert torch.equal(rank0[key], rank1[key]), key
+        assert torch.equal(rank0[key], saved[key]), key
+
+
+def test_torchrun_module_entry_point(tmp_path: Path) -> None:
+    run([*TORCHRUN, "-m", "balr", "train", *TRAIN_ARGS], tmp_path)
+    assert_one_complete_run(tmp_path)
+
+
+def test_nproc_per_node_starts_the_workers_itself(tmp_path: Path) -> None:
+    result = run(
+        [sys.executable, "-m", "balr", "train", "--nproc-per-node", "2", *TRAIN_ARGS], tmp_path
+    )
+    assert_one_complete_run(tmp_path)
+    assert "starting 2 workers" in result.stderr

@@ -34,10 +34,8 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("signals") / "pack"
-    synthesize(
-        [str(out), "--speakers", "100", "--utterances", "8000", "--dim", "32"]
-        + ["--format", "packed"]
-    )
+    args = ["--speakers", "100", "--utterances", "8000", "--dim", "32", "--format", "packed"]
+    synthesize([str(out), *args])
     return out
 
 

@@ -116,10 +116,6 @@ SAMPLE_PRESET = "+experiment=few_speakers"
 def run(ns: argparse.Namespace) -> int:
     """Entry point of `balr train`."""
     datasets, user_overrides = split_args(ns.args)
-    if ns.nproc_per_node:
-        from balr.cli.elastic import launch_workers
-
-        return launch_workers(ns)
     overrides = dataset_overrides(ns, datasets)
     run_dir: Path | None = None
     if ns.resume is not None:
@@ -131,6 +127,10 @@ def run(ns: argparse.Namespace) -> int:
         return hydra_launch.call_app("train", overrides, hydra_flags(ns))
     for cfg in compose_checked("train", overrides, conf_dir(), ns.multirun):
         validate_train_config(cfg)
+    if ns.nproc_per_node:
+        from balr.cli.elastic import launch_workers
+
+        return launch_workers(ns, *claim(ns, run_dir))
     return launch(ns, overrides, run_dir)
 
 

@@ -105,6 +105,18 @@ def all_reduce_mean(values: torch.Tensor) -> torch.Tensor:
     return values / dist.get_world_size()
 
 
+def broadcast_buffers(module: torch.nn.Module, src: int = 0) -> None:
+    """Copy rank `src`'s buffers (BatchNorm running statistics) to every rank, in place.
+
+    DDP syncs gradients, so parameters agree; each rank still updates its running statistics
+    from its own batches after the last sync. Checkpoints and validation use rank 0's.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    for buffer in module.buffers():
+        dist.broadcast(buffer, src=src)
+
+
 def barrier() -> None:
     """Wait for every rank (no-op without a group)."""
     if dist.is_available() and dist.is_initialized():
