@@ -1,0 +1,108 @@
+"""Rank layout from torchrun's or Slurm's environment, device and backend per rank (no GPU)."""
+
+from __future__ import annotations
+
+import pytest
+
+from balr.errors import DeviceError
+from balr.training.devices import device_for_rank
+from balr.training.distributed import backend_for, context_from_env, first_host
+
+TORCHRUN = {
+    "RANK": "3",
+    "WORLD_SIZE": "4",
+    "LOCAL_RANK": "1",
+    "MASTER_ADDR": "node7",
+    "MASTER_PORT": "29400",
+}
+SLURM = {
+    "SLURM_PROCID": "5",
+    "SLURM_NTASKS": "8",
+    "SLURM_LOCALID": "1",
+    "SLURM_JOB_NODELIST": "gpu[03-05,07],cpu1",
+    "SLURM_JOB_ID": "123456",
+}
+
+
+def test_a_plain_process_is_rank_zero_of_one() -> None:
+    ctx = context_from_env({})
+    assert (ctx.rank, ctx.world_size, ctx.local_rank) == (0, 1, 0)
+    assert not ctx.enabled and ctx.is_main
+
+
+def test_torchrun_variables_give_the_rank_layout() -> None:
+    ctx = context_from_env(TORCHRUN)
+    assert (ctx.rank, ctx.world_size, ctx.local_rank) == (3, 4, 1)
+    assert (ctx.master_addr, ctx.master_port) == ("node7", 29400)
+    assert ctx.enabled and not ctx.is_main
+
+
+def test_torchrun_variables_win_over_slurm_ones() -> None:
+    assert context_from_env({**SLURM, **TORCHRUN}).rank == 3
+
+
+def test_multi_task_slurm_job_gives_the_rank_layout_without_torchrun() -> None:
+    ctx = context_from_env(SLURM)
+    assert (ctx.rank, ctx.world_size, ctx.local_rank) == (5, 8, 1)
+    assert ctx.master_addr == "gpu03"
+    assert ctx.master_port == context_from_env({**SLURM, "SLURM_PROCID": "0"}).master_port
+
+
+def test_jobs_on_one_node_get_different_ports() -> None:
+    other = context_from_env({**SLURM, "SLURM_JOB_ID": "123457"})
+    assert other.master_port != context_from_env(SLURM).master_port
+
+
+def test_a_single_task_slurm_job_is_one_process() -> None:
+    assert not context_from_env({**SLURM, "SLURM_NTASKS": "1"}).enabled
+
+
+@pytest.mark.parametrize(
+    ("nodelist", "host"),
+    [("gpu[03-05,07],cpu1", "gpu03"), ("node12", "node12"), ("a1,b2", "a1"), ("n[9]", "n9")],
+)
+def test_first_host_of_a_slurm_node_list(nodelist: str, host: str) -> None:
+    assert first_host(nodelist) == host
+
+
+@pytest.mark.parametrize(
+    ("spec", "local_rank", "device"),
+    [
+        ("cuda:0,1", 0, "cuda:0"),
+        ("cuda:0,1", 1, "cuda:1"),
+        ("cuda:2,3", 1, "cuda:3"),
+        ("0,1", 1, "cuda:1"),
+        ("cuda", 1, "cuda:1"),
+        ("cpu", 1, "cpu"),
+    ],
+)
+def test_each_local_rank_takes_its_own_device(spec: str, local_rank: int, device: str) -> None:
+    assert device_for_rank(spec, local_rank) == device
+
+
+def test_a_device_list_shorter_than_the_ranks_is_an_error() -> None:
+    with pytest.raises(DeviceError, match="one device per process"):
+        device_for_rank("cuda:0,1", 2)
+
+
+@pytest.mark.parametrize(
+    ("device", "backend"), [("cuda:1", "nccl"), ("cuda", "nccl"), ("cpu", "gloo")]
+)
+def test_backend_is_nccl_for_cuda_and_gloo_otherwise(device: str, backend: str) -> None:
+    assert backend_for(device) == backend
+
+
+def test_cuda_rank_joins_with_nccl_on_its_own_device(monkeypatch) -> None:
+    from balr.training import distributed
+
+    calls: dict[str, object] = {}
+    monkeypatch.setattr(distributed.dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(distributed.torch.cuda, "set_device", lambda d: calls.update(device=d))
+    monkeypatch.setattr(
+        distributed.dist, "init_process_group", lambda **kwargs: calls.update(kwargs)
+    )
+    monkeypatch.setattr(distributed.os, "environ", {})
+    device = distributed.init_process_group(context_from_env(TORCHRUN), "cuda:0,1")
+    assert device == "cuda:1"
+    assert str(calls["device"]) == "cuda:1"
+    assert (calls["backend"], calls["rank"], calls["world_size"]) == ("nccl", 3, 4)
