@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,8 @@ def print_table(rows: list[dict[str, Any]], title: str) -> None:
 def report_sweep(sweep_dir: Path) -> None:
     """After a sweep: write summary.csv into the sweep directory and show the table."""
     rows = collect([sweep_dir])
+    for row in rows:  # job directories are named after their overrides: show just that
+        row["run"] = os.path.relpath(row["run"], sweep_dir)
     atomic_write_text(sweep_dir / "summary.csv", to_csv(rows))
     print_table(rows, f"sweep {sweep_dir}")
 

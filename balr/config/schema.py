@@ -30,6 +30,9 @@ NON_EXPERIMENT_KEYS = [
     "train.audio_formats",
     "val.audio_formats",
     "input.audio_formats",
+    "data.val_trials",
+    "data.cache_dir",
+    "data.num_workers",
 ]
 
 

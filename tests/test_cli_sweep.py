@@ -1,0 +1,51 @@
+"""`balr train -m`: one sweep directory, a complete run per job, summary.csv and a table."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from balr.cli.main import main
+
+SWEEP = ["-m", "trainer.losses=[mse],[mse,triplet]", "trainer.internal_dim=32,64"]
+SHORT = ["trainer.epochs=1"]
+
+
+@pytest.fixture
+def swept(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", *SWEEP, *SHORT]) == 0
+    return tmp_path / "multirun" / "train"
+
+
+def test_sweep_runs_one_complete_run_dir_per_job(swept: Path) -> None:
+    jobs = sorted(p for p in swept.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert len(jobs) == 4
+    for job in jobs:
+        for name in ("last.pt", "best.pt", "metrics.csv", "summary.json", ".hydra/config.yaml"):
+            assert (job / name).exists(), (job.name, name)
+
+
+def test_job_dirs_are_named_after_their_overrides(swept: Path) -> None:
+    names = {p.name for p in swept.iterdir() if p.is_dir()}
+    expected = "trainer.epochs=1,trainer.internal_dim=64,trainer.losses=[mse]"
+    assert f"+experiment=few_speakers,{expected}" in names
+    assert not any("path=" in name or "val_trials" in name for name in names)
+
+
+def test_summary_csv_lists_every_job_sorted_by_val_eer(capsys, swept: Path) -> None:
+    with (swept / "summary.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 4
+    assert {row["dims"] for row in rows} == {"256->32", "256->64"}
+    eers = [float(row["val_eer"]) for row in rows]
+    assert eers == sorted(eers)
+    assert all((swept / row["run"] / "summary.json").is_file() for row in rows)
+    assert "sweep" in capsys.readouterr().out
+
+
+def test_a_second_sweep_gets_the_next_directory(swept: Path) -> None:
+    assert main(["train", "-m", "trainer.internal_dim=32", *SHORT]) == 0
+    assert (swept.parent / "train2" / "summary.csv").is_file()
