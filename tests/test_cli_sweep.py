@@ -49,3 +49,12 @@ def test_summary_csv_lists_every_job_sorted_by_val_eer(capsys, swept: Path) -> N
 def test_a_second_sweep_gets_the_next_directory(swept: Path) -> None:
     assert main(["train", "-m", "trainer.internal_dim=32", *SHORT]) == 0
     assert (swept.parent / "train2" / "summary.csv").is_file()
+
+
+@pytest.mark.slow
+def test_submitit_local_launcher_runs_the_sweep(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    sweep = ["-m", "trainer.internal_dim=32,64", *SHORT, "hydra/launcher=submitit_local"]
+    assert main(["train", *sweep]) == 0
+    with (tmp_path / "multirun" / "train" / "summary.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == 2

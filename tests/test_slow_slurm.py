@@ -1,0 +1,104 @@
+"""Sweeps through the `hydra/launcher=slurm` preset on a real Slurm cluster.
+
+.ci/run starts a one-node cluster (../shared/slurm/start-local-slurm.sh) and exports
+BALR_SLURM_PARTITION; without it these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+PARTITION = os.environ.get("BALR_SLURM_PARTITION")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not PARTITION or shutil.which("sbatch") is None, reason="no Slurm cluster to submit to"
+    ),
+]
+
+
+def slurm_overrides(timeout_min: int) -> list[str]:
+    return [
+        "hydra/launcher=slurm",
+        f"hydra.launcher.partition={PARTITION}",
+        "hydra.launcher.cpus_per_task=1",
+        "hydra.launcher.mem_gb=1",
+        f"hydra.launcher.timeout_min={timeout_min}",
+    ]
+
+
+def sweep(cwd: Path, *overrides: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "balr", "train", "-m", *overrides]
+    return subprocess.Popen(
+        command, cwd=cwd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def job_dirs(sweep_dir: Path) -> list[Path]:
+    return sorted(p for p in sweep_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def test_two_job_sweep_runs_on_slurm_with_a_summary(tmp_path: Path) -> None:
+    process = sweep(tmp_path, "trainer.internal_dim=32,64", "trainer.epochs=2", *slurm_overrides(5))
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, output[-3000:]
+    sweep_dir = tmp_path / "multirun" / "train"
+    jobs = job_dirs(sweep_dir)
+    assert [job.name.rsplit("=", 1)[-1] for job in jobs] == ["32", "64"]
+    for job in jobs:
+        for name in ("last.pt", "metrics.csv", "summary.json", ".hydra/config.yaml"):
+            assert (job / name).exists(), (job.name, name)
+    with (sweep_dir / "summary.csv").open() as handle:
+        assert sorted(row["dims"] for row in csv.DictReader(handle)) == ["256->32", "256->64"]
+
+
+def release_requeued_jobs(submitit_dir: Path) -> None:
+    """Slurm holds a requeued job ~2 minutes (BeginTime); let it start now to keep tests short."""
+    for job_id in {p.name.split("_")[0] for p in submitit_dir.glob("*") if p.is_dir()}:
+        state = subprocess.run(
+            ["scontrol", "show", "job", job_id], capture_output=True, text=True, check=False
+        ).stdout
+        if "Reason=BeginTime" in state:
+            subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], check=False)
+
+
+def test_job_past_its_time_limit_is_requeued_and_resumes_from_last_pt(tmp_path: Path) -> None:
+    epochs = 600  # ~90 s of training here: more than one stretch between two warnings
+    process = sweep(
+        tmp_path,
+        f"trainer.epochs={epochs}",
+        "trainer.val_period=200",
+        "trainer.log_period=1",
+        *slurm_overrides(1),
+        "hydra.launcher.signal_delay_s=10",
+        "hydra.launcher.max_num_timeout=20",
+    )
+    sweep_dir = tmp_path / "multirun" / "train"
+    deadline = time.monotonic() + 900
+    while process.poll() is None and time.monotonic() < deadline:
+        if (sweep_dir / ".submitit").is_dir():
+            release_requeued_jobs(sweep_dir / ".submitit")
+        time.sleep(2)
+    if process.poll() is None:
+        process.kill()
+    output = process.stdout.read() if process.stdout else ""
+    assert process.returncode == 0, output[-3000:]
+    (job,) = job_dirs(sweep_dir)
+    log = (job / "train.log").read_text()
+    resumed = [int(epoch) for epoch in re.findall(r"resumed from .*last\.pt at epoch (\d+)", log)]
+    assert resumed and all(0 < epoch < epochs for epoch in resumed), log[-2000:]
+    assert torch.load(job / "last.pt", weights_only=True)["epoch"] == epochs
+    with (job / "metrics.csv").open() as handle:
+        train_epochs = [int(r["epoch"]) for r in csv.DictReader(handle) if r["split"] == "train"]
+    assert train_epochs == list(range(1, epochs + 1))  # continued, never restarted from 1
