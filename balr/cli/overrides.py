@@ -85,6 +85,12 @@ def explain(error: BaseException) -> str:
             f"unknown loss {name!r} in trainer.losses: choose from "
             f"{', '.join(LOSS_CONFIGS)}, e.g. 'trainer.losses=[mse,triplet]'"
         )
+    if text.startswith("Could not override '"):
+        key = text.split("'", 2)[1]
+        return (
+            f"unknown config key {key!r}: check its spelling (`balr train --cfg job` lists the"
+            " keys)"
+        )
     lines = [
         line.strip()
         for line in text.splitlines()

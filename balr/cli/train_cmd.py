@@ -164,12 +164,17 @@ def launch(ns: argparse.Namespace, overrides: list[str], resume_dir: Path | None
         ddp.destroy_process_group()
         raise error or RunDirError("no run directory could be claimed")
     run_dir, created = claimed
+    # Hydra rewrites .hydra/ at start; a resume that fails must not leave its overrides there.
+    recorded = _read_files(run_dir / ".hydra") if resume_dir is not None and ctx.is_main else {}
     try:
         status = hydra_launch.run_app(
             "train", overrides, run_dir, multirun=ns.multirun, rank=ctx.rank
         )
     finally:
         ddp.destroy_process_group()
+    if status == 2 and recorded:
+        for path, content in recorded.items():
+            path.write_bytes(content)
     if status == 2 and created and ctx.is_main and not (run_dir / "last.pt").exists():
         # The run failed before training: leave nothing behind in runs/.
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -178,6 +183,10 @@ def launch(ns: argparse.Namespace, overrides: list[str], resume_dir: Path | None
 
         report_sweep(run_dir)
     return status
+
+
+def _read_files(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in folder.glob("*") if p.is_file()}
 
 
 def claim(ns: argparse.Namespace, resume_dir: Path | None) -> tuple[Path, bool]:

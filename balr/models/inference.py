@@ -112,7 +112,7 @@ class BinaryAttributeAutoEncoder(AutoEncoder):
         )
         if len(table) and table.dim != self.input_dim:
             raise DatasetError(
-                f"the embeddings of dataset {dataset!s} have {table.dim} dimensions but the model"
+                f"the embeddings of {dataset.name} have {table.dim} dimensions but the model"
                 f" {self.checkpoint_path} expects {self.input_dim}: binarise embeddings of the"
                 " encoder the model was trained on"
             )

@@ -44,7 +44,7 @@ def load_model_state(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[st
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many exception types on foreign bytes
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:120]
+        reason = describe_load_error(error)
         raise CheckpointError(
             f"{path} is not a readable torch checkpoint ({reason}): give a balr checkpoint"
             " (last.pt/best.pt) or a BA-LR autoencoder state_dict"
@@ -117,3 +117,11 @@ def _check_keys_and_shapes(
             )
     for key in _OPTIONAL_KEYS:
         state.setdefault(key, torch.tensor(0, dtype=torch.long))
+
+
+def describe_load_error(error: BaseException) -> str:
+    """A short reason why torch.load refused a file, for one-line error messages."""
+    text = str(error).strip()
+    if "Weights only load failed" in text or "invalid load key" in text:
+        return "not a torch file of tensors (corrupt, truncated, or holding Python objects)"
+    return (text.splitlines() or [type(error).__name__])[0][:120]

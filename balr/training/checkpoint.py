@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from balr.errors import CheckpointError
+from balr.models.loading import describe_load_error
 
 FORMAT = "balr-checkpoint"
 VERSION = 1
@@ -56,10 +57,9 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise CheckpointError(
-            f"{path} is not a readable checkpoint ({first[:120]}); it may be truncated or not a"
-            " torch file"
+            f"{path} is not a readable checkpoint ({describe_load_error(error)}): resume from"
+            " another checkpoint of the run, e.g. its best.pt or epoch<N>.pt"
         ) from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(

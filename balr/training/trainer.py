@@ -178,6 +178,7 @@ class BinaryAttributeEncoderTrainer:
 
     def _build_sampler(self) -> NxMSampler:
         cfg = self.data_config
+        self._note_small_speakers(cfg.M_samples_per_class)
         return build_sampler(
             cfg.sampler,
             self.train_table.labels.numpy(),
@@ -189,6 +190,21 @@ class BinaryAttributeEncoderTrainer:
             rank=self.ctx.rank if self.ctx.enabled else -1,
             seed=self.seed,
         )
+
+    def _note_small_speakers(self, m: int) -> None:
+        counts = torch.bincount(self.train_table.labels[self.train_table.labels >= 0])
+        small = (counts < m).nonzero().flatten().tolist()
+        if small:
+            names = ", ".join(self.train_table.speakers[i] for i in small[:3])
+            log.info(
+                "%d of %d train speakers have fewer than M_samples_per_class=%d samples (%s%s):"
+                " their samples repeat within a batch",
+                len(small),
+                len(counts),
+                m,
+                names,
+                ", ..." if len(small) > 3 else "",
+            )
 
     def _wrap(self, module: TrainingModule) -> nn.Module:
         wrapped: nn.Module = module
