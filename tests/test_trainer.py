@@ -190,3 +190,31 @@ def test_best_checkpoint_tracks_the_monitored_metric(
     assert summary["best"]["epoch"] == best_epoch
     assert summary["best"]["value"] == pytest.approx(min(values))
     assert torch.load(tmp_path / "best.pt", weights_only=True)["epoch"] == best_epoch
+
+
+def test_a_signal_during_a_checkpoint_write_arrives_after_the_file_is_complete(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+
+    from balr.training.checkpoint import atomic_write_bytes
+
+    class Preempted(Exception):
+        pass
+
+    def handler(signum: int, frame: object) -> None:
+        raise Preempted
+
+    def write(handle) -> None:
+        handle.write(b"first half,")
+        os.kill(os.getpid(), signal.SIGUSR2)  # a scheduler's warning, mid-write
+        handle.write(b"second half")
+
+    previous = signal.signal(signal.SIGUSR2, handler)
+    try:
+        with pytest.raises(Preempted):
+            atomic_write_bytes(tmp_path / "last.pt", write)
+    finally:
+        signal.signal(signal.SIGUSR2, previous)
+    assert (tmp_path / "last.pt").read_bytes() == b"first half,second half"

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import pickle
 import random
+import signal
 import tempfile
+import threading
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +30,51 @@ def atomic_write_bytes(path: Path, write: Any) -> None:
     A kill at any moment leaves either the old file or the new one, never a partial file.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with signals_deferred():
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                write(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+_DEFERRED_SIGNALS = {
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGUSR1", "SIGUSR2")
+    if hasattr(signal, name)
+}
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold interrupting signals while a file is written; they are delivered right after.
+
+    A Python signal handler that raises (a scheduler's pre-emption handler exiting the job)
+    would otherwise surface inside torch.save's writer as an unrelated RuntimeError. Handlers
+    are swapped rather than the signal mask changed: any thread may receive the signal.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {}
+    for signum in _DEFERRED_SIGNALS:
+        handler = signal.getsignal(signum)
+        if handler is not None and handler != signal.SIG_IGN:
+            previous[signum] = handler
+            signal.signal(signum, lambda number, frame: caught.append(number))
     try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for number in caught:
+            signal.raise_signal(number)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
