@@ -58,3 +58,12 @@ def test_submitit_local_launcher_runs_the_sweep(tmp_path: Path, monkeypatch) -> 
     assert main(["train", *sweep]) == 0
     with (tmp_path / "multirun" / "train" / "summary.csv").open() as handle:
         assert len(list(csv.DictReader(handle))) == 2
+
+
+def test_a_sweep_of_nproc_per_node_runs_is_refused_before_any_directory(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "-m", "--nproc-per-node", "2", "trainer.internal_dim=32,64"]) == 2
+    assert "--nproc-per-node runs one training" in capsys.readouterr().err
+    assert not (tmp_path / "multirun").exists() and not (tmp_path / "runs").exists()

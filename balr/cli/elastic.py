@@ -14,7 +14,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from balr.errors import BalrError, ConfigError
+from balr.errors import BalrError
 
 
 def launch_workers(ns: argparse.Namespace, run_dir: Path, created: bool) -> int:
@@ -31,11 +31,6 @@ def launch_workers(ns: argparse.Namespace, run_dir: Path, created: bool) -> int:
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
-    if ns.multirun:
-        raise ConfigError(
-            "--nproc-per-node runs one training: for sweeps of DDP jobs, select a launcher"
-            " (e.g. hydra/launcher=slurm with tasks_per_node)"
-        )
     config = LaunchConfig(
         min_nodes=1,
         max_nodes=1,

@@ -130,6 +130,11 @@ def run(ns: argparse.Namespace) -> int:
     if ns.nproc_per_node:
         from balr.cli.elastic import launch_workers
 
+        if ns.multirun:
+            raise ConfigError(
+                "--nproc-per-node runs one training: for sweeps of DDP jobs, select a launcher"
+                " (e.g. hydra/launcher=slurm with hydra.launcher.tasks_per_node=K)"
+            )
         return launch_workers(ns, *claim(ns, run_dir))
     return launch(ns, overrides, run_dir)
 
