@@ -74,13 +74,17 @@ def release_requeued_jobs(submitit_dir: Path) -> None:
 
 
 def test_job_past_its_time_limit_is_requeued_and_resumes_from_last_pt(tmp_path: Path) -> None:
-    epochs = 600  # ~90 s of training here: more than one stretch between two warnings
+    # Slurm sends the warning signal up to 60 s before the time it is asked for. Under a
+    # 1-minute limit it can come in the job's first seconds, before submitit has installed its
+    # handler (the job then dies instead of being requeued); a 2-minute limit with a 10 s
+    # warning puts it 50-80 s into each stretch.
+    epochs = 1200  # ~170 s of training here: at least two stretches, even on a faster machine
     process = sweep(
         tmp_path,
         f"trainer.epochs={epochs}",
-        "trainer.val_period=200",
+        "trainer.val_period=400",
         "trainer.log_period=1",
-        *slurm_overrides(1),
+        *slurm_overrides(2),
         "hydra.launcher.signal_delay_s=10",
         "hydra.launcher.max_num_timeout=20",
     )
