@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from balr.errors import DeviceError
+from balr.training import distributed
 from balr.training.devices import device_for_rank
 from balr.training.distributed import backend_for, context_from_env, first_host
 
@@ -53,13 +54,24 @@ def test_jobs_on_one_node_get_different_ports() -> None:
     assert other.master_port != context_from_env(SLURM).master_port
 
 
+def test_the_older_slurm_nodelist_variable_names_the_master_host() -> None:
+    env = {k: v for k, v in SLURM.items() if k != "SLURM_JOB_NODELIST"}
+    assert context_from_env({**env, "SLURM_NODELIST": "node[01-03],other"}).master_addr == "node01"
+
+
 def test_a_single_task_slurm_job_is_one_process() -> None:
     assert not context_from_env({**SLURM, "SLURM_NTASKS": "1"}).enabled
 
 
 @pytest.mark.parametrize(
     ("nodelist", "host"),
-    [("gpu[03-05,07],cpu1", "gpu03"), ("node12", "node12"), ("a1,b2", "a1"), ("n[9]", "n9")],
+    [
+        ("gpu[03-05,07],cpu1", "gpu03"),
+        ("node[01-03],other", "node01"),
+        ("node12", "node12"),
+        ("a1,b2", "a1"),
+        ("n[9]", "n9"),
+    ],
 )
 def test_first_host_of_a_slurm_node_list(nodelist: str, host: str) -> None:
     assert first_host(nodelist) == host
@@ -73,6 +85,9 @@ def test_first_host_of_a_slurm_node_list(nodelist: str, host: str) -> None:
         ("cuda:2,3", 1, "cuda:3"),
         ("0,1", 1, "cuda:1"),
         ("cuda", 1, "cuda:1"),
+        ("cuda", 0, "cuda:0"),
+        ("1", 0, "cuda:1"),
+        ("CUDA:0,1", 1, "cuda:1"),
         ("cpu", 1, "cpu"),
     ],
 )
@@ -86,15 +101,15 @@ def test_a_device_list_shorter_than_the_ranks_is_an_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("device", "backend"), [("cuda:1", "nccl"), ("cuda", "nccl"), ("cpu", "gloo")]
+    ("device", "backend"), [("cuda:1", "nccl"), ("cuda", "nccl"), ("cpu", "gloo"), ("mps", "gloo")]
 )
 def test_backend_is_nccl_for_cuda_and_gloo_otherwise(device: str, backend: str) -> None:
     assert backend_for(device) == backend
 
 
-def test_cuda_rank_joins_with_nccl_on_its_own_device(monkeypatch) -> None:
-    from balr.training import distributed
-
+@pytest.fixture
+def joins(monkeypatch) -> dict[str, object]:
+    """Record what init_process_group would do, without a GPU or a process group."""
     calls: dict[str, object] = {}
     monkeypatch.setattr(distributed.dist, "is_initialized", lambda: False)
     monkeypatch.setattr(distributed.torch.cuda, "set_device", lambda d: calls.update(device=d))
@@ -102,7 +117,32 @@ def test_cuda_rank_joins_with_nccl_on_its_own_device(monkeypatch) -> None:
         distributed.dist, "init_process_group", lambda **kwargs: calls.update(kwargs)
     )
     monkeypatch.setattr(distributed.os, "environ", {})
+    return calls
+
+
+def test_cuda_rank_joins_with_nccl_on_its_own_device(joins: dict[str, object]) -> None:
+    calls = joins
     device = distributed.init_process_group(context_from_env(TORCHRUN), "cuda:0,1")
     assert device == "cuda:1"
     assert str(calls["device"]) == "cuda:1"
     assert (calls["backend"], calls["rank"], calls["world_size"]) == ("nccl", 3, 4)
+
+
+def test_plain_cuda_on_local_rank_zero_selects_an_indexed_gpu(joins: dict[str, object]) -> None:
+    ctx = context_from_env({**TORCHRUN, "LOCAL_RANK": "0"})
+    assert distributed.init_process_group(ctx, "cuda") == "cuda:0"
+    assert str(joins["device"]) == "cuda:0" and joins["backend"] == "nccl"
+
+
+def test_cpu_slurm_rank_joins_with_gloo_at_the_first_node(joins: dict[str, object]) -> None:
+    ctx = context_from_env(SLURM)
+    assert distributed.init_process_group(ctx, "cpu") == "cpu"
+    assert "device" not in joins
+    assert (joins["backend"], joins["rank"], joins["world_size"]) == ("gloo", 5, 8)
+    assert distributed.os.environ["MASTER_ADDR"] == "gpu03"
+    assert distributed.os.environ["MASTER_PORT"] == str(ctx.master_port)
+
+
+def test_a_single_process_joins_no_group(joins: dict[str, object]) -> None:
+    assert distributed.init_process_group(context_from_env({}), "cpu") == "cpu"
+    assert joins == {}

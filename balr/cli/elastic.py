@@ -26,8 +26,10 @@ def launch_workers(ns: argparse.Namespace, run_dir: Path, created: bool) -> int:
         created: the directory was made for this run (removed if it fails before training).
 
     Returns:
-        0 when every worker finished, else raises BalrError with the failed rank.
+        0 when every worker finished, 128 + signal when the launcher was interrupted (the
+        workers stop and keep last.pt); a failed worker raises WorkerFailed.
     """
+    from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
@@ -45,13 +47,21 @@ def launch_workers(ns: argparse.Namespace, run_dir: Path, created: bool) -> int:
     try:
         elastic_launch(config, sys.executable)(*worker_arguments(ns, run_dir))
     except ChildFailedError as failure:
-        if created and not (run_dir / "last.pt").exists():
-            shutil.rmtree(run_dir, ignore_errors=True)
-        rank, detail = next(iter(failure.failures.items()))
+        _drop_if_untrained(run_dir, created)
+        rank, detail = failure.get_first_failure()
         raise WorkerFailed(
             f"worker rank {rank} of {config.nproc_per_node} failed (exit code {detail.exitcode});"
             f" its error is printed above"
         ) from None
+    except SignalException as signal:
+        # The agent forwards the signal to the workers, which save last.pt before they exit.
+        if _drop_if_untrained(run_dir, created):
+            print("balr: interrupted before the first checkpoint", file=sys.stderr)
+        else:
+            print(
+                f"balr: interrupted; continue with: balr train --resume {run_dir}", file=sys.stderr
+            )
+        return 128 + int(signal.sigval)
     return 0
 
 
@@ -73,6 +83,14 @@ def worker_arguments(ns: argparse.Namespace, run_dir: Path) -> list[str]:
     if ns.audio_formats:
         args += ["--audio-formats", *ns.audio_formats]
     return args
+
+
+def _drop_if_untrained(run_dir: Path, created: bool) -> bool:
+    """Remove a run directory made for this run that holds no checkpoint; True if removed."""
+    if created and not (run_dir / "last.pt").exists():
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return True
+    return False
 
 
 def _free_port() -> int:

@@ -19,7 +19,7 @@ def available_devices() -> list[str]:
 
 def split_device_list(spec: str) -> list[str]:
     """Expand 'cuda:0,1' or '0,1' into one device string per rank; a single device stays one."""
-    spec = str(spec).strip()
+    spec = str(spec).strip().lower()
     prefix, _, rest = spec.rpartition(":")
     if "," not in rest:
         return [spec]
@@ -32,8 +32,11 @@ def device_for_rank(spec: str, local_rank: int) -> str:
     devices = split_device_list(spec)
     if len(devices) == 1:
         only = devices[0]
-        # One plain 'cuda' shared by several local processes: one GPU each.
-        return f"cuda:{local_rank}" if only == "cuda" and local_rank > 0 else only
+        if only.isdigit():
+            return f"cuda:{only}"
+        # A plain 'cuda' gives each local process its own GPU; it needs an index either way,
+        # since torch.cuda.set_device rejects a bare 'cuda'.
+        return f"cuda:{local_rank}" if only == "cuda" else only
     if local_rank >= len(devices):
         raise DeviceError(
             f"device={spec!r} lists {len(devices)} devices but local rank {local_rank} needs one:"

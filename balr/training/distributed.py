@@ -51,7 +51,10 @@ def context_from_env(env: Mapping[str, str] | None = None) -> DistributedContext
             rank=int(env["SLURM_PROCID"]),
             world_size=ntasks,
             local_rank=int(env.get("SLURM_LOCALID", 0)),
-            master_addr=first_host(env.get("SLURM_JOB_NODELIST", "127.0.0.1")),
+            # SLURM_NODELIST is the older name, still the only one some sites export.
+            master_addr=first_host(
+                env.get("SLURM_JOB_NODELIST") or env.get("SLURM_NODELIST") or "127.0.0.1"
+            ),
             # A port derived from the job id keeps concurrent jobs on one node apart.
             master_port=20000 + job_id % 20000,
         )
