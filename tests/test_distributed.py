@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from balr.cli.main import main
 from balr.errors import DeviceError
 from balr.training import distributed
 from balr.training.devices import device_for_rank
@@ -146,3 +153,73 @@ def test_cpu_slurm_rank_joins_with_gloo_at_the_first_node(joins: dict[str, objec
 def test_a_single_process_joins_no_group(joins: dict[str, object]) -> None:
     assert distributed.init_process_group(context_from_env({}), "cpu") == "cpu"
     assert joins == {}
+
+
+# --- balr train --nproc-per-node: the parent's side of torch's elastic launcher --------------
+
+
+@pytest.fixture
+def launcher(tmp_path: Path, monkeypatch) -> dict[str, Any]:
+    """Replace torch's elastic_launch with a recorder; `fail` makes it raise that instead."""
+    import torch.distributed.launcher.api as launcher_api
+
+    seen: dict[str, Any] = {"fail": None}
+
+    def fake_launch(config: Any, entrypoint: str) -> Callable[..., None]:
+        def start(*args: str) -> None:
+            run_dir = Path(args[args.index("--save-dir") + 1])
+            seen.update(config=config, entrypoint=entrypoint, args=args, existed=run_dir.is_dir())
+            if seen["fail"] is not None:
+                raise seen["fail"](run_dir)
+
+        return start
+
+    monkeypatch.setattr(launcher_api, "elastic_launch", fake_launch)
+    monkeypatch.chdir(tmp_path)
+    return seen
+
+
+NPROC = ["train", "--nproc-per-node", "2", "--device", "cpu", "trainer.epochs=1"]
+
+
+def test_nproc_per_node_claims_the_run_dir_then_starts_workers(launcher: dict[str, Any]) -> None:
+    assert main(NPROC) == 0
+    config, args = launcher["config"], launcher["args"]
+    assert (config.min_nodes, config.max_nodes, config.nproc_per_node) == (1, 1, 2)
+    assert config.rdzv_backend == "c10d" and config.max_restarts == 0
+    assert config.rdzv_endpoint.startswith("127.0.0.1:")
+    assert launcher["entrypoint"] == sys.executable
+    run_dir = Path.cwd() / "runs" / "train"
+    assert launcher["existed"] and run_dir.is_dir()
+    assert args[:3] == ("-m", "balr", "train") and "--nproc-per-node" not in args
+    assert args[-5:] == ("--save-dir", str(run_dir), "--exist-ok", "--device", "cpu")
+    assert "trainer.epochs=1" in args
+
+
+def test_a_failed_worker_is_one_line_and_leaves_no_run_dir(
+    launcher: dict[str, Any], capsys
+) -> None:
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError, ProcessFailure
+
+    failure = ProcessFailure(local_rank=1, pid=1, exitcode=2, error_file="<none>")
+    launcher["fail"] = lambda _: ChildFailedError("python", {1: failure})
+    assert main(NPROC) == 2
+    err = capsys.readouterr().err
+    assert "balr: error: worker rank 1 of 2 failed (exit code 2)" in err
+    assert "Traceback" not in err
+    assert list((Path.cwd() / "runs").iterdir()) == []
+
+
+def test_an_interrupted_launch_keeps_a_checkpointed_run_and_says_how_to_resume(
+    launcher: dict[str, Any], capsys
+) -> None:
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+
+    def interrupt(run_dir: Path) -> SignalException:
+        (run_dir / "last.pt").write_bytes(b"checkpoint")
+        return SignalException("got signal", sigval=signal.SIGINT)
+
+    launcher["fail"] = interrupt
+    assert main(NPROC) == 130
+    assert "balr train --resume" in capsys.readouterr().err
+    assert (Path.cwd() / "runs" / "train" / "last.pt").is_file()
