@@ -54,15 +54,29 @@ def assert_one_complete_run(cwd: Path) -> Path:
 def test_torchrun_ranks_share_one_run_dir_and_end_with_equal_weights(tmp_path: Path) -> None:
     dumps = tmp_path / "dumps"
     dumps.mkdir()
-    run([*TORCHRUN, str(MAIN), "train", *TRAIN_ARGS], tmp_path, BALR_DDP_PARAM_DUMP=str(dumps))
+    arcface = "trainer.losses=[mse,triplet,arcface]"
+    command = [*TORCHRUN, str(MAIN), "train", *TRAIN_ARGS, arcface]
+    run(command, tmp_path, BALR_DDP_PARAM_DUMP=str(dumps))
     run_dir = assert_one_complete_run(tmp_path)
-    rank0 = torch.load(dumps / "rank0.pt", weights_only=True)
-    rank1 = torch.load(dumps / "rank1.pt", weights_only=True)
-    saved = torch.load(run_dir / "last.pt", weights_only=True)["model"]
-    assert rank0.keys() == rank1.keys() == saved.keys()
+    rank0 = flat(torch.load(dumps / "rank0.pt", weights_only=True))
+    rank1 = flat(torch.load(dumps / "rank1.pt", weights_only=True))
+    saved = flat(torch.load(run_dir / "last.pt", weights_only=True))
+    assert any(key.startswith("losses/arcface/") for key in rank0), "no ArcFace centres dumped"
+    assert rank0.keys() == rank1.keys()
     for key in rank0:
         assert torch.equal(rank0[key], rank1[key]), key
         assert torch.equal(rank0[key], saved[key]), key
+
+
+def flat(state: dict, prefix: str = "") -> dict[str, torch.Tensor]:
+    """Tensors of a nested checkpoint dict keyed by their path ('model/encoder.0.weight')."""
+    out: dict[str, torch.Tensor] = {}
+    for key, value in state.items():
+        if isinstance(value, dict):
+            out.update(flat(value, f"{prefix}{key}/"))
+        elif isinstance(value, torch.Tensor):
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def test_torchrun_module_entry_point(tmp_path: Path) -> None:

@@ -269,10 +269,15 @@ class BinaryAttributeEncoderTrainer:
         return self.cleanup()
 
     def _dump_rank_parameters(self) -> None:
-        # Test hook: lets the DDP test check that every rank ends with the same weights.
+        # Test hook: lets the DDP test check that every rank ends with the same weights
+        # (model and loss parameters such as ArcFace centres, laid out as in last.pt).
         folder = os.environ.get("BALR_DDP_PARAM_DUMP")
         if folder and self.ctx.enabled:
-            torch.save(self.model.state_dict(), Path(folder) / f"rank{self.ctx.rank}.pt")
+            state = {
+                "model": self.model.state_dict(),
+                "losses": {f.name: f.state_dict() for f in self.loss_funcs},
+            }
+            torch.save(state, Path(folder) / f"rank{self.ctx.rank}.pt")
 
     def train_one_epoch(self, epoch: int, stop: StopRequest | None = None) -> dict[str, float]:
         """One pass over the sampler's batches; returns mean total and per-loss values."""
