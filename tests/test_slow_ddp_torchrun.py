@@ -90,3 +90,18 @@ def test_nproc_per_node_starts_the_workers_itself(tmp_path: Path) -> None:
     )
     assert_one_complete_run(tmp_path)
     assert "starting 2 workers" in result.stderr
+
+
+def test_nproc_per_node_worker_failure_is_one_line_and_leaves_no_run_dir(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.csv")
+    command = [sys.executable, "-m", "balr", "train", "--nproc-per-node", "2", *TRAIN_ARGS]
+    command[command.index(str(LIBRI / "val.csv"))] = missing
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "balr: error: worker rank" in result.stderr.splitlines()[-1]
+    assert "missing.csv" in result.stderr
+    assert list((tmp_path / "runs").iterdir()) == []
