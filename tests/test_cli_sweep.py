@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from balr.cli.main import main
+from balr.cli.runs_cmd import COLUMNS, print_table
 
 SWEEP = ["-m", "trainer.losses=[mse],[mse,triplet]", "trainer.internal_dim=32,64"]
 SHORT = ["trainer.epochs=1"]
@@ -29,10 +30,19 @@ def test_sweep_runs_one_complete_run_dir_per_job(swept: Path) -> None:
 
 
 def test_job_dirs_are_named_after_their_overrides(swept: Path) -> None:
-    names = {p.name for p in swept.iterdir() if p.is_dir()}
-    expected = "trainer.epochs=1,trainer.internal_dim=64,trainer.losses=[mse]"
-    assert f"+experiment=few_speakers,{expected}" in names
-    assert not any("path=" in name or "val_trials" in name for name in names)
+    names = {p.name for p in swept.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    assert names == {
+        f"+experiment=few_speakers,trainer.epochs=1,trainer.internal_dim={dim},trainer.losses={losses}"
+        for dim in (32, 64)
+        for losses in ("[mse]", "[mse,triplet]")
+    }
+
+
+def test_sweep_table_shows_job_names_verbatim(capsys) -> None:
+    rows = [{column: None for column in COLUMNS} | {"run": "trainer.losses=[mse,triplet]"}]
+    print_table(rows, "sweep multirun/[x]")
+    out = capsys.readouterr().out
+    assert "trainer.losses=[mse,triplet]" in out and "multirun/[x]" in out
 
 
 def test_summary_csv_lists_every_job_sorted_by_val_eer(capsys, swept: Path) -> None:

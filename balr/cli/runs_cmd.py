@@ -107,12 +107,14 @@ def print_table(rows: list[dict[str, Any]], title: str) -> None:
     """A rich table of the rows on stdout."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title)
+    # Text, not markup: job names such as 'trainer.losses=[mse]' would lose their '[mse]'.
+    table = Table(title=Text(title))
     for column in COLUMNS:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(_text(row[c]) for c in COLUMNS))
+        table.add_row(*(Text(_text(row[c])) for c in COLUMNS))
     Console(width=max(160, Console().width)).print(table)
 
 
