@@ -223,3 +223,11 @@ def test_an_interrupted_launch_keeps_a_checkpointed_run_and_says_how_to_resume(
     assert main(NPROC) == 130
     assert "balr train --resume" in capsys.readouterr().err
     assert (Path.cwd() / "runs" / "train" / "last.pt").is_file()
+
+
+def test_a_worker_count_below_one_is_refused_before_any_directory(
+    launcher: dict[str, Any], capsys
+) -> None:
+    assert main(["train", "--nproc-per-node", "0", "trainer.epochs=1"]) == 2
+    assert "--nproc-per-node 0: give 1 or more workers" in capsys.readouterr().err
+    assert "config" not in launcher and not (Path.cwd() / "runs").exists()

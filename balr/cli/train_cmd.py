@@ -125,6 +125,8 @@ def run(ns: argparse.Namespace) -> int:
     overrides += user_overrides
     if ns.cfg or ns.info or ns.hydra_help:
         return hydra_launch.call_app("train", overrides, hydra_flags(ns))
+    if ns.nproc_per_node is not None and ns.nproc_per_node < 1:
+        raise ConfigError(f"--nproc-per-node {ns.nproc_per_node}: give 1 or more workers")
     for cfg in compose_checked("train", overrides, conf_dir(), ns.multirun):
         validate_train_config(cfg)
     if ns.nproc_per_node:
