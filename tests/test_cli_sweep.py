@@ -66,8 +66,12 @@ def test_submitit_local_launcher_runs_the_sweep(tmp_path: Path, monkeypatch) -> 
     monkeypatch.chdir(tmp_path)
     sweep = ["-m", "trainer.internal_dim=32,64", *SHORT, "hydra/launcher=submitit_local"]
     assert main(["train", *sweep]) == 0
-    with (tmp_path / "multirun" / "train" / "summary.csv").open() as handle:
-        assert len(list(csv.DictReader(handle))) == 2
+    sweep_dir = tmp_path / "multirun" / "train"
+    with (sweep_dir / "summary.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2
+    for row in rows:
+        assert (sweep_dir / row["run"] / "last.pt").is_file(), row["run"]
 
 
 def test_a_sweep_of_nproc_per_node_runs_is_refused_before_any_directory(
