@@ -98,7 +98,10 @@ def test_first_host_of_a_slurm_node_list(nodelist: str, host: str) -> None:
         ("cpu", 1, "cpu"),
     ],
 )
-def test_each_local_rank_takes_its_own_device(spec: str, local_rank: int, device: str) -> None:
+def test_each_local_rank_takes_its_own_device(
+    spec: str, local_rank: int, device: str, monkeypatch
+) -> None:
+    monkeypatch.setattr(distributed.torch.cuda, "is_available", lambda: False)  # same on GPU hosts
     assert device_for_rank(spec, local_rank) == device
 
 
@@ -231,3 +234,10 @@ def test_a_worker_count_below_one_is_refused_before_any_directory(
     assert main(["train", "--nproc-per-node", "0", "trainer.epochs=1"]) == 2
     assert "--nproc-per-node 0: give 1 or more workers" in capsys.readouterr().err
     assert "config" not in launcher and not (Path.cwd() / "runs").exists()
+
+
+def test_plain_cuda_uses_the_only_gpu_a_slurm_task_sees(monkeypatch) -> None:
+    monkeypatch.setattr(distributed.torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(distributed.torch.cuda, "device_count", lambda: 1)
+    assert device_for_rank("cuda", 3) == "cuda:0"
+    assert device_for_rank("cuda:0,1", 1) == "cuda:1"

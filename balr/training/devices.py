@@ -34,9 +34,13 @@ def device_for_rank(spec: str, local_rank: int) -> str:
         only = devices[0]
         if only.isdigit():
             return f"cuda:{only}"
-        # A plain 'cuda' gives each local process its own GPU; it needs an index either way,
-        # since torch.cuda.set_device rejects a bare 'cuda'.
-        return f"cuda:{local_rank}" if only == "cuda" else only
+        if only != "cuda":
+            return only
+        # A plain 'cuda' gives each local process its own GPU, with an index either way since
+        # torch.cuda.set_device rejects a bare 'cuda'. A process that sees one GPU only (Slurm's
+        # --gpus-per-task) uses that one.
+        one_visible = torch.cuda.is_available() and torch.cuda.device_count() == 1
+        return "cuda:0" if one_visible else f"cuda:{local_rank}"
     if local_rank >= len(devices):
         raise DeviceError(
             f"device={spec!r} lists {len(devices)} devices but local rank {local_rank} needs one:"
