@@ -1,4 +1,9 @@
-"""Graceful stop on SIGINT/SIGTERM: finish the step, checkpoint, exit non-zero."""
+"""Graceful stop on SIGINT/SIGTERM: finish the step, checkpoint, exit non-zero.
+
+A cluster's pre-emption warning (SIGUSR1/SIGUSR2, e.g. submitit's requeue signal) is handled
+the same way, but only when a Python handler already owns it: once last.pt is saved, that
+handler runs (submitit then requeues the job and the requeued job resumes from last.pt).
+"""
 
 from __future__ import annotations
 
@@ -20,12 +25,15 @@ class TrainingInterrupted(Exception):
 
 
 class StopRequest:
-    """Context manager that turns SIGINT/SIGTERM into a flag the training loop polls.
+    """Context manager that turns stop signals into a flag the training loop polls.
 
-    Handlers can only be installed from the main thread; elsewhere it does nothing.
+    SIGINT/SIGTERM are always caught; SIGUSR1/SIGUSR2 only when a Python handler is installed
+    (an unhandled USR signal keeps its default action). Handlers can only be installed from the
+    main thread; elsewhere it does nothing.
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    FORWARDED = (signal.SIGUSR1, signal.SIGUSR2)
 
     def __init__(self) -> None:
         self.signum: int | None = None
@@ -39,12 +47,17 @@ class StopRequest:
         if self.signum is not None and signum == signal.SIGINT:
             # A second Ctrl-C means "now".
             raise KeyboardInterrupt
-        self.signum = signum
+        if self.signum is None:
+            # The first signal decides, so a later SIGTERM cannot hide a pre-emption warning.
+            self.signum = signum
 
     def __enter__(self) -> StopRequest:
         if threading.current_thread() is threading.main_thread():
             for sig in self.SIGNALS:
                 self._previous[sig] = signal.signal(sig, self._handle)
+            for sig in self.FORWARDED:
+                if callable(signal.getsignal(sig)):
+                    self._previous[sig] = signal.signal(sig, self._handle)
         return self
 
     def __exit__(
@@ -53,6 +66,12 @@ class StopRequest:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for sig, handler in self._previous.items():
+        previous = dict(self._previous)
+        for sig, handler in previous.items():
             signal.signal(sig, handler)
         self._previous.clear()
+        signum = self.signum
+        owner = previous.get(signum) if signum is not None and signum in self.FORWARDED else None
+        if callable(owner) and isinstance(exc, TrainingInterrupted):
+            # last.pt is saved: now the owner's handler may checkpoint, requeue and exit.
+            owner(signum, None)
