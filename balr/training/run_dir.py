@@ -46,7 +46,12 @@ def prepare_save_dir(path: Path, exist_ok: bool) -> tuple[Path, bool]:
         try:
             path.mkdir(parents=True)
         except OSError as error:
-            raise RunDirError(f"cannot create --save-dir {path}: {error.strerror}") from None
+            # Name the file that blocks the path, if any: the errno text alone does not.
+            blocker = next((p for p in path.parents if p.exists()), None)
+            why = f"{blocker} is a file" if blocker and not blocker.is_dir() else error.strerror
+            raise RunDirError(
+                f"cannot create --save-dir {path} ({why}): give a directory you can write"
+            ) from None
         created = True
     if not os.access(path, os.W_OK | os.X_OK):
         raise RunDirError(f"--save-dir {path} is not writable: choose a directory you can write")

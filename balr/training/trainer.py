@@ -16,7 +16,7 @@ from balr.config.data import DataConfig
 from balr.config.validate import MONITORS, validate_data_config
 from balr.data import AudioDataset
 from balr.data.table import EmbeddingTable, load_embedding_table
-from balr.errors import ConfigError, DatasetError
+from balr.errors import CheckpointError, ConfigError, DatasetError
 from balr.losses import BaseAutoEncoderLoss
 from balr.models import AutoEncoder
 from balr.models.init import MODEL_INITS, init_hyperplane_hash
@@ -145,9 +145,10 @@ class BinaryAttributeEncoderTrainer:
         )
         self._setup_run_dir()
         self.metrics = MetricsLog(self._file("metrics.csv"), self._metric_columns())
-        self.tensorboard = TensorBoardSink(self.save_dir if self.is_main else None)
         if self.options.resume is not None:
             self.load_checkpoint(self.options.resume)
+        # After the resume: a checkpoint that fails to load must leave no event file behind.
+        self.tensorboard = TensorBoardSink(self.save_dir if self.is_main else None)
 
     def _load_table(self, dataset: AudioDataset, split: str) -> EmbeddingTable:
         return load_embedding_table(
@@ -164,9 +165,15 @@ class BinaryAttributeEncoderTrainer:
             if len(table) == 0:
                 raise DatasetError(f"the {split} dataset has no sample with an embedding")
             if table.dim != self.input_dim:
+                # A resumed model keeps its input size: changing input_dim cannot help there.
+                fix = (
+                    "resume with the run's own trainer.input_dim and data of that dimension"
+                    if self.options.resume is not None
+                    else f"set trainer.input_dim={table.dim}"
+                )
                 raise ConfigError(
                     f"trainer.input_dim={self.input_dim} but the {split} embeddings have"
-                    f" {table.dim} dimensions: set trainer.input_dim={table.dim}"
+                    f" {table.dim} dimensions: {fix}"
                 )
         n = self.data_config.N_classes_per_batch
         if self.train_table.num_speakers < n:
@@ -438,6 +445,7 @@ class BinaryAttributeEncoderTrainer:
         if path.is_dir():
             path = path / "last.pt"
         state = load_checkpoint(path, map_location=self.device)
+        self._check_checkpoint_dims(path, state.get("model_config"))
         try:
             self.model.load_state_dict(state["model"])
             for loss in self.loss_funcs:
@@ -445,7 +453,9 @@ class BinaryAttributeEncoderTrainer:
                     loss.load_state_dict(state["losses"][loss.name])
             self.optimizer.load_state_dict(state["optimizer"])
         except (RuntimeError, KeyError, ValueError) as error:
-            first = str(error).strip().splitlines()[0][:160]
+            # torch's first line is a bare heading; the first detail line says what differs.
+            lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+            first = (lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0])[:160]
             raise ConfigError(
                 f"{path} does not fit this model and losses ({first}): resume with the run's own"
                 " trainer.input_dim, trainer.internal_dim and trainer.losses"
@@ -465,6 +475,18 @@ class BinaryAttributeEncoderTrainer:
             self.completed_epochs + 1,
             f" step {self._resume_step}" if self._resume_step else "",
         )
+
+    def _check_checkpoint_dims(self, path: Path, recorded: Any) -> None:
+        if not isinstance(recorded, dict):
+            return
+        theirs = (recorded.get("input_dim"), recorded.get("internal_dim"))
+        if theirs != (self.input_dim, self.internal_dim):
+            raise CheckpointError(
+                f"{path} holds a model with input_dim={theirs[0]}, internal_dim={theirs[1]} but"
+                f" this run has trainer.input_dim={self.input_dim},"
+                f" trainer.internal_dim={self.internal_dim}: resume with the run's own"
+                " dimensions (drop overrides that change them) and data of its dimension"
+            )
 
     # ---------------------------------------------------------------- cleanup
     def cleanup(self) -> dict[str, Any]:
