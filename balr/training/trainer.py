@@ -562,6 +562,12 @@ def _use_all_cores(device: torch.device, ctx: ddp.DistributedContext) -> None:
     """On CPU, share the cores among the local processes unless the user set a count."""
     if device.type != "cpu" or "OMP_NUM_THREADS" in os.environ:
         return
+    per_task = os.environ.get("SLURM_CPUS_PER_TASK", "")
+    if per_task.isdigit() and "LOCAL_WORLD_SIZE" not in os.environ:
+        # Slurm's per-task CPUs, which it does not always enforce with an affinity mask: more
+        # threads than allotted cores crawl (20x seen) when another job uses the rest.
+        torch.set_num_threads(max(1, min(int(per_task), _available_cores())))
+        return
     local = int(os.environ.get("LOCAL_WORLD_SIZE", ctx.world_size if ctx.enabled else 1))
     torch.set_num_threads(max(1, _available_cores() // max(local, 1)))
 
