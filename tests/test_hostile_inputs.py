@@ -184,6 +184,31 @@ def object_npy(tmp: Path) -> Outcome:
     return train_args(tmp, csv), "s0u1.npy", "save a numeric array"
 
 
+def truncated_npy(tmp: Path) -> Outcome:
+    csv = write_dataset(tmp / "cut")
+    whole = (tmp / "cut" / "s1u2.npy").read_bytes()
+    (tmp / "cut" / "s1u2.npy").write_bytes(whole[:70])
+    return train_args(tmp, csv), "s1u2.npy", "save it again"
+
+
+def random_bytes_pkl(tmp: Path) -> Outcome:
+    csv = write_dataset(tmp / "noise", suffix=".npy")
+    random_bytes(tmp / "noise" / "s2u1.pkl")
+    csv.write_text(csv.read_text().replace("s2u1.npy", "s2u1.pkl"))
+    return train_args(tmp, csv), "s2u1.pkl", "pickle a NumPy array"
+
+
+def ragged_csv(tmp: Path) -> Outcome:
+    csv = write_dataset(tmp / "ragged")
+    csv.write_text(csv.read_text() + "s9/u0,s0u0.npy,s9,extra\n")
+    return train_args(tmp, csv), "data.csv", "as many fields in every row"
+
+
+def binary_csv(tmp: Path) -> Outcome:
+    random_bytes(tmp / "bytes.csv")
+    return train_args(tmp, tmp / "bytes.csv"), "bytes.csv", "save it as UTF-8"
+
+
 def no_speaker_column(tmp: Path) -> Outcome:
     csv = write_dataset(tmp / "anon", header="id,embedding")
     return train_args(tmp, csv), "'s0/u0' has no speaker", "fill its 'speaker' column"
@@ -211,11 +236,11 @@ def val_without_embeddings(tmp: Path) -> Outcome:
     return args, "val.csv: item 'a' has no embedding", "give every item an embedding"
 
 
-def config_case(override: str, key: str, fix: str) -> Case:
+def config_case(override: str, key: str, fix: str, *more: str) -> Case:
     def case(tmp: Path) -> Outcome:
-        return train_args(tmp, write_dataset(tmp / "d"), override), key, fix
+        return train_args(tmp, write_dataset(tmp / "d"), override, *more), key, fix
 
-    case.__name__ = override
+    case.__name__ = " ".join([override, *more])
     return case
 
 
@@ -223,6 +248,16 @@ def not_a_checkpoint_for_binarize(tmp: Path) -> Outcome:
     junk = random_bytes(tmp / "junk.pt")
     args = ["binarize", str(write_dataset(tmp / "d")), f"encoder.model.checkpoint_path={junk}"]
     return args, "junk.pt", "give a balr checkpoint"
+
+
+def checkpoint_that_runs_code_for_binarize(tmp: Path) -> Outcome:
+    (tmp / "evil.pt").write_bytes(pickle.dumps(Evil(tmp.parent / "PWNED")))
+    args = [
+        "binarize",
+        str(write_dataset(tmp / "d")),
+        f"encoder.model.checkpoint_path={tmp / 'evil.pt'}",
+    ]
+    return args, "evil.pt", "give a balr checkpoint"
 
 
 def state_dict_of_wrong_dims_for_binarize(tmp: Path) -> Outcome:
@@ -293,6 +328,10 @@ CASES: list[Case] = [
     pickle_of_a_dict,
     pickle_that_runs_code,
     object_npy,
+    truncated_npy,
+    random_bytes_pkl,
+    ragged_csv,
+    binary_csv,
     no_speaker_column,
     too_few_speakers,
     batch_not_n_times_m,
@@ -305,7 +344,15 @@ CASES: list[Case] = [
     config_case("trainer.learning_rate=-1", "trainer.learning_rate=-1", "must be > 0"),
     config_case("data.M_samples_per_class=0", "data.M_samples_per_class=0", "must be >= 1"),
     config_case("trainer.foo=1", "'trainer.foo'", "check its spelling"),
+    config_case("trainer.epochs=abc", "trainer.epochs=abc", "give a value of the key's type"),
+    config_case(
+        "trainer.losses=[arcface]",
+        "trainer.monitor=val_loss",
+        "add one",
+        "trainer.monitor=val_loss",
+    ),
     not_a_checkpoint_for_binarize,
+    checkpoint_that_runs_code_for_binarize,
     state_dict_of_wrong_dims_for_binarize,
     run_of_wrong_dims_for_binarize,
     not_a_checkpoint_for_resume,
@@ -369,3 +416,13 @@ def test_speaker_with_fewer_than_m_samples_repeats_them_logged_once(
     log = (tmp_path / "run" / "train.log").read_text().splitlines()
     notes = [line for line in log if "fewer than M_samples_per_class=2" in line]
     assert len(notes) == 1 and "[INFO]" in notes[0] and "(s2)" in notes[0]
+
+
+def test_arcface_alone_trains_and_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ArcFace is skipped on val speakers: validation with no other loss used to crash.
+    monkeypatch.chdir(tmp_path)
+    train = write_dataset(tmp_path / "d")
+    assert main(train_args(tmp_path, train, "trainer.losses=[arcface]", "--save-dir", "run")) == 0
+    assert (tmp_path / "run" / "summary.json").is_file()

@@ -91,6 +91,15 @@ def explain(error: BaseException) -> str:
             f"unknown config key {key!r}: check its spelling (`balr train --cfg job` lists the"
             " keys)"
         )
+    cause = error.__cause__
+    if text.startswith("Error merging override ") and cause is not None and str(cause).strip():
+        # Hydra's own line names the override only; OmegaConf's cause says what is wrong.
+        override = text.removeprefix("Error merging override ").strip()
+        reason = str(cause).strip().splitlines()[0]
+        return (
+            f"{override}: {reason}: give a value of the key's type (`balr train TRAIN VAL"
+            " --cfg job` shows every key and its default)"
+        )
     lines = [
         line.strip()
         for line in text.splitlines()

@@ -66,6 +66,12 @@ def validate_trainer_config(trainer: Any) -> None:
         raise ConfigError(
             "trainer.losses is empty: select at least one, e.g. 'trainer.losses=[mse]'"
         )
+    # ArcFace is not evaluated on held-out speakers, so it alone gives no val loss to track.
+    if trainer.monitor == "val_loss" and set(losses) <= {"arcface"}:
+        raise ConfigError(
+            "trainer.monitor=val_loss needs a loss besides arcface (it is not computed on val"
+            " speakers): add one, e.g. 'trainer.losses=[mse,arcface]', or monitor val_eer"
+        )
     for name, loss in losses.items():
         _require(loss.weight >= 0, f"trainer.losses.{name}.weight", loss.weight, "it must be >= 0")
         if "type_of_triplets" in loss:

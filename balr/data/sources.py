@@ -79,12 +79,15 @@ def _read_frame(csv_path: Path) -> pl.DataFrame:
         ) from None
     except (pl.exceptions.PolarsError, OSError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DatasetError(f"{csv_path}: cannot read the CSV file ({message})") from None
+        raise DatasetError(
+            f"{csv_path}: cannot read the CSV file ({message}): save it as UTF-8 comma-separated"
+            " text with as many fields in every row as in the header"
+        ) from None
     frame = frame.rename({name: name.strip() for name in frame.columns})
     if not any(name in frame.columns for name in PATH_COLUMNS):
         raise DatasetError(
             f"{csv_path}: the CSV needs at least one of the columns {', '.join(PATH_COLUMNS)}"
-            f" (found: {', '.join(frame.columns)})"
+            f" (found: {', '.join(frame.columns)}): name them, e.g. id,embedding,speaker"
         )
     if frame.height == 0:
         raise DatasetError(f"{csv_path}: the CSV has a header but no rows: add one row per item")

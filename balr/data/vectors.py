@@ -79,7 +79,9 @@ def load_vector(path: Path, kind: str = "embedding") -> np.ndarray:
             f"{path}: vector file not found: fix the path or create the file"
         ) from None
     except OSError as error:
-        raise VectorFileError(f"{path}: cannot read vector file ({error.strerror})") from None
+        raise VectorFileError(
+            f"{path}: cannot read vector file ({error.strerror}): point the row at a vector file"
+        ) from None
     return decode_vector(data, Path(path), kind)
 
 
@@ -129,7 +131,7 @@ def parse_text(data: bytes, path: Path) -> np.ndarray:
             " number): write one number per line or per column"
         ) from None
     if values.size == 0:
-        raise VectorFileError(f"{path}: vector file holds no numbers")
+        raise VectorFileError(f"{path}: vector file holds no numbers: write the vector again")
     columns = len(data.lstrip().split(b"\n", 1)[0].split())
     if columns <= 1 or columns == values.size:
         return values
@@ -157,9 +159,13 @@ def _decode_npy(data: bytes, path: Path) -> np.ndarray:
                 f"{path}: .npy file holds Python objects (object dtype), which balr never"
                 " unpickles: save a numeric array"
             ) from None
-        raise VectorFileError(f"{path}: malformed .npy file ({error})") from None
+        raise VectorFileError(
+            f"{path}: malformed .npy file ({error}): save it again with numpy.save"
+        ) from None
     except (OSError, EOFError) as error:
-        raise VectorFileError(f"{path}: malformed .npy file ({error})") from None
+        raise VectorFileError(
+            f"{path}: malformed .npy file ({error}): save it again with numpy.save"
+        ) from None
 
 
 def _decode_pickle(data: bytes, path: Path) -> np.ndarray:
@@ -173,7 +179,9 @@ def _decode_pickle(data: bytes, path: Path) -> np.ndarray:
     except TypeError as error:
         raise VectorFileError(f"{path}: .pkl file {error}: pickle a NumPy array") from None
     except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, IndexError) as error:
-        raise VectorFileError(f"{path}: malformed .pkl file ({error})") from None
+        raise VectorFileError(
+            f"{path}: malformed .pkl file ({error}): pickle a NumPy array again"
+        ) from None
 
 
 def as_vector(array: np.ndarray, path: Path, kind: str = "embedding") -> np.ndarray:
@@ -189,7 +197,10 @@ def as_vector(array: np.ndarray, path: Path, kind: str = "embedding") -> np.ndar
     if kind == "binary_attributes":
         array = _as_binary(array, path)
     elif array.ndim != 1:
-        raise VectorFileError(f"{path}: holds an array of shape {array.shape}, expected one vector")
+        raise VectorFileError(
+            f"{path}: holds an array of shape {array.shape}, expected one vector: save one 1-D"
+            " vector per file"
+        )
     vector = np.ascontiguousarray(array, dtype=np.float32)
     if not np.isfinite(vector).all():
         raise VectorFileError(f"{path}: holds NaN or infinite values: recompute this vector")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def load_model_state(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[st
     if not path.is_file():
         raise CheckpointError(f"model checkpoint {path} does not exist: check the path")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = load_tensors_only(path, map_location="cpu")
     except Exception as error:  # torch raises many exception types on foreign bytes
         reason = describe_load_error(error)
         raise CheckpointError(
@@ -117,6 +118,17 @@ def _check_keys_and_shapes(
             )
     for key in _OPTIONAL_KEYS:
         state.setdefault(key, torch.tensor(0, dtype=torch.long))
+
+
+def load_tensors_only(path: Path, map_location: str | torch.device = "cpu") -> Any:
+    """`torch.load` that never runs pickled code (`weights_only`) and stays quiet.
+
+    torch warns about foreign pickle protocols before refusing them; the caller's one-line
+    error says all there is to say, so the multi-line warning is dropped.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.load(path, map_location=map_location, weights_only=True)
 
 
 def describe_load_error(error: BaseException) -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import pickle
 import random
 import signal
 import tempfile
 import threading
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +16,7 @@ import numpy as np
 import torch
 
 from balr.errors import CheckpointError
-from balr.models.loading import describe_load_error
+from balr.models.loading import describe_load_error, load_tensors_only
 
 FORMAT = "balr-checkpoint"
 VERSION = 1
@@ -94,8 +92,8 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist: check the path")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError) as error:
+        state = load_tensors_only(path, map_location=map_location)
+    except Exception as error:  # torch raises many exception types on foreign bytes
         raise CheckpointError(
             f"{path} is not a readable checkpoint ({describe_load_error(error)}): resume from"
             " another checkpoint of the run, e.g. its best.pt or epoch<N>.pt"

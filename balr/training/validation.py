@@ -102,6 +102,8 @@ class Validator:
         return metrics
 
     def _losses(self, model: torch.nn.Module) -> dict[str, float]:
+        if not self.losses:  # e.g. arcface alone: no loss is defined on held-out speakers
+            return {"loss": float("nan")}
         sums = torch.zeros(len(self.losses), device=self.device)
         for index in self.batches:
             index = index.to(self.device)
