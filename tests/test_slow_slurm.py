@@ -73,35 +73,42 @@ def release_requeued_jobs(submitit_dir: Path) -> None:
             subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], check=False)
 
 
-def test_job_past_its_time_limit_is_requeued_and_resumes_from_last_pt(tmp_path: Path) -> None:
-    # Slurm sends the warning signal up to 60 s before the time it is asked for. Under a
-    # 1-minute limit it can come in the job's first seconds, before submitit has installed its
-    # handler (the job then dies instead of being requeued); a 2-minute limit with a 10 s
-    # warning puts it 50-80 s into each stretch.
-    epochs = 1200  # ~170 s of training here: at least two stretches, even on a faster machine
-    process = sweep(
-        tmp_path,
-        f"trainer.epochs={epochs}",
-        "trainer.val_period=400",
-        "trainer.log_period=1",
-        *slurm_overrides(2),
-        "hydra.launcher.signal_delay_s=10",
-        "hydra.launcher.max_num_timeout=20",
-    )
-    sweep_dir = tmp_path / "multirun" / "train"
-    deadline = time.monotonic() + 900
+def wait_releasing_holds(process: subprocess.Popen[str], sweep_dir: Path, limit_s: float) -> str:
+    deadline = time.monotonic() + limit_s
     while process.poll() is None and time.monotonic() < deadline:
         if (sweep_dir / ".submitit").is_dir():
             release_requeued_jobs(sweep_dir / ".submitit")
-        time.sleep(2)
+        time.sleep(1)
     if process.poll() is None:
         process.kill()
-    output = process.stdout.read() if process.stdout else ""
+    return process.communicate()[0]
+
+
+def test_job_past_its_time_limit_is_requeued_and_resumes_from_last_pt(tmp_path: Path) -> None:
+    # Slurm checks time limits every 30 s and sends the warning up to 30 s before it is due:
+    # under a 1-minute limit, signal_delay_s=15 lands 15-45 s into each stretch, after
+    # submitit's handler is in place and well before the limit.
+    epochs = 500  # ~70 s of training here: one stretch of at most ~40 s cannot finish it
+    process = sweep(
+        tmp_path,
+        f"trainer.epochs={epochs}",
+        "trainer.val_period=250",
+        "trainer.log_period=1",
+        *slurm_overrides(1),
+        "hydra.launcher.signal_delay_s=15",
+        "hydra.launcher.max_num_timeout=10",
+    )
+    sweep_dir = tmp_path / "multirun" / "train"
+    output = wait_releasing_holds(process, sweep_dir, 600)
     assert process.returncode == 0, output[-3000:]
     (job,) = job_dirs(sweep_dir)
     log = (job / "train.log").read_text()
+    # The warning (USR2) made the trainer save last.pt mid-epoch, then submitit requeued it.
+    assert re.search(r"stopped during epoch \d+ after step \d+; last\.pt saved", log), log[-2000:]
+    submitit_logs = "".join(p.read_text() for p in sweep_dir.glob(".submitit/*/*_log.err"))
+    assert "Caught signal SIGUSR2" in submitit_logs and "Requeued job" in submitit_logs
     resumed = [int(epoch) for epoch in re.findall(r"resumed from .*last\.pt at epoch (\d+)", log)]
-    assert resumed and all(0 < epoch < epochs for epoch in resumed), log[-2000:]
+    assert resumed and all(1 < epoch < epochs for epoch in resumed), log[-2000:]
     assert torch.load(job / "last.pt", weights_only=True)["epoch"] == epochs
     with (job / "metrics.csv").open() as handle:
         train_epochs = [int(r["epoch"]) for r in csv.DictReader(handle) if r["split"] == "train"]
