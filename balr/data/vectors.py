@@ -178,7 +178,18 @@ def _decode_pickle(data: bytes, path: Path) -> np.ndarray:
         ) from None
     except TypeError as error:
         raise VectorFileError(f"{path}: .pkl file {error}: pickle a NumPy array") from None
-    except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, IndexError) as error:
+    # Random bytes can declare absurd sizes (OverflowError, MemoryError) or nest too deep.
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        OverflowError,
+        MemoryError,
+        RecursionError,
+    ) as error:
         raise VectorFileError(
             f"{path}: malformed .pkl file ({error}): pickle a NumPy array again"
         ) from None
