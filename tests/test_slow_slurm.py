@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,20 +41,33 @@ def slurm_overrides(timeout_min: int) -> list[str]:
 
 def sweep(cwd: Path, *overrides: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "balr", "train", "-m", *overrides]
-    return subprocess.Popen(
-        command, cwd=cwd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    # A file, not a pipe: nobody reads a pipe while the test polls Slurm, and a full one blocks.
+    with (cwd / "sweep.out").open("w") as out:
+        return subprocess.Popen(command, cwd=cwd, text=True, stdout=out, stderr=subprocess.STDOUT)
+
+
+@pytest.fixture
+def cancel_leftovers(tmp_path: Path) -> Iterator[None]:
+    """A failed or timed-out test must not leave its jobs on the cluster for the next one."""
+    yield
+    for job_id in submitted_jobs(tmp_path / "multirun" / "train"):
+        subprocess.run(["scancel", job_id], check=False)
+
+
+def submitted_jobs(sweep_dir: Path) -> set[str]:
+    return {p.name.split("_")[0] for p in sweep_dir.glob(".submitit/*") if p.is_dir()}
 
 
 def job_dirs(sweep_dir: Path) -> list[Path]:
     return sorted(p for p in sweep_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+@pytest.mark.usefixtures("cancel_leftovers")
 def test_two_job_sweep_runs_on_slurm_with_a_summary(tmp_path: Path) -> None:
     process = sweep(tmp_path, "trainer.internal_dim=32,64", "trainer.epochs=2", *slurm_overrides(5))
-    output, _ = process.communicate(timeout=600)
-    assert process.returncode == 0, output[-3000:]
     sweep_dir = tmp_path / "multirun" / "train"
+    output = wait_releasing_holds(process, sweep_dir, 300)
+    assert process.returncode == 0, output[-3000:]
     jobs = job_dirs(sweep_dir)
     assert [job.name.rsplit("=", 1)[-1] for job in jobs] == ["32", "64"]
     for job in jobs:
@@ -63,9 +77,9 @@ def test_two_job_sweep_runs_on_slurm_with_a_summary(tmp_path: Path) -> None:
         assert sorted(row["dims"] for row in csv.DictReader(handle)) == ["256->32", "256->64"]
 
 
-def release_requeued_jobs(submitit_dir: Path) -> None:
+def release_requeued_jobs(sweep_dir: Path) -> None:
     """Slurm holds a requeued job ~2 minutes (BeginTime); let it start now to keep tests short."""
-    for job_id in {p.name.split("_")[0] for p in submitit_dir.glob("*") if p.is_dir()}:
+    for job_id in submitted_jobs(sweep_dir):
         state = subprocess.run(
             ["scontrol", "show", "job", job_id], capture_output=True, text=True, check=False
         ).stdout
@@ -76,14 +90,15 @@ def release_requeued_jobs(submitit_dir: Path) -> None:
 def wait_releasing_holds(process: subprocess.Popen[str], sweep_dir: Path, limit_s: float) -> str:
     deadline = time.monotonic() + limit_s
     while process.poll() is None and time.monotonic() < deadline:
-        if (sweep_dir / ".submitit").is_dir():
-            release_requeued_jobs(sweep_dir / ".submitit")
+        release_requeued_jobs(sweep_dir)
         time.sleep(1)
     if process.poll() is None:
         process.kill()
-    return process.communicate()[0]
+        process.wait()
+    return (sweep_dir.parent.parent / "sweep.out").read_text()
 
 
+@pytest.mark.usefixtures("cancel_leftovers")
 def test_job_past_its_time_limit_is_requeued_and_resumes_from_last_pt(tmp_path: Path) -> None:
     # Slurm checks time limits every 30 s and sends the warning up to 30 s before it is due:
     # under a 1-minute limit, signal_delay_s=15 lands 15-45 s into each stretch, after
