@@ -26,7 +26,9 @@ def slurm_launcher_config() -> Any:
         gpus_per_node=None,
         # How often a job that hit its time limit or was preempted is requeued.
         max_num_timeout=3,
-        # Seconds between the warning signal and the kill, for the last checkpoint.
+        # Seconds before the time limit that Slurm sends the warning (USR2): balr saves last.pt
+        # mid-epoch and submitit requeues the job. Slurm checks limits every 30 s, so the
+        # warning may come up to 30 s earlier than asked.
         signal_delay_s=60,
         # Where submitit keeps its job scripts and logs: inside the sweep directory.
         submitit_folder="${hydra.sweep.dir}/.submitit/%j",
