@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,18 @@ from balr.training.checkpoint import seed_everything
 from balr.training.signals import TrainingInterrupted
 
 register_configs()
+log = logging.getLogger("balr.train")
 
 
 def auto_resume_source(run_dir: Path, env: dict[str, str] | None = None) -> Path | None:
     """A requeued Slurm job continues from its own last.pt instead of starting over."""
     env = dict(os.environ) if env is None else env
-    requeued = int(env.get("SLURM_RESTART_COUNT", "0") or 0) > 0
+    restarts = int(env.get("SLURM_RESTART_COUNT", "0") or 0)
     last = run_dir / "last.pt"
-    return last if requeued and last.is_file() else None
+    if restarts > 0 and last.is_file():
+        log.info("Slurm restart %d of this job: continuing from %s", restarts, last)
+        return last
+    return None
 
 
 def run_training(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
