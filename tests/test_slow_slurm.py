@@ -124,6 +124,9 @@ def test_job_past_its_time_limit_is_requeued_and_resumes_from_last_pt(tmp_path: 
     assert "Caught signal SIGUSR2" in submitit_logs and "Requeued job" in submitit_logs
     resumed = [int(epoch) for epoch in re.findall(r"resumed from .*last\.pt at epoch (\d+)", log)]
     assert resumed and all(1 < epoch < epochs for epoch in resumed), log[-2000:]
+    # Each requeued stretch found SLURM_RESTART_COUNT = 1, 2, ... and took the run's last.pt.
+    restarts = [int(n) for n in re.findall(r"Slurm restart (\d+) of this job: continuing", log)]
+    assert restarts == list(range(1, len(resumed) + 1))
     assert torch.load(job / "last.pt", weights_only=True)["epoch"] == epochs
     with (job / "metrics.csv").open() as handle:
         train_epochs = [int(r["epoch"]) for r in csv.DictReader(handle) if r["split"] == "train"]
