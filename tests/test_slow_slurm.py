@@ -103,11 +103,11 @@ def test_job_past_its_time_limit_is_requeued_and_resumes_from_last_pt(tmp_path: 
     # Slurm checks time limits every 30 s and sends the warning up to 30 s before it is due:
     # under a 1-minute limit, signal_delay_s=15 lands 15-45 s into each stretch, after
     # submitit's handler is in place and well before the limit.
-    epochs = 300  # ~65 s of training here (1 thread): more than one stretch can hold (~40 s)
+    epochs = 360  # 60-80 s of training on one thread here; one stretch holds at most ~40 s
     process = sweep(
         tmp_path,
         f"trainer.epochs={epochs}",
-        "trainer.val_period=150",
+        "trainer.val_period=180",
         "trainer.log_period=1",
         *slurm_overrides(1),
         "hydra.launcher.signal_delay_s=15",
