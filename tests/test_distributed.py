@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,27 @@ def test_cpu_slurm_rank_joins_with_gloo_at_the_first_node(joins: dict[str, objec
 def test_a_single_process_joins_no_group(joins: dict[str, object]) -> None:
     assert distributed.init_process_group(context_from_env({}), "cpu") == "cpu"
     assert joins == {}
+
+
+def test_leaving_the_group_frees_a_ddp_module_caught_in_a_reference_cycle(tmp_path: Path) -> None:
+    # A DDP module alive at interpreter shutdown keeps gloo's threads busy freeing its work,
+    # which can abort a finished worker: leaving the group must free it first.
+    import torch
+    import torch.distributed as dist
+
+    store = f"file://{tmp_path / 'store'}"
+    dist.init_process_group("gloo", init_method=store, rank=0, world_size=1)
+    try:
+        module = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(4, 4))
+        module.cycle = module  # type: ignore[assignment]
+        module(torch.ones(2, 4)).sum().backward()
+        alive = weakref.ref(module)
+        del module
+        distributed.destroy_process_group()
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    assert alive() is None
 
 
 # --- balr train --nproc-per-node: the parent's side of torch's elastic launcher --------------

@@ -70,11 +70,16 @@ def run_training(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
 def train_app(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns the best monitored value for sweepers that optimise it."""
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    # A Slurm job with several tasks joins its group here (torchrun workers join in `balr train`).
+    owns_group = not ddp.is_initialized()
     try:
         summary = run_training(cfg, run_dir)
     except BalrError as error:
         raise SystemExit(report(error)) from None
     except TrainingInterrupted as stop:
         raise SystemExit(report(stop, status=128 + stop.signum)) from None
+    finally:
+        if owns_group:
+            ddp.destroy_process_group()
     value = summary["best"]["value"]
     return float(value) if value is not None else None

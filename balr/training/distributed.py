@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from collections.abc import Mapping
@@ -92,7 +93,7 @@ def init_process_group(ctx: DistributedContext, device_spec: str) -> str:
 
 def broadcast_object(value: Any, src: int = 0) -> Any:
     """Send a picklable value from rank `src` to every rank (identity without a group)."""
-    if not (dist.is_available() and dist.is_initialized()):
+    if not is_initialized():
         return value
     box = [value]
     dist.broadcast_object_list(box, src=src)
@@ -101,7 +102,7 @@ def broadcast_object(value: Any, src: int = 0) -> Any:
 
 def all_reduce_mean(values: torch.Tensor) -> torch.Tensor:
     """Average a tensor over ranks (identity without a group)."""
-    if not (dist.is_available() and dist.is_initialized()):
+    if not is_initialized():
         return values
     values = values.clone()
     dist.all_reduce(values, op=dist.ReduceOp.SUM)
@@ -114,19 +115,31 @@ def broadcast_buffers(module: torch.nn.Module, src: int = 0) -> None:
     DDP syncs gradients, so parameters agree; each rank still updates its running statistics
     from its own batches after the last sync. Checkpoints and validation use rank 0's.
     """
-    if not (dist.is_available() and dist.is_initialized()):
+    if not is_initialized():
         return
     for buffer in module.buffers():
         dist.broadcast(buffer, src=src)
 
 
+def is_initialized() -> bool:
+    """This process has joined a process group."""
+    return dist.is_available() and dist.is_initialized()
+
+
 def barrier() -> None:
     """Wait for every rank (no-op without a group)."""
-    if dist.is_available() and dist.is_initialized():
+    if is_initialized():
         dist.barrier()
 
 
 def destroy_process_group() -> None:
-    """Leave the process group if one was joined."""
-    if dist.is_available() and dist.is_initialized():
+    """Leave the process group if one was joined.
+
+    Garbage is collected first: a DDP module kept alive by a reference cycle keeps the gloo
+    group's worker threads running into interpreter shutdown, where one that frees a finished
+    broadcast needs the GIL, is killed instead, and aborts the process ("terminate called
+    without an active exception", exit -6) after a successful run.
+    """
+    if is_initialized():
+        gc.collect()
         dist.destroy_process_group()
