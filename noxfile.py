@@ -27,7 +27,8 @@ def tests(session: nox.Session) -> None:
 def slow(session: nox.Session) -> None:
     """Multi-process DDP, sweep, Slurm and scale tests."""
     install(session)
-    session.run("pytest", "-q", "-m", "slow", *session.posargs)
+    # The slowest tests' wall times (DDP, sweeps, Slurm requeue) are worth seeing in every run.
+    session.run("pytest", "-q", "-m", "slow", "--durations=20", *session.posargs)
 
 
 @nox.session
