@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from balr.cli import train_cmd
 from balr.cli.main import main
 from balr.cli.runs_cmd import COLUMNS, print_table
 
@@ -81,3 +82,27 @@ def test_a_sweep_of_nproc_per_node_runs_is_refused_before_any_directory(
     assert main(["train", "-m", "--nproc-per-node", "2", "trainer.internal_dim=32,64"]) == 2
     assert "--nproc-per-node runs one training" in capsys.readouterr().err
     assert not (tmp_path / "multirun").exists() and not (tmp_path / "runs").exists()
+
+
+def test_a_sweep_with_one_invalid_combination_is_refused_before_any_directory(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    # Each value is valid alone; N=64 with batch_size=128 is not (M=4: 64 x 4 = 256).
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(train_cmd.hydra_launch, "run_app", _no_job_may_run)
+    sweep = ["-m", "data.N_classes_per_batch=32,64", "data.batch_size=128,256"]
+    assert main(["train", *sweep, *SHORT]) == 2
+    assert "data.batch_size=" in capsys.readouterr().err
+    assert not (tmp_path / "multirun").exists()
+
+
+def _no_job_may_run(*args: object, **kwargs: object) -> int:
+    raise AssertionError("a job ran")
+
+
+def test_a_job_failing_mid_sweep_keeps_the_jobs_that_trained(tmp_path: Path, monkeypatch) -> None:
+    # input_dim=100 passes every config check; only the data (256 dims) refutes it.
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "-m", "trainer.input_dim=256,100", *SHORT]) == 2
+    trained = list((tmp_path / "multirun" / "train").rglob("last.pt"))
+    assert len(trained) == 1 and trained[0].parent.name.endswith("trainer.input_dim=256")

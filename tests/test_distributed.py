@@ -123,6 +123,8 @@ def joins(monkeypatch) -> dict[str, object]:
     """Record what init_process_group would do, without a GPU or a process group."""
     calls: dict[str, object] = {}
     monkeypatch.setattr(distributed.dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(distributed.torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(distributed.torch.cuda, "device_count", lambda: 2)
     monkeypatch.setattr(distributed.torch.cuda, "set_device", lambda d: calls.update(device=d))
     monkeypatch.setattr(
         distributed.dist, "init_process_group", lambda **kwargs: calls.update(kwargs)
@@ -152,6 +154,15 @@ def test_cpu_slurm_rank_joins_with_gloo_at_the_first_node(joins: dict[str, objec
     assert (joins["backend"], joins["rank"], joins["world_size"]) == ("gloo", 5, 8)
     assert distributed.os.environ["MASTER_ADDR"] == "gpu03"
     assert distributed.os.environ["MASTER_PORT"] == str(ctx.master_port)
+
+
+def test_a_rank_without_its_gpu_is_a_device_error_before_joining(
+    joins: dict[str, object], monkeypatch
+) -> None:
+    monkeypatch.setattr(distributed.torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(DeviceError, match=r"cuda:1.*no such CUDA device"):
+        distributed.init_process_group(context_from_env(TORCHRUN), "cuda:0,1")
+    assert joins == {}
 
 
 def test_a_single_process_joins_no_group(joins: dict[str, object]) -> None:

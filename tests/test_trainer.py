@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -218,3 +219,13 @@ def test_a_signal_during_a_checkpoint_write_arrives_after_the_file_is_complete(
     finally:
         signal.signal(signal.SIGUSR2, previous)
     assert (tmp_path / "last.pt").read_bytes() == b"first half,second half"
+
+
+def test_atomic_writes_get_the_usual_file_mode(tmp_path: Path) -> None:
+    # Not mkstemp's private 0600: teammates read each other's checkpoints and summaries.
+    from balr.training.checkpoint import atomic_write_bytes
+
+    mask = os.umask(0)
+    os.umask(mask)
+    atomic_write_bytes(tmp_path / "summary.json", lambda handle: handle.write(b"{}"))
+    assert (tmp_path / "summary.json").stat().st_mode & 0o777 == 0o666 & ~mask

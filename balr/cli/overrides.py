@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,16 @@ def is_hydra_override(override: str) -> bool:
     return key_of(override).split("/", 1)[0].split(".", 1)[0] == "hydra"
 
 
+# Composing one job's config takes ~40 ms: beyond this many jobs each value is checked once.
+MAX_CHECKED_JOBS = 64
+
+
 def expand_sweeps(overrides: list[str]) -> Iterator[list[str]]:
-    """Single-run override lists that together use every value of every sweep once."""
+    """Single-run override lists of a sweep: every job, or each value once for huge sweeps.
+
+    Every combination is checked because values valid alone can clash together
+    (data.N_classes_per_batch=64 with data.batch_size=128).
+    """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(overrides)
@@ -39,6 +48,9 @@ def expand_sweeps(overrides: list[str]) -> Iterator[list[str]]:
             choices.append([f"{key}={value}" for value in item.sweep_string_iterator()])
         else:
             choices.append([str(item.input_line)])
+    if math.prod(len(c) for c in choices) <= MAX_CHECKED_JOBS:
+        yield from (list(job) for job in itertools.product(*choices))
+        return
     width = max((len(c) for c in choices), default=1)
     for i in range(width):
         yield [c[min(i, len(c) - 1)] for c in choices]
@@ -77,7 +89,7 @@ def _compose_one(compose: Callable[..., Any], name: str, overrides: list[str]) -
 def explain(error: BaseException) -> str:
     """A one-line reading of a Hydra/OmegaConf composition error."""
     text = str(error)
-    if "Could not load 'trainer.losses/" in text or "trainer.losses/" in text:
+    if "trainer.losses/" in text:
         name = text.split("trainer.losses/", 1)[1].split("'", 1)[0]
         from balr.config.losses import LOSS_CONFIGS
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from balr.cli import hydra_launch
-from balr.cli.overrides import compose_checked, quote
+from balr.cli.overrides import compose_checked, key_of, quote
 from balr.cli.paths import conf_dir, sample_datasets
 from balr.config.validate import validate_train_config
 from balr.errors import BalrError, ConfigError, RunDirError
@@ -156,7 +156,11 @@ def hydra_flags(ns: argparse.Namespace) -> list[str]:
 def launch(ns: argparse.Namespace, overrides: list[str], resume_dir: Path | None) -> int:
     """Claim the run (or sweep) directory — agreed by all DDP ranks — and run the app."""
     ctx = ddp.context_from_env()
-    device_spec = ns.device or "cpu"
+    # --device arrives as a `device=` override, as does one from the command line or a resume.
+    device_spec = next(
+        (o.split("=", 1)[1].strip("'") for o in reversed(overrides) if key_of(o) == "device"),
+        "cpu",
+    )
     if ctx.enabled:
         ddp.init_process_group(ctx, device_spec)
     claimed: tuple[Path, bool] | None = None
@@ -179,11 +183,11 @@ def launch(ns: argparse.Namespace, overrides: list[str], resume_dir: Path | None
         )
     finally:
         ddp.destroy_process_group()
-    if status == 2 and recorded:
+    if status != 0 and recorded:
         for path, content in recorded.items():
             path.write_bytes(content)
-    if status == 2 and created and ctx.is_main and not (run_dir / "last.pt").exists():
-        # The run failed before training: leave nothing behind in runs/.
+    if status == 2 and created and ctx.is_main and not any(run_dir.rglob("last.pt")):
+        # The run (or every job of the sweep) failed before training: leave nothing behind.
         shutil.rmtree(run_dir, ignore_errors=True)
     if status == 0 and ns.multirun and ctx.is_main:
         from balr.cli.runs_cmd import report_sweep
@@ -202,7 +206,15 @@ def claim(ns: argparse.Namespace, resume_dir: Path | None) -> tuple[Path, bool]:
         if not (resume_dir / "last.pt").is_file():
             raise RunDirError(f"--resume {resume_dir}: no last.pt there; give a balr run directory")
         return resume_dir, False
-    if ns.save_dir:
-        return prepare_save_dir(Path(ns.save_dir), ns.exist_ok)
     parent = Path("multirun" if ns.multirun else "runs")
-    return claim_run_dir(parent, "train"), True
+    try:
+        if ns.save_dir:
+            return prepare_save_dir(Path(ns.save_dir), ns.exist_ok)
+        return claim_run_dir(parent, "train"), True
+    except OSError as error:
+        # Raised on rank 0 only: as a BalrError it reaches the other ranks instead of hanging them.
+        where = ns.save_dir or parent
+        raise RunDirError(
+            f"cannot prepare the run directory in {where} ({error.strerror or error}): give a"
+            " --save-dir you can write"
+        ) from None

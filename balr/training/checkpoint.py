@@ -31,6 +31,8 @@ def atomic_write_bytes(path: Path, write: Any) -> None:
     with signals_deferred():
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
+            # mkstemp makes the file private (0600); results are shared like any written file.
+            os.fchmod(fd, 0o666 & ~_UMASK)
             with os.fdopen(fd, "wb") as handle:
                 write(handle)
                 handle.flush()
@@ -39,6 +41,16 @@ def atomic_write_bytes(path: Path, write: Any) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: os.umask can only be read by setting it, which races with other threads.
+_UMASK = _read_umask()
 
 
 _DEFERRED_SIGNALS = {

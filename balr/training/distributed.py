@@ -12,7 +12,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from balr.training.devices import device_for_rank
+from balr.training.devices import device_for_rank, resolve_device
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,10 @@ def init_process_group(ctx: DistributedContext, device_spec: str) -> str:
         return device
     os.environ.setdefault("MASTER_ADDR", ctx.master_addr)
     os.environ.setdefault("MASTER_PORT", str(ctx.master_port))
-    if device.startswith("cuda"):
-        torch.cuda.set_device(torch.device(device))
+    # Check the device before joining: a missing GPU is a one-line error, not torch's traceback.
+    resolved = resolve_device(device)
+    if resolved.type == "cuda":
+        torch.cuda.set_device(resolved)
     dist.init_process_group(backend=backend_for(device), rank=ctx.rank, world_size=ctx.world_size)
     return device
 

@@ -444,7 +444,8 @@ class BinaryAttributeEncoderTrainer:
         path = Path(source)
         if path.is_dir():
             path = path / "last.pt"
-        state = load_checkpoint(path, map_location=self.device)
+        # On the CPU: the RNG states must stay there, and load_state_dict moves the rest.
+        state = load_checkpoint(path)
         self._check_checkpoint_dims(path, state.get("model_config"))
         try:
             self.model.load_state_dict(state["model"])
