@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 
 from balr.data import (
@@ -171,3 +172,40 @@ def test_folder_with_index_and_matrix_but_no_manifest_opens(vector_dataset, tmp_
     (tmp_path / "pack" / MANIFEST).unlink()
     again = AudioDataset.from_path(tmp_path / "pack")
     assert again.is_packed and table(again).ids == source.ids
+
+
+def bare_pack(tmp_path: Path, embeddings: np.ndarray) -> Path:
+    """A folder with only index.parquet and embeddings.npy, as a user may write it."""
+    folder = tmp_path / "bare"
+    folder.mkdir()
+    ids = [f"u{i}" for i in range(len(embeddings))]
+    pl.DataFrame({"id": ids, "speaker": ["s"] * len(ids)}).write_parquet(folder / "index.parquet")
+    np.save(folder / "embeddings.npy", embeddings)
+    return folder
+
+
+def test_float64_embedding_matrix_is_refused_naming_the_file(tmp_path: Path) -> None:
+    folder = bare_pack(tmp_path, np.ones((3, 4)))
+    with pytest.raises(DatasetError, match=r"embeddings\.npy: holds float64 .* float32"):
+        AudioDataset.from_path(folder)
+
+
+def test_matrix_of_wrong_dtype_is_refused_in_a_balr_pack_too(
+    vector_dataset, tmp_path: Path
+) -> None:
+    packed(vector_dataset, tmp_path)
+    matrix = tmp_path / "pack" / "embeddings.npy"
+    np.save(matrix, np.load(matrix).astype(np.float16))
+    with pytest.raises(DatasetError, match=r"embeddings\.npy: holds float16"):
+        AudioDataset.from_path(tmp_path / "pack")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_embedding_in_a_pack_without_manifest_is_refused(
+    tmp_path: Path, bad: float
+) -> None:
+    embeddings = np.ones((5, 4), np.float32)
+    embeddings[3, 1] = bad
+    folder = bare_pack(tmp_path, embeddings)
+    with pytest.raises(DatasetError, match=r"embeddings\.npy: row 3 holds NaN or infinite"):
+        AudioDataset.from_path(folder)
