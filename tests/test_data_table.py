@@ -119,3 +119,19 @@ def test_matrix_row_references_in_a_csv_are_gathered(tmp_path: Path) -> None:
     (tmp_path / "d.csv").write_text("id,embedding,speaker\na,m.npy#2,s\nb,m.npy#0,t\n")
     table = table_of(AudioDataset.from_path(tmp_path / "d.csv"))
     assert table.embeddings.tolist() == [[6, 7, 8], [0, 1, 2]]
+
+
+def test_row_reference_into_an_empty_matrix_is_named(tmp_path: Path) -> None:
+    np.save(tmp_path / "m.npy", np.zeros((0, 3), dtype=np.float32))
+    (tmp_path / "d.csv").write_text("id,embedding,speaker\na,m.npy#0,s\n")
+    with pytest.raises(VectorFileError, match=r"m\.npy#0: row 0 is out of range \(0 rows\)"):
+        table_of(AudioDataset.from_path(tmp_path / "d.csv"))
+
+
+@pytest.mark.parametrize("first", ["m.npy#0", "v.npy"])
+def test_row_reference_into_a_matrix_of_strings_is_named(tmp_path: Path, first: str) -> None:
+    np.save(tmp_path / "m.npy", np.array([["a", "b"], ["c", "d"]]))
+    np.save(tmp_path / "v.npy", np.float32([1, 2]))
+    (tmp_path / "d.csv").write_text(f"id,embedding,speaker\na,{first},s\nb,m.npy#1,t\n")
+    with pytest.raises(VectorFileError, match=r"m\.npy: holds <U1 values, not numbers"):
+        table_of(AudioDataset.from_path(tmp_path / "d.csv"))

@@ -23,6 +23,7 @@ from balr.data.vectors import (
     MatrixRow,
     VectorRef,
     decode_vector,
+    load_ref,
     open_matrix,
 )
 from balr.errors import DatasetError, VectorFileError
@@ -39,12 +40,6 @@ def default_workers() -> int:
     only add GIL contention when files are in the page cache (measured: 2-4 is best).
     """
     return min(8, 2 * (os.cpu_count() or 1))
-
-
-def read_file(path: Path, kind: str) -> tuple[np.ndarray, int, int]:
-    """(vector, size, mtime_ns) of one vector file; the stat is taken from the open file."""
-    data, size, mtime = read_bytes(path)
-    return decode_vector(data, path, kind), size, mtime
 
 
 def read_bytes(path: Path) -> tuple[bytes, int, int]:
@@ -115,9 +110,8 @@ def read_vectors(
 
 
 def _first_vector(ref: VectorRef, kind: str) -> np.ndarray:
-    if isinstance(ref, MatrixRow):
-        return np.asarray(open_matrix(ref.path)[0])
-    return read_file(ref, kind)[0]
+    """The vector of `ref`, fully checked: it sets the dimension of the whole matrix."""
+    return load_ref(ref, kind)
 
 
 def _run_chunks(

@@ -290,4 +290,8 @@ def _open_matrix(path: str, mtime_ns: int, size: int) -> np.ndarray:
         ) from None
     if matrix.ndim != 2:
         raise VectorFileError(f"{path}: expected a 2-D matrix, found shape {matrix.shape}")
+    if matrix.dtype.kind not in "biuf":
+        raise VectorFileError(
+            f"{path}: holds {matrix.dtype} values, not numbers: save a numeric matrix"
+        )
     return matrix
