@@ -166,3 +166,11 @@ def test_constructor_accepts_string_paths_and_data_ids(tmp_path: Path) -> None:
 def test_constructor_refuses_unknown_data_ids() -> None:
     with pytest.raises(DatasetError, match="'z', which is not in data"):
         AudioDataset({"a": {}}, data_ids=["z"])
+
+
+def test_whitespace_only_path_cell_counts_as_empty(tmp_path: Path) -> None:
+    save_vector(tmp_path / "a.npy", np.ones(2, np.float32))
+    csv_path = write(tmp_path / "d.csv", "id,embedding,audio,speaker\na,a.npy,  ,s\nb,   ,,s\n")
+    dataset = AudioDataset.from_path(csv_path)
+    assert "audio" not in dataset.data["a"] and "embedding" not in dataset.data["b"]
+    assert dataset.counts()["embedding"] == 1

@@ -41,7 +41,9 @@ def read_csv_dataset(csv_path: Path, root_dir: Path | None = None) -> Items:
             for name, values in columns.items():
                 value = values[row]
                 if value is not None and name in PATH_COLUMNS:
-                    item[name] = parse_vector_ref(value.strip(), base)
+                    # A blank cell is no file (joined to `base` it would name the folder).
+                    if value := value.strip():
+                        item[name] = parse_vector_ref(value, base)
                 elif value is not None or name == "speaker":
                     item[name] = value
             if isinstance(item.get("audio"), Path):
