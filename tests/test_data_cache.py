@@ -106,3 +106,32 @@ def test_use_cache_false_writes_nothing(vector_dataset) -> None:
     csv_path = vector_dataset(2, 2, 4)
     load_embedding_table(AudioDataset.from_path(csv_path), use_cache=False, progress=False)
     assert not (csv_path.parent / CACHE_DIRNAME).exists()
+
+
+def rewrite_keeping_mtime(path: Path, vector: np.ndarray) -> None:
+    """Replace `path` by a same-size file and restore its mtime, as `cp -p` or `rsync -t` do."""
+    before = os.stat(path)
+    np.save(path.with_name("new.npy"), vector)
+    os.replace(path.with_name("new.npy"), path)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size
+
+
+def test_a_file_rewritten_with_its_old_mtime_rebuilds_the_cache(
+    vector_dataset, tmp_path: Path, reads: list[int]
+) -> None:
+    dataset = AudioDataset.from_path(vector_dataset(3, 2, 4))
+    load(dataset, tmp_path / "cache")
+    rewrite_keeping_mtime(dataset.data["spk001/utt00"]["embedding"], np.float32([9, 8, 7, 6]))
+    table = load(dataset, tmp_path / "cache")
+    assert reads == [6, 6]
+    assert table.embeddings[table.ids.index("spk001/utt00")].tolist() == [9, 8, 7, 6]
+
+
+def test_a_matrix_rewritten_with_its_old_mtime_rebuilds_the_cache(tmp_path: Path) -> None:
+    np.save(tmp_path / "m.npy", np.zeros((2, 3), np.float32))
+    (tmp_path / "d.csv").write_text("id,embedding,speaker\na,m.npy#0,s\nb,m.npy#1,t\n")
+    dataset = AudioDataset.from_path(tmp_path / "d.csv")
+    load(dataset, tmp_path / "cache")
+    rewrite_keeping_mtime(tmp_path / "m.npy", np.ones((2, 3), np.float32))
+    assert load(dataset, tmp_path / "cache").embeddings.tolist() == [[1, 1, 1], [1, 1, 1]]

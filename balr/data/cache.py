@@ -2,8 +2,10 @@
 
 An entry is named by a hash of the dataset's ids and vector paths, so two
 datasets never share one. It holds the float32 matrix (memory-mapped when
-reused) and each source file's (size, mtime_ns); it is reused only when every
-source file still has the recorded size and mtime, and rebuilt otherwise. All
+reused) and each source file's version (size, mtime_ns, ctime_ns, inode); it is
+reused only when every source file still has the recorded version, and rebuilt
+otherwise (a file rewritten with its old size and mtime restored still counts
+as changed: its ctime moved). All
 files are written atomically and the small JSON index last, so a crash never
 leaves an entry that looks valid.
 """
@@ -23,12 +25,13 @@ from typing import BinaryIO
 import numpy as np
 
 from balr.data.atomic import atomic_path
-from balr.data.reader import default_workers
-from balr.data.vectors import MatrixRow, VectorRef
+from balr.data.reader import VERSION_FIELDS, default_workers
+from balr.data.vectors import MatrixRow, VectorRef, file_version
 
 log = logging.getLogger("balr.data")
 
-CACHE_VERSION = 1
+# 2: file versions gained ctime and inode.
+CACHE_VERSION = 2
 CACHE_DIRNAME = ".balr-cache"
 
 
@@ -74,17 +77,16 @@ def cache_key(ids: Sequence[str], refs: Sequence[VectorRef], kind: str = "embedd
 
 
 def file_stats(refs: Sequence[VectorRef], num_workers: int | None = None) -> np.ndarray:
-    """int64 [N, 2] (size, mtime_ns) of each reference's file; (-1, -1) when missing."""
+    """int64 [N, 4] `file_version` of each reference's file; all -1 when missing."""
     paths = [str(ref.path if isinstance(ref, MatrixRow) else ref) for ref in refs]
-    out = np.full((len(paths), 2), -1, dtype=np.int64)
+    out = np.full((len(paths), VERSION_FIELDS), -1, dtype=np.int64)
 
     def fill(start: int) -> None:
         for i in range(start, min(start + 4096, len(paths))):
             try:
-                st = os.stat(paths[i])
+                out[i] = file_version(os.stat(paths[i]))
             except OSError:
                 continue
-            out[i] = (st.st_size, st.st_mtime_ns)
 
     starts = range(0, len(paths), 4096)
     workers = max(1, num_workers if num_workers is not None else default_workers())
@@ -114,6 +116,8 @@ class TableCache:
         except (OSError, ValueError):
             return None
         if index.get("version") != CACHE_VERSION or index.get("count") != len(refs):
+            return None
+        if stored.shape != (len(refs), VERSION_FIELDS):
             return None
         changed = int((file_stats(refs, num_workers) != stored).any(axis=1).sum())
         if changed:

@@ -23,14 +23,17 @@ from balr.data.vectors import (
     MatrixRow,
     VectorRef,
     decode_vector,
+    file_version,
     load_ref,
-    open_matrix,
+    open_matrix_version,
 )
 from balr.errors import DatasetError, VectorFileError
 
 log = logging.getLogger("balr.data")
 
 _CHUNK = 256
+# Columns of the stats `read_vectors` returns: the fields of `file_version`.
+VERSION_FIELDS = 4
 
 
 def default_workers() -> int:
@@ -42,8 +45,8 @@ def default_workers() -> int:
     return min(8, 2 * (os.cpu_count() or 1))
 
 
-def read_bytes(path: Path) -> tuple[bytes, int, int]:
-    """(content, size, mtime_ns) of a file, stat taken from the open file.
+def read_bytes(path: Path) -> tuple[bytes, tuple[int, int, int, int]]:
+    """(content, `file_version`) of a file, stat taken from the open file.
 
     Plain os.open/os.read: half the per-file cost of open() with its buffered wrappers.
     """
@@ -62,7 +65,7 @@ def read_bytes(path: Path) -> tuple[bytes, int, int]:
         ) from None
     except OSError as error:
         raise VectorFileError(f"{path}: cannot read vector file ({error.strerror})") from None
-    return data, stat.st_size, stat.st_mtime_ns
+    return data, file_version(stat)
 
 
 def read_vectors(
@@ -76,8 +79,8 @@ def read_vectors(
     """Read every vector of `refs` into a float32 [N, D] matrix.
 
     Returns:
-        (matrix, stats): stats is int64 [N, 2], each source file's (size, mtime_ns),
-        taken when the file was read (for cache validation).
+        (matrix, stats): stats is int64 [N, 4], each source file's `file_version`,
+        taken before its vector was read (for cache validation).
 
     Raises:
         VectorFileError: a file is missing or malformed.
@@ -85,10 +88,10 @@ def read_vectors(
     """
     files = [i for i, ref in enumerate(refs) if not isinstance(ref, MatrixRow)]
     if not refs:
-        return np.zeros((0, 0), np.float32), np.zeros((0, 2), np.int64)
+        return np.zeros((0, 0), np.float32), np.zeros((0, VERSION_FIELDS), np.int64)
     first = _first_vector(refs[0], kind)
     matrix = np.empty((len(refs), first.size), dtype=np.float32)
-    stats = np.zeros((len(refs), 2), dtype=np.int64)
+    stats = np.zeros((len(refs), VERSION_FIELDS), dtype=np.int64)
     _gather_matrix_rows(refs, matrix, stats, refs[0])
     if files:
         started = time.perf_counter()
@@ -152,9 +155,9 @@ class _ChunkReader:
         paths = [self.refs[row] for row in rows]
         blobs, stats = [], []
         for path in paths:
-            data, size, mtime = read_bytes(path)  # type: ignore[arg-type]
+            data, version = read_bytes(path)  # type: ignore[arg-type]
             blobs.append(data)
-            stats.append((size, mtime))
+            stats.append(version)
         self.stats[rows] = stats
         if self.kind == "embedding":
             block = _parse_block(paths, blobs, dim)
@@ -191,7 +194,7 @@ def _gather_matrix_rows(
         if isinstance(ref, MatrixRow):
             groups.setdefault(ref.path, []).append(i)
     for path, rows in groups.items():
-        source = open_matrix(path)
+        source, version = open_matrix_version(path)
         if source.shape[1] != matrix.shape[1]:
             raise DatasetError(
                 f"{path}: vectors have {source.shape[1]} values but {first} has"
@@ -202,8 +205,7 @@ def _gather_matrix_rows(
             raise VectorFileError(f"{path}: a row reference is out of range ({len(source)} rows)")
         index = np.asarray(rows)
         matrix[index] = source[wanted]
-        stat = os.stat(path)
-        stats[index] = (stat.st_size, stat.st_mtime_ns)
+        stats[index] = version
     if groups and not np.isfinite(matrix[np.concatenate(list(groups.values()))]).all():
         raise VectorFileError(f"{next(iter(groups))}: holds NaN or infinite values: pack again")
 

@@ -67,7 +67,7 @@ def load_embedding_table(
 
     Packed datasets are memory-mapped (no file reads, no per-row Python). Per-file
     datasets are read by a thread pool, then cached; later calls memory-map the cache
-    while every source file keeps its size and mtime.
+    while no source file has changed (same size, mtime, ctime and inode).
 
     Args:
         dataset: the dataset to load.

@@ -271,17 +271,33 @@ def _text_bytes(array: np.ndarray) -> bytes:
     return "".join(" ".join(f"{x:.8e}" for x in row) + "\n" for row in values).encode()
 
 
+def file_version(stat: os.stat_result) -> tuple[int, int, int, int]:
+    """(size, mtime_ns, ctime_ns, inode) of a file: changes whenever its content may have.
+
+    Size and mtime alone miss a rewrite that restores them (``cp -p``, ``rsync -t``);
+    the ctime still moves, and a replaced file has a new inode. The inode is folded
+    into int64 so versions fit an int64 array.
+    """
+    ino = stat.st_ino - (1 << 64) if stat.st_ino >= 1 << 63 else stat.st_ino
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, ino
+
+
 def open_matrix(path: Path) -> np.ndarray:
     """Memory-map the 2-D .npy matrix `path` read-only (copy-on-write), cached per file version."""
+    return open_matrix_version(path)[0]
+
+
+def open_matrix_version(path: Path) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """`open_matrix` and the `file_version` of the file, taken before any row is read."""
     try:
-        stat = os.stat(path)
+        version = file_version(os.stat(path))
     except OSError:
         raise VectorFileError(f"{path}: matrix file not found: pack the dataset again") from None
-    return _open_matrix(str(path), stat.st_mtime_ns, stat.st_size)
+    return _open_matrix(str(path), version), version
 
 
 @lru_cache(maxsize=16)
-def _open_matrix(path: str, mtime_ns: int, size: int) -> np.ndarray:
+def _open_matrix(path: str, version: tuple[int, int, int, int]) -> np.ndarray:
     try:
         matrix = np.load(path, mmap_mode="c", allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
