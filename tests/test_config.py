@@ -120,9 +120,16 @@ def test_loss_sweep_expands_to_each_choice() -> None:
     assert [list(c.trainer.losses) for c in configs] == [["mse"], ["mse", "triplet"]]
 
 
-def test_expand_sweeps_uses_every_value_once() -> None:
+def test_expand_sweeps_gives_every_job_of_the_sweep() -> None:
     variants = list(expand_sweeps(["a=1,2,3", "b=x", "c=4,5"]))
-    assert variants == [["a=1", "b=x", "c=4"], ["a=2", "b=x", "c=5"], ["a=3", "b=x", "c=5"]]
+    assert len(variants) == 6
+    assert ["a=3", "b=x", "c=4"] in variants and ["a=1", "b=x", "c=5"] in variants
+
+
+def test_expand_sweeps_of_a_huge_sweep_uses_every_value_once() -> None:
+    values = ",".join(str(v) for v in range(9))
+    variants = list(expand_sweeps([f"a={values}", f"b={values}"]))  # 81 jobs: over the limit
+    assert variants == [[f"a={v}", f"b={v}"] for v in range(9)]
 
 
 def test_recipe_preset() -> None:

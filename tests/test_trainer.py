@@ -229,3 +229,16 @@ def test_atomic_writes_get_the_usual_file_mode(tmp_path: Path) -> None:
     os.umask(mask)
     atomic_write_bytes(tmp_path / "summary.json", lambda handle: handle.write(b"{}"))
     assert (tmp_path / "summary.json").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_library_run_writes_its_log_into_the_run_dir(datasets, tmp_path: Path) -> None:
+    make_trainer(datasets, tmp_path / "run", epochs=2, verbose=True).train()
+    log = (tmp_path / "run" / "train.log").read_text()
+    assert "training 2 epochs" in log and "done: 2 epochs" in log
+
+
+def test_epoch_lines_follow_log_period_and_validations(datasets, tmp_path: Path) -> None:
+    make_trainer(datasets, tmp_path, epochs=5, log_period=2, val_period=0, verbose=True).train()
+    log = (tmp_path / "train.log").read_text()
+    announced = [n for n in range(1, 6) if f"epoch {n}/5  train" in log]
+    assert announced == [2, 4, 5]  # every 2nd epoch, and the last (validated) one

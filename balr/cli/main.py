@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (train_cmd, binarize_cmd, runs_cmd, pack_cmd, synth_cmd):
         module.add_parser(sub)
+    for command in sub.choices.values():
+        # Also after the command name; SUPPRESS keeps a --debug given before it.
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+        )
     return parser
 
 

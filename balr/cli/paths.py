@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from balr.errors import BalrError
+
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -12,7 +14,7 @@ def conf_dir() -> Path:
     for candidate in (_PACKAGE / "conf", _PACKAGE.parent / "conf"):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError("balr's conf/ presets folder is missing: reinstall balr")
+    raise BalrError(f"balr's conf/ presets folder is missing from {_PACKAGE}: reinstall balr")
 
 
 def sample_dir() -> Path:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from balr.errors import RunDirError
 from balr.training.checkpoint import atomic_write_text
 from balr.training.summary import read_summary
 
@@ -132,8 +133,10 @@ def run(ns: argparse.Namespace) -> int:
     dirs = [Path(d) for d in ns.dirs] or [Path("runs")]
     missing = [str(d) for d in dirs if not d.is_dir()]
     if missing:
-        print(f"balr: error: no such run folder: {', '.join(missing)}", file=sys.stderr)
-        return 2
+        raise RunDirError(
+            f"no such run folder: {', '.join(missing)}: give run or sweep directories (default"
+            " runs/)"
+        )
     rows = collect(dirs)
     if ns.csv:
         sys.stdout.write(to_csv(rows))

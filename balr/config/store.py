@@ -7,10 +7,9 @@ from typing import Any
 from balr.config.losses import LOSS_CONFIGS
 from balr.config.schema import BinarizeConfig, TrainConfig
 from balr.config.slurm import slurm_launcher_config
+from balr.logs import FILE_FORMAT
 
 LOSS_GROUP = "trainer.losses"
-
-_FILE_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"
 
 
 def _logging_config(with_file: bool) -> dict[str, Any]:
@@ -24,7 +23,7 @@ def _logging_config(with_file: bool) -> dict[str, Any]:
         }
     return {
         "version": 1,
-        "formatters": {"file": {"format": _FILE_FORMAT}},
+        "formatters": {"file": {"format": FILE_FORMAT}},
         "handlers": handlers,
         "root": {"level": "INFO", "handlers": list(handlers)},
         "disable_existing_loggers": False,

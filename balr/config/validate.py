@@ -10,7 +10,9 @@ from typing import Any
 from balr.errors import ConfigError
 from balr.models.init import MODEL_INITS
 
-MONITORS = ("val_eer", "val_min_dcf", "val_loss")
+# trainer.monitor -> the validation metric best.pt tracks (lower is better for each).
+MONITOR_KEYS = {"val_eer": "eer", "val_min_dcf": "min_dcf_0.01", "val_loss": "loss"}
+MONITORS = tuple(MONITOR_KEYS)
 TRIPLET_TYPES = ("all", "hard", "semihard", "easy")
 
 

@@ -83,7 +83,7 @@ class EpochProgress:
             self._progress.stop()
 
     def summary_line(self, losses: dict[str, float], seconds: float, samples: int) -> None:
-        """The end-of-epoch line: always logged (it is the non-terminal progress too)."""
+        """The end-of-epoch line (in a log file or a batch job, it is the progress too)."""
         if not self.enabled:
             return
         rate = samples / seconds if seconds > 0 else 0.0

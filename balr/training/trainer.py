@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,11 @@ import torch.distributed as dist
 from torch import nn
 
 from balr.config.data import DataConfig
-from balr.config.validate import MONITORS, validate_data_config
+from balr.config.validate import MONITOR_KEYS, MONITORS, validate_data_config
 from balr.data import AudioDataset
 from balr.data.table import EmbeddingTable, load_embedding_table
 from balr.errors import CheckpointError, ConfigError, DatasetError
+from balr.logs import run_log_file
 from balr.losses import BaseAutoEncoderLoss
 from balr.models import AutoEncoder
 from balr.models.init import MODEL_INITS, init_hyperplane_hash
@@ -38,7 +40,7 @@ from balr.training.progress import EpochProgress, format_losses
 from balr.training.run_dir import claim_run_dir
 from balr.training.signals import StopRequest, TrainingInterrupted
 from balr.training.summary import write_summary
-from balr.training.validation import MONITOR_KEYS, Validator
+from balr.training.validation import Validator
 
 log = logging.getLogger("balr.train")
 
@@ -61,7 +63,8 @@ class BinaryAttributeEncoderTrainer:
         log_period: log train metrics every this many epochs (0: only at validations).
         val_period: validate every this many epochs (0: only after the last one).
         device: cpu, cuda, cuda:N, N or mps (or cuda:0,1 under torchrun).
-        **kwargs: TrainerOptions (monitor, model, resume, compile, val_max_pairs, verbose, config).
+        **kwargs: TrainerOptions (monitor, model, init, resume, compile, val_max_pairs, verbose,
+            run_config); an unknown name is a ConfigError.
     """
 
     def __init__(
@@ -111,8 +114,8 @@ class BinaryAttributeEncoderTrainer:
         """Load data, build model, losses, optimizer, sampler and validator; resume if asked."""
         seed_everything(self.seed)
         _use_all_cores(self.device, self.ctx)
-        self.train_table = self._load_table(self.train_dataset, "train")
-        self.val_table = self._load_table(self.val_dataset, "val")
+        self.train_table = self._load_table(self.train_dataset)
+        self.val_table = self._load_table(self.val_dataset)
         self._check_data()
         self.sampler = self._build_sampler()
         self.model = (self.options.model or AutoEncoder(self.input_dim, self.internal_dim)).to(
@@ -150,7 +153,7 @@ class BinaryAttributeEncoderTrainer:
         # After the resume: a checkpoint that fails to load must leave no event file behind.
         self.tensorboard = TensorBoardSink(self.save_dir if self.is_main else None)
 
-    def _load_table(self, dataset: AudioDataset, split: str) -> EmbeddingTable:
+    def _load_table(self, dataset: AudioDataset) -> EmbeddingTable:
         return load_embedding_table(
             dataset,
             require_speakers=True,
@@ -253,6 +256,13 @@ class BinaryAttributeEncoderTrainer:
     def train(self) -> dict[str, Any]:
         """Run the whole training; return the summary (also written to summary.json)."""
         self.setup()
+        try:
+            with run_log_file(self.save_dir if self.is_main else None):
+                return self._train_epochs()
+        finally:
+            self.tensorboard.close()
+
+    def _train_epochs(self) -> dict[str, Any]:
         log.info(
             "training %d epochs on %d samples of %d speakers (%s) on %s%s; run dir %s",
             self.epochs,
@@ -266,11 +276,12 @@ class BinaryAttributeEncoderTrainer:
         with StopRequest() as stop:
             while self.completed_epochs < self.epochs:
                 epoch = self.completed_epochs + 1
+                validating = self._due(epoch, self.val_period) or epoch == self.epochs
+                announce = validating or self._due(epoch, self.log_period)
                 started = time.perf_counter()
-                train_metrics = self.train_one_epoch(epoch, stop)
+                train_metrics = self.train_one_epoch(epoch, stop, announce=announce)
                 self.train_seconds += time.perf_counter() - started
-                due = self._due(epoch, self.val_period) or epoch == self.epochs
-                val_metrics = self.validate() if due else None
+                val_metrics = self.validate() if validating else None
                 self._record(epoch, train_metrics, val_metrics)
         self._dump_rank_parameters()
         return self.cleanup()
@@ -286,8 +297,13 @@ class BinaryAttributeEncoderTrainer:
             }
             torch.save(state, Path(folder) / f"rank{self.ctx.rank}.pt")
 
-    def train_one_epoch(self, epoch: int, stop: StopRequest | None = None) -> dict[str, float]:
-        """One pass over the sampler's batches; returns mean total and per-loss values."""
+    def train_one_epoch(
+        self, epoch: int, stop: StopRequest | None = None, *, announce: bool = True
+    ) -> dict[str, float]:
+        """One pass over the sampler's batches; returns mean total and per-loss values.
+
+        `announce` logs the end-of-epoch line (train() does so every log_period epochs).
+        """
         self.sampler.set_epoch(epoch)
         batches = torch.from_numpy(_stack(self.sampler.batches())).to(self.train_x.device)
         sums = (
@@ -302,7 +318,7 @@ class BinaryAttributeEncoderTrainer:
         with EpochProgress(epoch, self.epochs, steps, self.device, self._verbose) as bar:
             for step in range(start, steps):
                 sums += self._step(batches[step])
-                if self._stop_requested(stop):
+                if self._stop_requested(stop, last=step == steps - 1 or step % 10 == 9):
                     self._save_interrupted(epoch, step + 1, sums)
                     assert stop is not None and stop.signum is not None
                     raise TrainingInterrupted(stop.signum, str(self.save_dir))
@@ -311,7 +327,8 @@ class BinaryAttributeEncoderTrainer:
                     bar.update(step + 1, self._named(sums / (step + 1)))
             means = self._named(ddp.all_reduce_mean(sums / max(steps, 1)))
             ddp.broadcast_buffers(self.module)
-            bar.summary_line(means, time.perf_counter() - began, steps * batches.shape[1])
+            if announce:
+                bar.summary_line(means, time.perf_counter() - began, steps * batches.shape[1])
         return means
 
     def _step(self, index: torch.Tensor) -> torch.Tensor:
@@ -325,21 +342,25 @@ class BinaryAttributeEncoderTrainer:
         return torch.cat([total.detach().reshape(1), values.detach()])
 
     def _named(self, values: torch.Tensor) -> dict[str, float]:
-        names = ["loss", *[f.name for f in self.loss_funcs]]
-        return dict(zip(names, values.tolist(), strict=True))
+        return dict(zip(self._metric_columns(), values.tolist(), strict=True))
 
-    def _stop_requested(self, stop: StopRequest | None) -> bool:
+    def _stop_requested(self, stop: StopRequest | None, last: bool) -> bool:
+        """Whether to stop after this step; under DDP the ranks agree every 10th and last step.
+
+        Every rank must stop at the same step, or the next collective hangs; agreeing is a
+        collective plus a device sync, so it is not done on every step.
+        """
         flag = stop is not None and stop.requested
         if not self.ctx.enabled:
             return flag
-        # Every rank must stop at the same step, or the next collective hangs.
+        if not last:
+            return False
         box = torch.tensor([1.0 if flag else 0.0], device=self.device)
         dist.all_reduce(box, op=dist.ReduceOp.MAX)
-        if box.item() > 0 and stop is not None and stop.signum is None:
-            import signal
-
+        agreed = bool(box.item() > 0)
+        if agreed and stop is not None and stop.signum is None:
             stop.signum = signal.SIGTERM
-        return bool(box.item() > 0)
+        return agreed
 
     def validate(self) -> dict[str, float]:
         """Validation metrics of the current model (computed on rank 0 only)."""
@@ -505,7 +526,6 @@ class BinaryAttributeEncoderTrainer:
             "final": self.last_metrics,
             "reference": self.validator.reference,
         }
-        self.tensorboard.close()
         if self.is_main and self.save_dir is not None:
             write_summary(self.save_dir / "summary.json", summary)
             self._log_summary(summary)

@@ -22,7 +22,6 @@ from balr.samplers import ExhaustiveNxMSampler
 log = logging.getLogger("balr.train")
 
 # Monitor name -> key of the validation metrics; lower is better for all of them.
-MONITOR_KEYS = {"val_eer": "eer", "val_min_dcf": "min_dcf_0.01", "val_loss": "loss"}
 
 # Rows pushed through the model at once when binarising the whole val set.
 _CHUNK = 8192
