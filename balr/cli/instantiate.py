@@ -26,13 +26,14 @@ def build(node: Any, key: str, *, exclude: tuple[str, ...] = (), **kwargs: Any) 
     except BalrError:
         raise
     except TypeError as error:
-        raise ConfigError(f"cannot build {key}: {_first_line(error)}") from None
+        # Chained: with --debug a TypeError from inside the constructor shows where it came from.
+        raise ConfigError(f"cannot build {key}: {_first_line(error)}") from error
     except InstantiationException as error:
         cause = _root_cause(error)
         if isinstance(cause, BalrError):
             raise cause from None
         target = node.get("_target_", "?") if isinstance(node, DictConfig) else "?"
-        raise ConfigError(f"cannot build {key} ({target}): {_first_line(cause)}") from None
+        raise ConfigError(f"cannot build {key} ({target}): {_first_line(cause)}") from cause
 
 
 def _root_cause(error: BaseException) -> BaseException:
