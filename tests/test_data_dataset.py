@@ -174,3 +174,16 @@ def test_whitespace_only_path_cell_counts_as_empty(tmp_path: Path) -> None:
     dataset = AudioDataset.from_path(csv_path)
     assert "audio" not in dataset.data["a"] and "embedding" not in dataset.data["b"]
     assert dataset.counts()["embedding"] == 1
+
+
+@pytest.mark.parametrize("ref", ["v.npy", Path("v.npy"), "m.npy#1"])
+def test_relative_paths_resolve_against_the_working_directory_at_construction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ref: str | Path
+) -> None:
+    save_vector(tmp_path / "v.npy", np.float32([0, 1]))
+    np.save(tmp_path / "m.npy", np.float32([[5, 5], [0, 1]]))
+    monkeypatch.chdir(tmp_path)
+    dataset = AudioDataset({"a": {"embedding": ref, "audio": "a.wav", "speaker": "s"}})
+    monkeypatch.chdir(tmp_path.parent)
+    assert dataset[0].embedding.tolist() == [0, 1]
+    assert dataset[0].audio_path == tmp_path / "a.wav"

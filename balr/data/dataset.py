@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ class AudioDataset(Dataset[AnnotatedAudio]):
     extra CSV column.
 
     Args:
-        data: id -> raw item dict. String paths are turned into `Path` objects.
+        data: id -> raw item dict. String paths are turned into `Path` objects; relative
+            paths are made absolute against the working directory of the constructor call.
         data_ids: the ids to keep, in this order (default: every id of `data`).
         sample_rate: sample rate recorded on the items.
         sort: sort the ids.
@@ -48,8 +50,10 @@ class AudioDataset(Dataset[AnnotatedAudio]):
         unknown = next((i for i in ids if i not in data), None)
         if unknown is not None:
             raise DatasetError(f"data_ids lists {unknown!r}, which is not in data")
+        # Read once: items must not follow later changes of the working directory.
+        base = os.getcwd()
         self._setup(
-            sorted(ids) if sort else ids, {i: _normalise(data[i]) for i in ids}, sample_rate
+            sorted(ids) if sort else ids, {i: _normalise(data[i], base) for i in ids}, sample_rate
         )
         self.set_output_dir(output_dir)
 
@@ -288,13 +292,22 @@ class AudioDataset(Dataset[AnnotatedAudio]):
         self.source = pack.root
 
 
-def _normalise(item: dict[str, Any]) -> dict[str, Any]:
+def _normalise(item: dict[str, Any], base: str) -> dict[str, Any]:
+    """`item` with its path fields as absolute `Path`s (or `MatrixRow`s), relative to `base`."""
     out = dict(item)
     for key in sources.PATH_COLUMNS:
         value = out.get(key)
-        if isinstance(value, str):
-            out[key] = parse_vector_ref(value, ".") if key != "audio" else Path(value)
+        if isinstance(value, str) and key != "audio":
+            out[key] = parse_vector_ref(value, base)
+        elif isinstance(value, MatrixRow):
+            out[key] = MatrixRow(_absolute(value.path, base), value.row)
+        elif isinstance(value, str | os.PathLike):
+            out[key] = _absolute(Path(value), base)
     return out
+
+
+def _absolute(path: Path, base: str) -> Path:
+    return path if path.is_absolute() else Path(os.path.normpath(os.path.join(base, path)))
 
 
 def _tensor(ref: VectorRef | None, kind: str) -> torch.Tensor | None:
