@@ -209,3 +209,18 @@ def test_non_finite_embedding_in_a_pack_without_manifest_is_refused(
     folder = bare_pack(tmp_path, embeddings)
     with pytest.raises(DatasetError, match=r"embeddings\.npy: row 3 holds NaN or infinite"):
         AudioDataset.from_path(folder)
+
+
+def test_a_failed_save_packed_binary_attributes_leaves_no_writer_behind(
+    vector_dataset, tmp_path: Path
+) -> None:
+    _, pack = packed(vector_dataset, tmp_path)
+    subset = pack.filter(lambda item: item["speaker"] == "spk001")
+    subset.set_output_dir(tmp_path / "out")
+    with pytest.raises(DatasetError, match="set an output dir"):
+        save_packed_binary_attributes(subset, bits_for(subset))  # into its pack: refused
+    assert subset.output_dir == tmp_path / "out"
+    subset.save_vectors(bits_for(subset), "binary_attributes")
+    assert str(AudioDataset.from_path(tmp_path / "out")).endswith(
+        "4 with binary attributes, 1 speakers"
+    )

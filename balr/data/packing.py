@@ -280,6 +280,8 @@ def save_packed_binary_attributes(
         block = np.stack([v for _, v in ordered])
         add_packed_vectors(dataset, dataset.ids, block, "binary_attributes")
     finally:
-        dataset.output_dir = previous
+        # Also drops a writer left bound to `out_dir` by a failure, which later
+        # save_vectors calls would otherwise reuse.
+        dataset.set_output_dir(previous)
     assert dataset.packed is not None
     return dataset.packed[0].root
