@@ -69,9 +69,9 @@ def _writable(folder: Path) -> bool:
     return os.access(target, os.W_OK | os.X_OK) and bool(mode & write_bits)
 
 
-def cache_key(ids: Sequence[str], refs: Sequence[VectorRef], kind: str = "embedding") -> str:
-    """Identity of a table: a hash of its ids and vector references, in order."""
-    digest = hashlib.sha256(f"balr-table v{CACHE_VERSION} {kind}\n".encode())
+def cache_key(ids: Sequence[str], refs: Sequence[VectorRef]) -> str:
+    """Identity of an embedding table: a hash of its ids and vector references, in order."""
+    digest = hashlib.sha256(f"balr-table v{CACHE_VERSION} embedding\n".encode())
     digest.update("\n".join(f"{i}\t{r}" for i, r in zip(ids, refs, strict=True)).encode())
     return digest.hexdigest()[:32]
 

@@ -73,11 +73,6 @@ class NxMSampler(Sampler[int]):
         """Number of labels (dataset rows)."""
         return len(self.order)
 
-    def class_indices(self, k: int) -> np.ndarray:
-        """Dataset indices of class number `k` (the k-th sorted label), in dataset order."""
-        start = self.class_starts[k]
-        return self.order[start : start + self.class_counts[k]]
-
     def set_epoch(self, epoch: int) -> None:
         """Select the epoch whose batches are drawn; call it every epoch on every replica."""
         self.epoch = int(epoch)
