@@ -173,3 +173,10 @@ def test_bad_values_name_their_key(override: str, key: str) -> None:
     (cfg,) = compose(override)
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         validate_train_config(cfg)
+
+
+def test_the_schema_offers_the_audio_formats_the_datasets_read() -> None:
+    from balr.config import schema
+    from balr.data import AUDIO_FORMATS
+
+    assert list(AUDIO_FORMATS) == schema.AUDIO_FORMATS

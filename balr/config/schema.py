@@ -12,6 +12,8 @@ from omegaconf import MISSING
 
 from balr.config.data import DataConfig
 
+# The same list as balr.data.AUDIO_FORMATS (a test keeps them equal); repeated here so the
+# config schema imports no torch.
 AUDIO_FORMATS = ["flac", "mp3", "m4a", "ogg", "opus", "wav", "wma"]
 
 # Override keys that say where data and results are, not what was trained: they are left
