@@ -242,3 +242,30 @@ def test_epoch_lines_follow_log_period_and_validations(datasets, tmp_path: Path)
     log = (tmp_path / "train.log").read_text()
     announced = [n for n in range(1, 6) if f"epoch {n}/5  train" in log]
     assert announced == [2, 4, 5]  # every 2nd epoch, and the last (validated) one
+
+
+def test_host_staged_batches_train_exactly_like_device_gathers(datasets, tmp_path: Path) -> None:
+    # The path of a GPU too small for the table, run on the CPU with unpinned buffers.
+    from balr.training.gather import HostStagedGather
+
+    class NoEvent:
+        def record(self) -> None: ...
+
+        def synchronize(self) -> None: ...
+
+    plain = make_trainer(datasets, tmp_path / "plain", epochs=1)
+    plain.setup()
+    plain.train_one_epoch(1)
+    staged = make_trainer(datasets, tmp_path / "staged", epochs=1)
+    staged.setup()
+    staged._host_gather = HostStagedGather(
+        staged.train_x,
+        staged.train_y,
+        staged.device,
+        rows=DATA.batch_size,
+        pin=False,
+        new_event=NoEvent,
+    )
+    staged.train_one_epoch(1)
+    for key, value in plain.model.state_dict().items():
+        assert torch.equal(value, staged.model.state_dict()[key]), key

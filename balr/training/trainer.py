@@ -33,6 +33,7 @@ from balr.training.checkpoint import (
 )
 from balr.training.curves import TensorBoardSink, plot_curves
 from balr.training.devices import device_for_rank, resolve_device
+from balr.training.gather import HostStagedGather
 from balr.training.metrics_log import MetricsLog
 from balr.training.module import TrainingModule
 from balr.training.options import TrainerOptions
@@ -108,6 +109,7 @@ class BinaryAttributeEncoderTrainer:
         self.train_seconds = 0.0
         self._resume_step = 0
         self._resume_sums: torch.Tensor | None = None
+        self._host_gather: HostStagedGather | None = None
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -234,9 +236,14 @@ class BinaryAttributeEncoderTrainer:
             free, _ = torch.cuda.mem_get_info(self.device)
             if x.numel() * x.element_size() > free // 2:
                 log.info(
-                    "train table does not fit on %s: gathering from pinned memory", self.device
+                    "train table does not fit on %s: batches are gathered in pinned host memory"
+                    " and copied asynchronously",
+                    self.device,
                 )
-                return x.pin_memory(), y.pin_memory()
+                self._host_gather = HostStagedGather(
+                    x, y, self.device, rows=self.data_config.batch_size
+                )
+                return x, y
         return x.to(self.device), y.to(self.device)
 
     def _setup_run_dir(self) -> None:
@@ -332,8 +339,12 @@ class BinaryAttributeEncoderTrainer:
         return means
 
     def _step(self, index: torch.Tensor) -> torch.Tensor:
-        x = self.train_x.index_select(0, index).to(self.device, non_blocking=True)
-        y = self.train_y.index_select(0, index).to(self.device, non_blocking=True)
+        if self._host_gather is not None:
+            x, y = self._host_gather(index)
+        else:
+            # The table is on the training device: gathering is the whole cost.
+            x = self.train_x.index_select(0, index)
+            y = self.train_y.index_select(0, index)
         values = self.step_module(x, y)
         total = (values * self.weights).sum()
         self.optimizer.zero_grad(set_to_none=True)
