@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from balr.cli import train_cmd
 from balr.cli.main import main
 
 LIBRI = Path(__file__).resolve().parents[2] / "shared" / "data" / "librispeech-sample"
@@ -162,3 +163,35 @@ def test_module_and_script_entry_points(in_tmp: Path, launcher: list[str]) -> No
     )
     assert result.returncode == 0, result.stderr
     assert "_target_: balr.training.BinaryAttributeEncoderTrainer" in result.stdout
+
+
+def fake_resumed_run(in_tmp: Path, monkeypatch, status: int, saves: bool) -> Path:
+    """A run dir resumed with trainer.epochs=9 by an app that ends with `status`."""
+    run_dir = in_tmp / "runs" / "train"
+    (run_dir / ".hydra").mkdir(parents=True)
+    (run_dir / ".hydra" / "overrides.yaml").write_text("- trainer.epochs=2\n")
+    (run_dir / "last.pt").write_bytes(b"epoch 2")
+
+    def app(name: str, overrides: list[str], folder: Path, **kwargs: object) -> int:
+        (folder / ".hydra" / "overrides.yaml").write_text("- trainer.epochs=9\n")
+        if saves:
+            (folder / "last.pt").unlink()
+            (folder / "last.pt").write_bytes(b"epoch 3")
+        return status
+
+    monkeypatch.setattr(train_cmd.hydra_launch, "run_app", app)
+    assert main(["train", "--resume", str(run_dir), "trainer.epochs=9"]) == status
+    return run_dir
+
+
+def test_a_resume_that_saved_nothing_leaves_the_recorded_overrides(
+    in_tmp: Path, monkeypatch
+) -> None:
+    run_dir = fake_resumed_run(in_tmp, monkeypatch, status=1, saves=False)
+    assert (run_dir / ".hydra" / "overrides.yaml").read_text() == "- trainer.epochs=2\n"
+
+
+def test_an_interrupted_resume_that_saved_keeps_its_overrides(in_tmp: Path, monkeypatch) -> None:
+    # Its last.pt belongs to the resumed config: the next --resume must continue with it.
+    run_dir = fake_resumed_run(in_tmp, monkeypatch, status=143, saves=True)
+    assert (run_dir / ".hydra" / "overrides.yaml").read_text() == "- trainer.epochs=9\n"

@@ -177,13 +177,15 @@ def launch(ns: argparse.Namespace, overrides: list[str], resume_dir: Path | None
     run_dir, created = claimed
     # Hydra rewrites .hydra/ at start; a resume that fails must not leave its overrides there.
     recorded = _read_files(run_dir / ".hydra") if resume_dir is not None and ctx.is_main else {}
+    checkpoint_before = _version(run_dir / "last.pt")
     try:
         status = hydra_launch.run_app(
             "train", overrides, run_dir, multirun=ns.multirun, rank=ctx.rank
         )
     finally:
         ddp.destroy_process_group()
-    if status != 0 and recorded:
+    if status != 0 and recorded and _version(run_dir / "last.pt") == checkpoint_before:
+        # The resume saved nothing, so the overrides it brought apply to no checkpoint.
         for path, content in recorded.items():
             path.write_bytes(content)
     if status == 2 and created and ctx.is_main and not any(run_dir.rglob("last.pt")):
@@ -194,6 +196,15 @@ def launch(ns: argparse.Namespace, overrides: list[str], resume_dir: Path | None
 
         report_sweep(run_dir)
     return status
+
+
+def _version(path: Path) -> tuple[int, int] | None:
+    """(mtime, inode) of a file, None when missing: tells whether it was rewritten."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_ino
 
 
 def _read_files(folder: Path) -> dict[Path, bytes]:
