@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,36 @@ def test_nproc_per_node_worker_failure_is_one_line_and_leaves_no_run_dir(tmp_pat
     assert "balr: error: worker rank" in result.stderr.splitlines()[-1]
     assert "missing.csv" in result.stderr
     assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_sigterm_stops_both_ranks_and_resume_finishes_the_run(tmp_path: Path) -> None:
+    # The pre-emption path of a multi-GPU job: every rank stops at one step, last.pt holds it.
+    epochs = 400  # ~0.1 s each: the signal always lands mid-run
+    args = [*TRAIN_ARGS, f"trainer.epochs={epochs}", "trainer.val_period=50"]
+    command = [sys.executable, "-m", "balr", "train", "--nproc-per-node", "2", *args]
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    last = tmp_path / "runs" / "train" / "last.pt"
+    deadline = time.monotonic() + 120
+    while not last.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, stderr[-2000:]
+    assert "balr train --resume" in stderr
+    stopped = torch.load(last, weights_only=True)["epoch"]
+    assert 0 < stopped < epochs
+
+    resume = [sys.executable, "-m", "balr", "train", "--nproc-per-node", "2", "--resume"]
+    run([*resume, str(tmp_path / "runs" / "train"), "--device", "cpu"], tmp_path)
+    assert torch.load(last, weights_only=True)["epoch"] == epochs
+    rows = (tmp_path / "runs" / "train" / "metrics.csv").read_text().splitlines()[1:]
+    train_epochs = [int(row.split(",")[0]) for row in rows if ",train," in row]
+    assert train_epochs == sorted(set(train_epochs)) and train_epochs[-1] == epochs

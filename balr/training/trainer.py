@@ -468,7 +468,9 @@ class BinaryAttributeEncoderTrainer:
             save_checkpoint(path, self._state(step, sums))
 
     def _save_interrupted(self, epoch: int, step: int, sums: torch.Tensor) -> None:
-        self.save_checkpoint("last.pt", step=step, sums=sums)
+        # Every rank stops here at the same step. Each resumes from the saved partial sums, so
+        # they are averaged first: then the epoch's mean over ranks comes out right.
+        self.save_checkpoint("last.pt", step=step, sums=ddp.all_reduce_mean(sums))
         log.warning("stopped during epoch %d after step %d; last.pt saved", epoch, step)
 
     def load_checkpoint(self, source: str | Path) -> None:
