@@ -198,13 +198,14 @@ def launch(ns: argparse.Namespace, overrides: list[str], resume_dir: Path | None
     return status
 
 
-def _version(path: Path) -> tuple[int, int] | None:
-    """(mtime, inode) of a file, None when missing: tells whether it was rewritten."""
+def _version(path: Path) -> tuple[int, int, int, int] | None:
+    """The `file_version` of a file, None when missing: tells whether it was rewritten."""
+    from balr.data.vectors import file_version
+
     try:
-        stat = path.stat()
+        return file_version(path.stat())
     except OSError:
         return None
-    return stat.st_mtime_ns, stat.st_ino
 
 
 def _read_files(folder: Path) -> dict[Path, bytes]:

@@ -25,8 +25,8 @@ from typing import BinaryIO
 import numpy as np
 
 from balr.data.atomic import atomic_path
-from balr.data.reader import VERSION_FIELDS, default_workers
-from balr.data.vectors import MatrixRow, VectorRef, file_version
+from balr.data.reader import default_workers
+from balr.data.vectors import VERSION_FIELDS, MatrixRow, VectorRef, file_version
 
 log = logging.getLogger("balr.data")
 

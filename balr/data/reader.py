@@ -20,6 +20,7 @@ import numpy as np
 
 from balr.data.blocks import parse_npy_block, parse_text_block
 from balr.data.vectors import (
+    VERSION_FIELDS,
     MatrixRow,
     VectorRef,
     decode_vector,
@@ -32,8 +33,6 @@ from balr.errors import DatasetError, VectorFileError
 log = logging.getLogger("balr.data")
 
 _CHUNK = 256
-# Columns of the stats `read_vectors` returns: the fields of `file_version`.
-VERSION_FIELDS = 4
 
 
 def default_workers() -> int:
@@ -89,7 +88,8 @@ def read_vectors(
     files = [i for i, ref in enumerate(refs) if not isinstance(ref, MatrixRow)]
     if not refs:
         return np.zeros((0, 0), np.float32), np.zeros((0, VERSION_FIELDS), np.int64)
-    first = _first_vector(refs[0], kind)
+    # Fully checked: the first vector sets the dimension of the whole matrix.
+    first = load_ref(refs[0], kind)
     matrix = np.empty((len(refs), first.size), dtype=np.float32)
     stats = np.zeros((len(refs), VERSION_FIELDS), dtype=np.int64)
     _gather_matrix_rows(refs, matrix, stats, refs[0])
@@ -110,11 +110,6 @@ def read_vectors(
             workers,
         )
     return matrix, stats
-
-
-def _first_vector(ref: VectorRef, kind: str) -> np.ndarray:
-    """The vector of `ref`, fully checked: it sets the dimension of the whole matrix."""
-    return load_ref(ref, kind)
 
 
 def _run_chunks(

@@ -271,6 +271,10 @@ def _text_bytes(array: np.ndarray) -> bytes:
     return "".join(" ".join(f"{x:.8e}" for x in row) + "\n" for row in values).encode()
 
 
+# The fields of a `file_version` (the columns of the cache's per-file stats).
+VERSION_FIELDS = 4
+
+
 def file_version(stat: os.stat_result) -> tuple[int, int, int, int]:
     """(size, mtime_ns, ctime_ns, inode) of a file: changes whenever its content may have.
 

@@ -45,6 +45,9 @@ from balr.training.validation import Validator
 
 log = logging.getLogger("balr.train")
 
+# Under DDP the ranks agree on a stop request every this many steps (and at an epoch's end).
+STOP_CHECK_STEPS = 10
+
 
 class BinaryAttributeEncoderTrainer:
     """Trains an AutoEncoder whose binarised latent gives binary speaker attributes.
@@ -325,7 +328,7 @@ class BinaryAttributeEncoderTrainer:
         with EpochProgress(epoch, self.epochs, steps, self.device, self._verbose) as bar:
             for step in range(start, steps):
                 sums += self._step(batches[step])
-                if self._stop_requested(stop, last=step == steps - 1 or step % 10 == 9):
+                if self._stop_requested(stop, step, steps):
                     self._save_interrupted(epoch, step + 1, sums)
                     assert stop is not None and stop.signum is not None
                     raise TrainingInterrupted(stop.signum, str(self.save_dir))
@@ -355,8 +358,8 @@ class BinaryAttributeEncoderTrainer:
     def _named(self, values: torch.Tensor) -> dict[str, float]:
         return dict(zip(self._metric_columns(), values.tolist(), strict=True))
 
-    def _stop_requested(self, stop: StopRequest | None, last: bool) -> bool:
-        """Whether to stop after this step; under DDP the ranks agree every 10th and last step.
+    def _stop_requested(self, stop: StopRequest | None, step: int, steps: int) -> bool:
+        """Whether to stop after `step`; under DDP the ranks agree every few steps and at the end.
 
         Every rank must stop at the same step, or the next collective hangs; agreeing is a
         collective plus a device sync, so it is not done on every step.
@@ -364,7 +367,7 @@ class BinaryAttributeEncoderTrainer:
         flag = stop is not None and stop.requested
         if not self.ctx.enabled:
             return flag
-        if not last:
+        if (step + 1) % STOP_CHECK_STEPS and step != steps - 1:
             return False
         box = torch.tensor([1.0 if flag else 0.0], device=self.device)
         dist.all_reduce(box, op=dist.ReduceOp.MAX)
