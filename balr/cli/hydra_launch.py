@@ -12,14 +12,18 @@ from balr.cli.paths import conf_dir
 from balr.errors import RunDirError
 
 
+# Hydra app of each command: "module:function" (imported only when that command runs).
+APPS: dict[str, str] = {
+    "train": "balr.cli.train_app:train_app",
+    "binarize": "balr.cli.binarize_app:binarize_app",
+}
+
+
 def _app(name: str) -> Callable[[], Any]:
-    if name == "train":
-        from balr.cli.train_app import train_app
+    import importlib
 
-        return train_app
-    from balr.cli.binarize_app import binarize_app
-
-    return binarize_app
+    module, function = APPS[name].split(":")
+    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
 
 
 def call_app(name: str, args: list[str], flags: list[str] | None = None) -> int:

@@ -23,9 +23,13 @@ from balr.cli.errors import DEBUG_ENV, report
 from balr.errors import BalrError
 
 
+# One module per command, each with add_parser(subparsers); listed in `balr --help` order.
+COMMAND_MODULES = ("train_cmd", "binarize_cmd", "runs_cmd", "pack_cmd", "synth_cmd")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one subcommand per job."""
-    from balr.cli import binarize_cmd, pack_cmd, runs_cmd, synth_cmd, train_cmd
+    import importlib
 
     parser = argparse.ArgumentParser(
         prog="balr",
@@ -35,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"balr {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (train_cmd, binarize_cmd, runs_cmd, pack_cmd, synth_cmd):
-        module.add_parser(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"balr.cli.{name}").add_parser(sub)
     for command in sub.choices.values():
         # Also after the command name; SUPPRESS keeps a --debug given before it.
         command.add_argument(
