@@ -33,3 +33,7 @@ class DeviceError(BalrError):
 
 class RunDirError(BalrError):
     """A run directory cannot be created or used."""
+
+
+class CalibrationError(BalrError):
+    """A calibration file is missing, unreadable or malformed."""
