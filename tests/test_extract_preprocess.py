@@ -1,0 +1,89 @@
+"""GE2E preprocessing (level, VAD) and mel features, and the segment rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from balr.extract import read_audio, split_segments
+from balr.extract.mel import hz_to_mel, mel_spectrogram, mel_to_hz, slaney_mel_filterbank
+from balr.extract.preprocess import ge2e_preprocess, raise_level, smooth_flags
+from tests.extract_shared import shared_data
+
+
+def dbfs(wav: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(wav.astype(np.float64) ** 2)))
+
+
+@pytest.fixture(scope="module")
+def speech() -> np.ndarray:
+    return read_audio(shared_data("librispeech-audio") / "val" / "1116-132847-0000.flac")
+
+
+def test_slaney_scale_is_linear_below_1khz_and_round_trips() -> None:
+    assert hz_to_mel(np.array(1000.0)) == pytest.approx(15.0)
+    assert hz_to_mel(np.array(500.0)) == pytest.approx(7.5)
+    hz = np.array([0.0, 123.0, 999.0, 1000.0, 4321.0, 8000.0])
+    np.testing.assert_allclose(mel_to_hz(hz_to_mel(hz)), hz, atol=1e-9)
+
+
+def test_mel_filters_are_triangles_of_unit_area_peaking_at_their_centres() -> None:
+    bank = slaney_mel_filterbank(16000, 400, 40)
+    assert bank.shape == (40, 201) and bank.dtype == np.float32
+    assert (bank >= 0).all() and (bank.max(axis=1) > 0).all()
+    edges = mel_to_hz(np.linspace(0, hz_to_mel(np.array(8000.0)), 42))
+    bins = np.fft.rfftfreq(400, 1 / 16000)
+    peaks = bins[bank.argmax(axis=1)]
+    assert np.all(np.abs(peaks - edges[1:-1]) <= 40)  # within one FFT bin (40 Hz)
+    wide = edges[2:] - edges[:-2] > 400  # enough bins for a fair Riemann sum
+    areas = bank.sum(axis=1) * 40.0
+    np.testing.assert_allclose(areas[wide], 1.0, rtol=0.02)
+
+
+def test_mel_spectrogram_frames_and_tone_band() -> None:
+    t = np.arange(16000) / 16000
+    wav = (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    mel = mel_spectrogram(wav)
+    assert mel.shape == (1 + 16000 // 160, 40) and mel.dtype == torch.float32
+    band = int(mel[50].argmax())
+    edges = mel_to_hz(np.linspace(0, hz_to_mel(np.array(8000.0)), 42))
+    assert edges[band] < 1000 < edges[band + 2]
+
+
+def test_level_is_raised_to_minus_30_dbfs_but_never_lowered() -> None:
+    t = np.arange(16000) / 16000
+    quiet = (0.001 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
+    assert dbfs(raise_level(quiet)) == pytest.approx(-30.0, abs=1e-3)
+    loud = quiet * 500
+    assert raise_level(loud) is loud
+    silence = np.zeros(100, np.float32)
+    assert raise_level(silence) is silence
+
+
+def test_vad_smoothing_fills_short_gaps_and_spreads_by_three_windows() -> None:
+    flags = np.zeros(40, bool)
+    flags[10:20] = True
+    kept = smooth_flags(flags)
+    # Average over 8 then round keeps the run (shifted by the centring), dilation adds 3 each side.
+    assert kept[7:22].all() and not kept[:4].any() and not kept[26:].any()
+
+
+def test_long_silence_inside_speech_is_shortened(speech: np.ndarray) -> None:
+    gap = np.zeros(3 * 16000, np.float32)
+    padded = np.concatenate([speech[: 5 * 16000], gap, speech[5 * 16000 : 10 * 16000]])
+    plain = ge2e_preprocess(np.concatenate([speech[: 5 * 16000], speech[5 * 16000 : 10 * 16000]]))
+    trimmed = ge2e_preprocess(padded)
+    assert len(trimmed) % 480 == 0
+    assert len(trimmed) - len(plain) < 0.5 * 16000  # at most ~0.2 s of the 3 s gap remains
+
+
+def test_segments_follow_the_two_second_rule() -> None:
+    def lengths(seconds: float) -> list[int]:
+        return [len(p) for p in split_segments(np.zeros(round(seconds * 16000)), 16000)]
+
+    assert lengths(6.0) == [32000, 32000, 32000]
+    assert lengths(7.4) == [32000, 32000, 32000]  # 1.4 s last piece dropped
+    assert lengths(7.5) == [32000, 32000, 32000, 24000]  # 1.5 s last piece kept
+    assert lengths(1.49) == []
+    assert lengths(1.5) == [24000]
