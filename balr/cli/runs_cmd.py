@@ -28,6 +28,21 @@ COLUMNS = [
     "train_s",
 ]
 
+# The columns of `balr score` runs (summary.json with "kind": "scorer" or "score").
+SCORE_COLUMNS = [
+    "run",
+    "scorer",
+    "attributes",
+    "speakers",
+    "converged",
+    "iterations",
+    "eer",
+    "cllr",
+    "cllr_min",
+    "min_dcf_0.01",
+    "seconds",
+]
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `balr runs`."""
@@ -64,6 +79,8 @@ def collect(dirs: list[Path]) -> list[dict[str, Any]]:
 
 def row_of(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
     """The table row of one run."""
+    if summary.get("kind") in ("scorer", "score"):
+        return score_row_of(run_dir, summary)
     best = summary.get("best") or {}
     metrics = best.get("metrics") or {}
     reference = summary.get("reference") or {}
@@ -82,6 +99,28 @@ def row_of(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def score_row_of(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """The table row of a `balr score train` or `balr score test` run (SCORE_COLUMNS)."""
+    fit = summary.get("fit") or {}
+    metrics = summary.get("metrics") or {}
+    used, total = summary.get("n_used"), summary.get("n_attributes")
+    return {
+        "run": str(run_dir),
+        "scorer": summary.get("scorer"),
+        "attributes": f"{used}/{total}" if total is not None else None,
+        "speakers": summary.get("n_speakers"),
+        "converged": fit.get("converged"),
+        "iterations": fit.get("iterations"),
+        "eer": metrics.get("eer"),
+        "cllr": metrics.get("cllr"),
+        "cllr_min": metrics.get("cllr_min"),
+        "min_dcf_0.01": metrics.get("min_dcf_0.01"),
+        "seconds": summary.get("fit_seconds", summary.get("seconds")),
+        "_monitor_value": metrics.get("cllr_min"),
+        "_kind": "score",
+    }
+
+
 def _sort_key(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else math.inf
 
@@ -94,14 +133,22 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
+def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
     """The rows as CSV text (the same data as the table)."""
+    columns = columns or columns_of(rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+        writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
     return buffer.getvalue()
+
+
+def columns_of(rows: list[dict[str, Any]]) -> list[str]:
+    """SCORE_COLUMNS when every row is a `balr score` run, else the training COLUMNS."""
+    if rows and all(row.get("_kind") == "score" for row in rows):
+        return SCORE_COLUMNS
+    return COLUMNS
 
 
 def print_table(rows: list[dict[str, Any]], title: str) -> None:
@@ -112,10 +159,11 @@ def print_table(rows: list[dict[str, Any]], title: str) -> None:
 
     # Text, not markup: job names such as 'trainer.losses=[mse]' would lose their '[mse]'.
     table = Table(title=Text(title))
-    for column in COLUMNS:
+    columns = columns_of(rows)
+    for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(Text(_text(row[c])) for c in COLUMNS))
+        table.add_row(*(Text(_text(row.get(c))) for c in columns))
     Console(width=max(160, Console().width)).print(table)
 
 

@@ -1,0 +1,134 @@
+"""The `score_train` and `score_test` Hydra apps: fit a scorer, score a trial list."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import hydra
+import numpy as np
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from balr.cli.errors import report
+from balr.cli.instantiate import build
+from balr.config.scoring import SCORER_ONLY_KEYS
+from balr.config.store import register_configs
+from balr.errors import BalrError, DatasetError
+from balr.training.summary import write_summary
+
+if TYPE_CHECKING:
+    from balr.scoring.base import Scorer
+
+register_configs()
+log = logging.getLogger("balr.score")
+
+
+@dataclass
+class Bits:
+    """The binary attributes of a dataset, with its ids and speaker labels (-1: none)."""
+
+    name: str
+    ids: list[str]
+    bits: np.ndarray
+    labels: np.ndarray
+    speakers: list[str]
+
+
+def load_bits(cfg: DictConfig, *, require_speakers: bool) -> Bits:
+    """cfg.input's binary attributes: read, or binarised in memory by cfg.encoder.model."""
+    dataset = build(cfg.input, "input")
+    if cfg.encoder.model.get("checkpoint_path") is None:
+        from balr.data.attributes import load_attribute_table
+
+        table = load_attribute_table(dataset, require_speakers=require_speakers)
+        bits = np.ascontiguousarray(table.bits, dtype=np.uint8)
+        return Bits(dataset.name, table.ids, bits, table.labels, table.speakers)
+    return _binarised(cfg, dataset, require_speakers)
+
+
+def _binarised(cfg: DictConfig, dataset: Any, require_speakers: bool) -> Bits:
+    import torch
+
+    from balr.data.table import load_embedding_table
+    from balr.training.devices import resolve_device
+
+    encoder = build(cfg.encoder.model, "encoder.model", device=str(resolve_device(cfg.device)))
+    table = load_embedding_table(dataset, require_speakers=require_speakers)
+    if len(table) and table.dim != encoder.input_dim:
+        raise DatasetError(
+            f"the embeddings of {dataset.name} have {table.dim} dimensions but the encoder"
+            f" {encoder.checkpoint_path} expects {encoder.input_dim}: give embeddings of the"
+            " speaker encoder the model was trained on"
+        )
+    with torch.inference_mode():
+        bits = encoder.binarize_embeddings(table.embeddings).to("cpu", torch.uint8).numpy()
+    log.info("binarised %d embeddings with %s", len(bits), encoder.checkpoint_path)
+    return Bits(dataset.name, table.ids, bits, table.labels.numpy(), table.speakers)
+
+
+def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
+    """Fit cfg.scorer on cfg.input's speakers, save it into `run_dir`; return it."""
+    reference = load_bits(cfg, require_speakers=True)
+    if len(reference.speakers) < 2:
+        raise DatasetError(
+            f"{reference.name}: the reference has {len(reference.speakers)} speaker(s); a scorer"
+            " needs recordings of at least 2 speakers: give a reference set with more speakers"
+        )
+    scorer: Scorer = build(cfg.scorer, "scorer", exclude=SCORER_ONLY_KEYS)
+    started = time.perf_counter()
+    fit = scorer.fit(reference.bits, reference.labels)
+    seconds = time.perf_counter() - started
+    scorer.save(run_dir)
+    used = int(scorer.n_attributes - scorer.excluded.sum())
+    excluded = ", ".join(f"{n} {why}" for why, n in fit.excluded.items()) or "none"
+    state = "converged" if fit.converged else "NOT converged"
+    log.info(
+        "fitted %s on %d recordings of %d speakers in %.2fs: %d of %d attributes used"
+        " (excluded: %s); %s after %d iteration(s), last change %.3g",
+        scorer.name, len(reference.bits), len(reference.speakers), seconds, used,
+        scorer.n_attributes, excluded, state, fit.iterations, fit.max_change,
+    )  # fmt: skip
+    for note in fit.notes:
+        log.info("note: %s", note)
+    log.info("scorer saved in %s", run_dir)
+    summary = {
+        "kind": "scorer",
+        "scorer": scorer.name,
+        "settings": scorer.hyperparameters(),
+        "n_attributes": scorer.n_attributes,
+        "n_used": used,
+        "n_speakers": len(reference.speakers),
+        "n_recordings": len(reference.bits),
+        "fit": fit.to_dict(),
+        "fit_seconds": seconds,
+    }
+    write_summary(run_dir / "summary.json", summary)
+    return scorer
+
+
+@hydra.main(version_base="1.3", config_path=None, config_name="score_train")
+def score_train_app(cfg: DictConfig) -> None:
+    """Hydra entry point of `balr score train`."""
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        run_score_train(cfg, run_dir)
+    except BalrError as error:
+        raise SystemExit(report(error)) from None
+
+
+@hydra.main(version_base="1.3", config_path=None, config_name="score_test")
+def score_test_app(cfg: DictConfig) -> None:
+    """Hydra entry point of `balr score test`."""
+    from balr.cli.score_test import run_score_test
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    chosen = HydraConfig.get().runtime.choices.get("scorer")
+    explicit = any(o.lstrip("+~").startswith("scorer=") for o in HydraConfig.get().overrides.task)
+    try:
+        run_score_test(cfg, run_dir, chosen if explicit else None)
+    except BalrError as error:
+        raise SystemExit(report(error)) from None

@@ -1,0 +1,214 @@
+"""`balr score train|test|calibrate|describe`: likelihood ratios from binary attributes."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import shutil
+from pathlib import Path
+
+from balr.cli import hydra_launch
+from balr.cli.overrides import compose_checked, quote
+from balr.cli.paths import conf_dir
+from balr.errors import BalrError, ConfigError, RunDirError
+from balr.training.run_dir import claim_run_dir, prepare_save_dir
+
+EPILOG = """\
+examples:
+  balr score train ref.csv                                  fit the beta scorer (default)
+  balr score train ref.csv scorer=maxllr scorer.n_iterations=50
+  balr score train -m ref.csv scorer=beta,maxllr,dna,speech a sweep, with a summary table
+  balr score train emb.csv encoder.model.checkpoint_path=runs/train/best.pt
+  balr score calibrate runs/score/test/scores.tsv          fit a calibration on dev scores
+  balr score test data.csv trials.tsv --scorer runs/scorer/train \\
+      --calibration runs/score/calibrate/calibration.json --explain 5 --plots
+  balr score test data.csv trials.tsv scorer=beta scorer.checkpoint_path=scorer.pt
+"""
+
+TRAIN_EPILOG = """\
+overrides: scorer=beta|maxllr|dna|speech, scorer.KEY=VALUE (`--cfg job` lists them),
+  encoder.model.checkpoint_path=RUN/best.pt binarises embeddings in memory.
+writes runs/scorer/train, train2, ...: scorer.json, parameters.npz, attributes.tsv,
+  summary.json, score_train.log, .hydra/
+"""
+
+TEST_EPILOG = """\
+TRIALS: tab-separated 'enrollment<TAB>test[<TAB>label]' with a header; a side may list
+  several ids separated by commas. Without labels (casework) only scores are written.
+writes runs/score/test, test2, ...: scores.tsv, metrics.json (labelled trials),
+  explain.tsv (--explain N), tippett.png ece.png pav.png (--plots), summary.json
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register `balr score` and its subcommands."""
+    parser = subparsers.add_parser(
+        "score",
+        help="likelihood ratios: fit scorers, score trials, calibrate",
+        description="Fit likelihood-ratio scorers on binary attributes, score trial lists,"
+        " calibrate and explain the LLRs.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="score_command", metavar="SUBCOMMAND", required=True)
+    _add_train(sub)
+    _add_test(sub)
+    _add_calibrate(sub)
+    if importlib.util.find_spec("balr.cli.score_describe") is not None:
+        importlib.import_module("balr.cli.score_describe").add_parser(sub)
+    for command in sub.choices.values():
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+        )
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
+    parser.add_argument("--device", help="cpu (default), cuda, cuda:N or mps (for the encoder)")
+    parser.add_argument("--root-dir", help="folder that relative CSV paths resolve against")
+    parser.add_argument("-m", "--multirun", action="store_true", help="run a Hydra sweep")
+    parser.add_argument("--cfg", choices=("job", "hydra", "all"), help="print the config")
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "train",
+        help="fit a scorer on a reference population",
+        description="Fit a scorer on REF (binary attributes and speakers of each recording).",
+        epilog=TRAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("args", nargs="*", metavar="REF [OVERRIDES]")
+    parser.add_argument("--save-dir", help="run directory (default: runs/scorer/trainX)")
+    _common(parser)
+    parser.set_defaults(run=run_train)
+
+
+def _add_test(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "test",
+        help="score a trial list",
+        description="Score the comparisons of TRIALS between recordings of DATA.",
+        epilog=TEST_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("args", nargs="*", metavar="DATA TRIALS [OVERRIDES]")
+    parser.add_argument("--scorer", metavar="RUN_DIR", help="a `balr score train` run directory")
+    parser.add_argument("--calibration", metavar="FILE", help="calibration.json to apply")
+    parser.add_argument(
+        "--explain", type=int, default=0, metavar="N", help="explain.tsv: top N attributes"
+    )
+    parser.add_argument("--plots", action="store_true", help="write Tippett, ECE and PAV plots")
+    parser.add_argument("--save-dir", help="run directory (default: runs/score/testX)")
+    _common(parser)
+    parser.set_defaults(run=run_test)
+
+
+def _add_calibrate(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "calibrate",
+        help="fit a calibration on labelled scores",
+        description="Fit an affine calibration (balanced logistic regression) on the labelled"
+        " dev scores of SCORES (a scores.tsv of `balr score test`). Writes calibration.json"
+        " and a copy of the scores into runs/score/calibrate, calibrate2, ...",
+    )
+    parser.add_argument("scores", metavar="SCORES.tsv")
+    parser.add_argument("--save-dir", help="run directory (default: runs/score/calibrateX)")
+    parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
+    parser.set_defaults(run=run_calibrate)
+
+
+def _positionals(ns: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
+    found = [a for a in ns.args if "=" not in a]
+    if len(found) != len(names):
+        raise ConfigError(
+            f"balr score {ns.score_command} takes {' and '.join(names)}, got {len(found)}"
+            f" ({' '.join(found) or 'none'})"
+        )
+    return found
+
+
+def _dataset_overrides(ns: argparse.Namespace, path: str) -> list[str]:
+    out = [f"input.path={quote(Path(path).absolute())}"]
+    if ns.root_dir:
+        out.append(f"input.root_dir={quote(Path(ns.root_dir).absolute())}")
+    if ns.device:
+        out.append(f"device={quote(ns.device)}")
+    return out
+
+
+def _absolute_paths(overrides: list[str]) -> list[str]:
+    """Path-valued overrides made absolute (Hydra apps must not depend on the cwd)."""
+    keys = ("scorer.checkpoint_path=", "encoder.model.checkpoint_path=")
+    out = []
+    for o in overrides:
+        key = next((k for k in keys if o.startswith(k)), None)
+        value = o[len(key) :].strip("'\"") if key else ""
+        bare = key is not None and value not in ("", "null") and "," not in value
+        out.append(f"{key}{quote(Path(value).absolute())}" if bare and key else o)
+    return out
+
+
+def run_train(ns: argparse.Namespace) -> int:
+    """Entry point of `balr score train`."""
+    (ref,) = _positionals(ns, ("REF",))
+    overrides = _dataset_overrides(ns, ref) + _absolute_paths([a for a in ns.args if "=" in a])
+    return _launch(ns, "score_train", overrides, Path("scorer"), "train")
+
+
+def run_test(ns: argparse.Namespace) -> int:
+    """Entry point of `balr score test`."""
+    data, trials = _positionals(ns, ("DATA", "TRIALS"))
+    overrides = [*_dataset_overrides(ns, data), f"trials={quote(Path(trials).absolute())}"]
+    if ns.scorer:
+        overrides.append(f"scorer_dir={quote(Path(ns.scorer).absolute())}")
+    if ns.calibration:
+        overrides.append(f"calibration={quote(Path(ns.calibration).absolute())}")
+    overrides += [f"explain={ns.explain}", f"plots={ns.plots}"]
+    overrides += _absolute_paths([a for a in ns.args if "=" in a])
+    return _launch(ns, "score_test", overrides, Path("score"), "test")
+
+
+def _launch(ns: argparse.Namespace, app: str, overrides: list[str], folder: Path, name: str) -> int:
+    """Check the config(s), claim the run (or sweep) directory, run the app."""
+    if ns.cfg:
+        return hydra_launch.call_app(app, overrides, ["--cfg", ns.cfg])
+    compose_checked(app, overrides, conf_dir(), ns.multirun)
+    run_dir, created = _claim(ns, Path("multirun" if ns.multirun else "runs") / folder, name)
+    status = hydra_launch.run_app(app, overrides, run_dir, multirun=ns.multirun)
+    if status == 2 and created and not any(run_dir.rglob("summary.json")):
+        # Nothing finished: leave nothing behind.
+        shutil.rmtree(run_dir, ignore_errors=True)
+    if status == 0 and ns.multirun:
+        from balr.cli.runs_cmd import report_sweep
+
+        report_sweep(run_dir)
+    return status
+
+
+def _claim(ns: argparse.Namespace, parent: Path, name: str) -> tuple[Path, bool]:
+    try:
+        if ns.save_dir:
+            return prepare_save_dir(Path(ns.save_dir), ns.exist_ok)
+        return claim_run_dir(parent, name), True
+    except OSError as error:
+        raise RunDirError(
+            f"cannot prepare the run directory in {ns.save_dir or parent}"
+            f" ({error.strerror or error}): give a --save-dir you can write"
+        ) from None
+
+
+def run_calibrate(ns: argparse.Namespace) -> int:
+    """Entry point of `balr score calibrate`."""
+    from balr.cli.score_calibrate import calibrate
+
+    source = Path(ns.scores)
+    run_dir, created = _claim(ns, Path("runs") / "score", "calibrate")
+    try:
+        calibrate(source, run_dir)
+    except BalrError:
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    return 0

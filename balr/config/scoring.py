@@ -1,0 +1,183 @@
+"""Config schema of `balr score`: the scorer group and the train/test apps' top-level configs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+from balr.config.schema import NON_EXPERIMENT_KEYS, DatasetConfig
+
+# Keys read by balr, not passed to a scorer's constructor (a BA-LR 2.0 scorer.pt to load).
+SCORER_ONLY_KEYS = ("checkpoint_path",)
+
+# Where data, models and results are: left out of sweep job directory names.
+SCORE_NON_EXPERIMENT_KEYS = [
+    *NON_EXPERIMENT_KEYS,
+    "trials",
+    "scorer_dir",
+    "calibration",
+    "scorer.checkpoint_path",
+    "encoder.model.checkpoint_path",
+]
+
+
+@dataclass
+class BetaScorerConfig:
+    """Beta-Bernoulli scorer (the default): a Beta prior per attribute, fitted by Minka."""
+
+    _target_: str = "balr.scoring.BetaScorer"
+    # Maximum fixed-point steps of the fit.
+    n_iterations: int = 1000
+    # Stop when no ln(alpha) or ln(beta) changes by more than this in a step.
+    tol: float = 1e-6
+    # Attributes shown (or lacked) by fewer reference speakers than this contribute 0.
+    min_speakers: int = 2
+    # Smallest alpha + beta allowed.
+    min_precision: float = 1e-2
+    # Largest alpha + beta allowed.
+    max_precision: float = 1e4
+    # alpha + beta used when the reference has one recording per speaker.
+    prior_precision: float = 1.0
+    # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
+    checkpoint_path: str | None = None
+
+
+@dataclass
+class MaxLLRScorerConfig:
+    """Two-class mixture per attribute (has / has not), fitted by EM in log space."""
+
+    _target_: str = "balr.scoring.MaxLLRScorer"
+    # Starting share of speakers having the attribute.
+    f: float = 0.5
+    # Starting activation probability of a recording of a speaker having it.
+    p: float = 0.9
+    # Starting activation probability of a recording of a speaker not having it.
+    q: float = 0.1
+    # Maximum EM iterations.
+    n_iterations: int = 100
+    # Stop when no parameter changes by more than this.
+    tolerance: float = 1e-6
+    # Attributes held by fewer reference speakers than this are excluded (contribute 0).
+    min_speakers: int = 2
+    # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
+    checkpoint_path: str | None = None
+
+
+@dataclass
+class DnaScorerConfig:
+    """Typicality / drop-out / drop-in scorer ("dna"); needs calibration."""
+
+    _target_: str = "balr.scoring.DnaScorer"
+    # Probability that an attribute shows in a recording of a speaker without it.
+    drop_in: float = 0.12
+    # Attributes with a lower typicality (share of speaker pairs both having it) contribute 0.
+    min_typicality: float = 1e-4
+    # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
+    checkpoint_path: str | None = None
+
+
+@dataclass
+class SpeechScorerConfig:
+    """Typicality / drop-out / drop-in scorer ("speech" variant); needs calibration."""
+
+    _target_: str = "balr.scoring.SpeechScorer"
+    # Probability that an attribute shows in a recording of a speaker without it.
+    drop_in: float = 0.12
+    # Attributes with a lower typicality (share of speaker pairs both having it) contribute 0.
+    min_typicality: float = 1e-4
+    # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
+    checkpoint_path: str | None = None
+
+
+# The `scorer` config group: option name -> node (names are the scorers' `name`s).
+SCORER_CONFIGS: dict[str, type] = {
+    "beta": BetaScorerConfig,
+    "maxllr": MaxLLRScorerConfig,
+    "dna": DnaScorerConfig,
+    "speech": SpeechScorerConfig,
+}
+
+
+@dataclass
+class ScoreEncoderConfig:
+    """An optional trained encoder: binarises a dataset's embeddings in memory."""
+
+    model: Any = field(
+        default_factory=lambda: {
+            "_target_": "balr.models.BinaryAttributeAutoEncoder",
+            # A balr checkpoint (RUN/best.pt) or BA-LR 2.0 state_dict; None reads attributes.
+            "checkpoint_path": None,
+        }
+    )
+
+
+def _score_hydra(job_name: str) -> dict[str, Any]:
+    return {
+        "job": {
+            "name": job_name,
+            "chdir": False,
+            "config": {"override_dirname": {"exclude_keys": SCORE_NON_EXPERIMENT_KEYS}},
+        },
+        "sweep": {"subdir": "${hydra:job.override_dirname}"},
+    }
+
+
+def _defaults() -> list[Any]:
+    return [
+        "_self_",
+        {"scorer": "beta"},
+        {"override hydra/job_logging": "balr"},
+        {"override hydra/hydra_logging": "balr"},
+    ]
+
+
+@dataclass
+class ScoreTrainConfig:
+    """Top-level config of ``balr score train``: fit a scorer on a reference population."""
+
+    defaults: list[Any] = field(default_factory=_defaults)
+    # Reference dataset: binary attributes (or embeddings with encoder.model) and speakers.
+    input: DatasetConfig = field(default_factory=DatasetConfig)
+    # The scorer and its settings (scorer=beta|maxllr|dna|speech, scorer.KEY=VALUE).
+    scorer: Any = MISSING
+    # Optional encoder that binarises the dataset's embeddings in memory.
+    encoder: ScoreEncoderConfig = field(default_factory=ScoreEncoderConfig)
+    # cpu, cuda, cuda:N, N or mps (only the encoder uses it).
+    device: str = "cpu"
+    # Run directory; set by the balr launcher (runs/scorer/trainX unless --save-dir).
+    save_dir: str | None = None
+    # Allow an existing save_dir.
+    exist_ok: bool = False
+    hydra: Any = field(default_factory=lambda: _score_hydra("score_train"))
+
+
+@dataclass
+class ScoreTestConfig:
+    """Top-level config of ``balr score test``: LLRs of a trial list, metrics, explanations."""
+
+    defaults: list[Any] = field(default_factory=_defaults)
+    # Dataset the trial ids refer to: binary attributes (or embeddings with encoder.model).
+    input: DatasetConfig = field(default_factory=DatasetConfig)
+    # Trial file: tab-separated enrollment<TAB>test[<TAB>label], sides may be id,id,...
+    trials: str = MISSING
+    # A fitted scorer's run directory (balr score train); else scorer.checkpoint_path.
+    scorer_dir: str | None = None
+    # The scorer type of a BA-LR 2.0 scorer.pt (scorer=NAME scorer.checkpoint_path=PATH).
+    scorer: Any = MISSING
+    # calibration.json of `balr score calibrate`, applied to the LLRs.
+    calibration: str | None = None
+    # Write explain.tsv with the N attributes of largest |contribution| per comparison.
+    explain: int = 0
+    # Draw tippett.png, ece.png and pav.png (needs labelled comparisons).
+    plots: bool = False
+    # Optional encoder that binarises the dataset's embeddings in memory.
+    encoder: ScoreEncoderConfig = field(default_factory=ScoreEncoderConfig)
+    # cpu, cuda, cuda:N, N or mps (only the encoder uses it).
+    device: str = "cpu"
+    # Run directory; set by the balr launcher (runs/score/testX unless --save-dir).
+    save_dir: str | None = None
+    # Allow an existing save_dir.
+    exist_ok: bool = False
+    hydra: Any = field(default_factory=lambda: _score_hydra("score_test"))

@@ -1,0 +1,166 @@
+"""scores.tsv and explain.tsv: the files `balr score test` writes and `calibrate` reads.
+
+scores.tsv is tab-separated with a header: ``enrollment``, ``test``, ``llr`` (natural log,
+calibrated when a calibration was applied), ``llr_raw`` (only then), ``log10_lr`` and
+``label`` (1/0, only when known).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from balr.data.atomic import atomic_path
+from balr.errors import DatasetError
+
+if TYPE_CHECKING:
+    from balr.scoring.base import Scorer
+    from balr.scoring.trials import Comparisons
+
+_LABEL_VALUES = {"1": True, "0": False, "true": True, "false": False}
+
+
+@dataclass
+class ScoreList:
+    """Scores of comparisons read back from a scores.tsv.
+
+    Attributes:
+        frame: the file's rows, every column as text.
+        raw: float64 [P], the uncalibrated natural-log LLRs (``llr_raw``, else ``llr``).
+        labels: bool [P] when the file has a label column, else None.
+    """
+
+    frame: pl.DataFrame
+    raw: np.ndarray
+    labels: np.ndarray | None
+
+
+def check_finite(llrs: np.ndarray, comparisons: Comparisons, trials: Path) -> None:
+    """DatasetError naming the first comparison whose LLR is NaN or infinite."""
+    bad = np.flatnonzero(~np.isfinite(llrs))
+    if bad.size:
+        i = int(bad[0])
+        raise DatasetError(
+            f"{trials}: line {comparisons.line(i)} ({comparisons.enrollment[i]} vs"
+            f" {comparisons.test[i]}): the LLR is {llrs[i]} ({bad.size} comparison(s) without a"
+            " finite LLR); nothing was written: refit the scorer (balr score train) on a"
+            " reference binarised like DATA"
+        )
+
+
+def write_scores(
+    path: Path,
+    comparisons: Comparisons,
+    llr: np.ndarray,
+    llr_raw: np.ndarray | None = None,
+) -> None:
+    """Write scores.tsv atomically (see the module docstring)."""
+    columns: dict[str, object] = {
+        "enrollment": comparisons.enrollment,
+        "test": comparisons.test,
+        "llr": llr,
+    }
+    if llr_raw is not None:
+        columns["llr_raw"] = llr_raw
+    columns["log10_lr"] = llr / math.log(10.0)
+    if comparisons.labels is not None:
+        columns["label"] = comparisons.labels.astype(np.int8)
+    with atomic_path(path) as tmp:
+        pl.DataFrame(columns).write_csv(tmp, separator="\t", float_precision=6, quote_style="never")
+
+
+def read_scores(path: Path) -> ScoreList:
+    """Read a scores.tsv of `balr score test`.
+
+    Raises:
+        DatasetError: the file is missing or malformed, a score is not a finite number, or
+            a label is not 1/0 (each message names the file and line).
+    """
+    if not path.is_file():
+        raise DatasetError(f"{path}: scores file not found; give the scores.tsv of balr score test")
+    try:
+        frame = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DatasetError(
+            f"{path}: cannot read the scores ({first}); give the scores.tsv of balr score test"
+        ) from err
+    column = "llr_raw" if "llr_raw" in frame.columns else "llr"
+    if column not in frame.columns or frame.height == 0:
+        raise DatasetError(
+            f"{path}: no 'llr' column or no rows (found {', '.join(frame.columns) or 'nothing'});"
+            " give the scores.tsv of balr score test"
+        )
+    raw = frame[column].str.strip_chars().cast(pl.Float64, strict=False).to_numpy()
+    bad = np.flatnonzero(~np.isfinite(raw))
+    if bad.size:
+        r = int(bad[0])
+        raise DatasetError(
+            f"{path}: line {r + 2}: {column} {frame[column][r]!r} is not a finite number; fix"
+            " or drop the line"
+        )
+    labels = _labels(frame, path) if "label" in frame.columns else None
+    return ScoreList(frame, raw.astype(np.float64), labels)
+
+
+def _labels(frame: pl.DataFrame, path: Path) -> np.ndarray:
+    text = frame["label"].fill_null("").str.strip_chars().str.to_lowercase()
+    parsed = text.replace_strict(_LABEL_VALUES, default=None, return_dtype=pl.Boolean)
+    bad = np.flatnonzero(parsed.is_null().to_numpy())
+    if bad.size:
+        r = int(bad[0])
+        raise DatasetError(f"{path}: line {r + 2}: label {frame['label'][r]!r} is not 1/0; fix it")
+    return parsed.to_numpy().astype(bool)
+
+
+def write_explanations(
+    path: Path,
+    scorer: Scorer,
+    bits: np.ndarray,
+    comparisons: Comparisons,
+    top: int,
+) -> None:
+    """explain.tsv: per comparison, the `top` attributes of largest |contribution|.
+
+    Counts are written ``a/n``: recordings of the side where the attribute is active / not
+    active. ``rate`` and ``typicality`` describe the attribute in the reference population.
+    """
+    from balr.scoring.trials import iter_counts
+
+    stats = scorer.reference_stats()
+    frames = []
+    for start, (enroll, test) in iter_counts(bits, comparisons, chunk=4096):
+        contrib = scorer.contributions(enroll, test)
+        k = min(top, contrib.shape[1])
+        order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :k]
+        rows = np.repeat(np.arange(len(contrib)), k)
+        attrs = order.ravel()
+        index = start + rows
+        frames.append(
+            pl.DataFrame(
+                {
+                    "enrollment": [comparisons.enrollment[i] for i in index],
+                    "test": [comparisons.test[i] for i in index],
+                    "rank": np.tile(np.arange(1, k + 1), len(contrib)),
+                    "attribute": attrs,
+                    "enrollment_counts": _counts(enroll.active, enroll.inactive, rows, attrs),
+                    "test_counts": _counts(test.active, test.inactive, rows, attrs),
+                    "contribution": contrib[rows, attrs],
+                    "rate": stats.rate[attrs],
+                    "typicality": stats.typicality[attrs],
+                }
+            )
+        )
+    with atomic_path(path) as tmp:
+        pl.concat(frames).write_csv(tmp, separator="\t", float_precision=4, quote_style="never")
+
+
+def _counts(
+    active: np.ndarray, inactive: np.ndarray, rows: np.ndarray, attrs: np.ndarray
+) -> list[str]:
+    return [f"{a}/{n}" for a, n in zip(active[rows, attrs], inactive[rows, attrs], strict=True)]
