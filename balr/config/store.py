@@ -50,4 +50,15 @@ def register_configs() -> None:
     store.store(group="hydra/job_logging", name="balr", node=_logging_config(with_file=True))
     store.store(group="hydra/hydra_logging", name="balr", node=_logging_config(with_file=False))
     store.store(group="hydra/launcher", name="slurm", node=slurm_launcher_config())
+    _register_scoring(store)
     _registered = True
+
+
+def _register_scoring(store: Any) -> None:
+    """`balr score`: its two apps' configs and the `scorer` group."""
+    from balr.config.scoring import SCORER_CONFIGS, ScoreTestConfig, ScoreTrainConfig
+
+    store.store(name="score_train", node=ScoreTrainConfig)
+    store.store(name="score_test", node=ScoreTestConfig)
+    for name, node in SCORER_CONFIGS.items():
+        store.store(group="scorer", name=name, node=node)
