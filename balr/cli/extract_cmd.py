@@ -1,0 +1,137 @@
+"""`balr extract`: speaker embeddings of audio files (offline GE2E or an ONNX model)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from balr.cli import hydra_launch
+from balr.cli.overrides import compose_checked, key_of, quote
+from balr.cli.paths import conf_dir
+from balr.errors import ConfigError
+from balr.training.run_dir import claim_run_dir, prepare_save_dir
+
+EPILOG = """\
+examples:
+  balr extract recordings/                  <stem>_emb.npy beside each file, a CSV in runs/extract/
+  balr extract data.csv --save-dir emb --workers 2 --segments 2.0
+  balr extract recordings/ encoder=onnx encoder.path=resnet34.onnx --format pkl
+  balr extract recordings/ --shards 4 hydra/launcher=slurm hydra.launcher.partition=cpu
+  balr extract --merge runs/extract/extract  join the shard CSVs of a finished sweep
+
+A rerun skips recordings whose embeddings exist (--force redoes them). Bad files are listed
+in extract_errors.csv and the command exits with status 1 (--strict: stop, status 2).
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register `balr extract`."""
+    parser = subparsers.add_parser(
+        "extract",
+        help="compute speaker embeddings of audio files",
+        description="Write the speaker embedding (_emb file) of every recording of INPUT (a"
+        " folder searched recursively, a CSV with an audio column, or one audio file) and a"
+        " CSV (id,audio,embedding,speaker) that `balr train` and `balr binarize` read. The"
+        " default encoder is GE2E, shipped with balr (no download).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("args", nargs="*", metavar="INPUT [OVERRIDES]")
+    parser.add_argument("--force", action="store_true", help="redo items that have embeddings")
+    parser.add_argument(
+        "--save-output",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write the _emb files and the CSV (default: yes)",
+    )
+    parser.add_argument("--save-dir", help="folder for outputs, mirroring the input layout")
+    parser.add_argument("--audio-formats", nargs="+", metavar="EXT", help="audio extensions")
+    parser.add_argument("--root-dir", help="folder that relative CSV paths resolve against")
+    parser.add_argument("--device", help="cpu (default), cuda, cuda:N or mps")
+    parser.add_argument("--workers", type=int, metavar="N", help="processes (1 thread each)")
+    parser.add_argument("--strict", action="store_true", help="stop at the first bad file")
+    parser.add_argument(
+        "--segments", type=float, metavar="SECONDS", help="embed segments of this length"
+    )
+    parser.add_argument("--format", choices=("npy", "pkl", "txt"), help="vector file format")
+    parser.add_argument("--packed", action="store_true", help="write one packed dataset")
+    parser.add_argument("--shards", type=int, metavar="K", help="run K shard jobs, then merge")
+    parser.add_argument("--merge", metavar="DIR", help="join the shard outputs in DIR")
+    parser.add_argument("-m", "--multirun", action="store_true", help="run a Hydra sweep")
+    parser.add_argument("--cfg", choices=("job", "hydra", "all"), help="print the config")
+    parser.set_defaults(run=run)
+
+
+def build_overrides(ns: argparse.Namespace) -> list[str]:
+    """Overrides from the positional input and the options."""
+    inputs = [a for a in ns.args if "=" not in a]
+    if len(inputs) != 1:
+        raise ConfigError(
+            f"balr extract takes one INPUT (folder, CSV or audio file), got {len(inputs)}"
+        )
+    out = [f"input.path={quote(Path(inputs[0]).absolute())}"]
+    if ns.root_dir:
+        out.append(f"input.root_dir={quote(Path(ns.root_dir).absolute())}")
+    if ns.audio_formats:
+        formats = ",".join(quote(f.lstrip(".")) for f in ns.audio_formats)
+        out.append(f"input.audio_formats=[{formats}]")
+    if ns.device:
+        out.append(f"device={quote(ns.device)}")
+    options = {
+        "workers": ns.workers,
+        "segments": ns.segments,
+        "format": ns.format,
+        "strict": True if ns.strict else None,
+        "packed": True if ns.packed else None,
+    }
+    out += [f"extract.{key}={value}" for key, value in options.items() if value is not None]
+    out += [f"force={ns.force}", f"save_output={ns.save_output}"]
+    user = [a for a in ns.args if "=" in a]
+    if ns.shards is not None:
+        if ns.shards < 1:
+            raise ConfigError(f"--shards {ns.shards}: give 1 or more shards")
+        taken = [o for o in user if key_of(o) in ("extract.shards", "extract.shard")]
+        if taken:
+            raise ConfigError(f"--shards builds extract.shards and extract.shard: drop {taken[0]}")
+        shards = ",".join(str(i) for i in range(ns.shards))
+        out += [f"extract.shards={ns.shards}", f"extract.shard={shards}"]
+    return out + user
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Entry point of `balr extract`."""
+    if ns.merge is not None:
+        if ns.args:
+            raise ConfigError("--merge DIR takes no INPUT or overrides: give only the folder")
+        return merge(Path(ns.merge))
+    overrides = build_overrides(ns)
+    multirun = ns.multirun or ns.shards is not None
+    if ns.cfg:
+        return hydra_launch.call_app("extract", overrides, ["--cfg", ns.cfg])
+    configs = compose_checked("extract", overrides, conf_dir(), multirun=multirun)
+    if ns.save_dir:
+        # Reusing the folder is how an interrupted extraction continues.
+        run_dir, created = prepare_save_dir(Path(ns.save_dir), exist_ok=True)
+        overrides.append(f"save_dir={quote(run_dir)}")
+    else:
+        run_dir, created = claim_run_dir(Path("runs") / "extract", "extract"), True
+    status = hydra_launch.run_app("extract", overrides, run_dir, multirun=multirun)
+    if status == 2 and created:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    if status == 0 and multirun and max(c.extract.shards for c in configs) > 1:
+        status = merge(run_dir)
+    return status
+
+
+def merge(folder: Path) -> int:
+    """Join the shard outputs in `folder`; status 1 when some files failed."""
+    from balr.extract.merge import merge_shards
+
+    result = merge_shards(folder)
+    line = f"merged {result.rows} rows into {result.output}"
+    if result.errors:
+        line += f"; {result.errors} files failed: see {folder.absolute() / 'extract_errors.csv'}"
+    print(f"balr: {line}", file=sys.stderr, flush=True)
+    return 1 if result.errors else 0

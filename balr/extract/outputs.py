@@ -1,0 +1,91 @@
+"""Files `balr extract` writes: vector files, the dataset CSV, the error list, packs.
+
+Every file is written to a temporary sibling and renamed into place, so an
+interrupted extraction never leaves a partial file where a finished one is expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from balr.data.atomic import atomic_path
+from balr.data.packed import (
+    MATRIX_FILES,
+    index_frame,
+    prepare_pack_dir,
+    write_index,
+    write_manifest,
+    write_matrix,
+)
+from balr.data.vectors import save_vector
+from balr.extract.worklist import Row
+
+CSV_NAME = "extracted.csv"
+ERRORS_NAME = "extract_errors.csv"
+PACK_NAME = "extracted"
+ERROR_COLUMNS = ("id", "audio", "reason")
+
+
+def write_vector(path: Path, vector: np.ndarray) -> None:
+    """Write one vector file atomically (format from the suffix: .npy, .pkl or .txt).
+
+    The temporary name keeps the suffix, so `save_vector` picks the same format, and
+    starts with a dot, so no dataset scan takes it for a vector file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}.partial{path.suffix}")
+    try:
+        save_vector(tmp, vector)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_rows_csv(path: Path, rows: Sequence[Row]) -> Path:
+    """The dataset CSV (id, audio, embedding, speaker), sorted by id; `balr train` reads it.
+
+    Paths inside the CSV's folder are written relative to it, others absolute.
+    """
+    from balr.data.dataset import AudioDataset
+
+    data = {
+        row.id: {"audio": row.audio, "embedding": row.embedding, "speaker": row.speaker}
+        for row in rows
+    }
+    return AudioDataset(data).to_csv(path)
+
+
+def write_errors(path: Path, errors: Sequence[tuple[str, Path | None, str]]) -> Path | None:
+    """The failures (id, audio, reason) as a CSV; no errors removes an old file instead."""
+    if not errors:
+        path.unlink(missing_ok=True)
+        return None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ERROR_COLUMNS)
+    for item_id, audio, reason in sorted(errors, key=lambda e: e[0]):
+        writer.writerow([item_id, "" if audio is None else str(audio), reason])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(buffer.getvalue())
+    return path
+
+
+def write_pack(out_dir: Path, rows: Sequence[Row], vectors: np.ndarray) -> Path:
+    """A packed dataset (balr pack's format) of `rows` and their `vectors` [N, D], by id."""
+    order = sorted(range(len(rows)), key=lambda n: rows[n].id)
+    ids = [rows[n].id for n in order]
+    items = [{"speaker": rows[n].speaker, "audio": rows[n].audio} for n in order]
+    out = prepare_pack_dir(out_dir)
+    matrix = np.ascontiguousarray(vectors[order], dtype=np.float32)
+    write_matrix(out / MATRIX_FILES["embedding"], matrix)
+    write_index(out, index_frame(ids, items))
+    write_manifest(out, len(ids), int(matrix.shape[1]), None)
+    return out

@@ -1,0 +1,308 @@
+"""`extract_embeddings`: speaker embeddings of a dataset's audio files, resumable and sharded.
+
+from functools import partial
+from balr.data import AudioDataset
+from balr.extract import GE2EEncoder
+from balr.extract.runner import ExtractOptions, extract_embeddings
+
+dataset = AudioDataset.from_path("recordings/")
+summary = extract_embeddings(dataset, GE2EEncoder, ExtractOptions(workers=2), Path("out"))
+print(summary.line())      # out/extracted.csv is a dataset `balr train` reads
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from balr.data.vectors import MatrixRow
+from balr.errors import ConfigError, DatasetError
+from balr.extract import outputs
+from balr.extract.pipeline import Batch, Outcome, Recipe, Task, WorkerPool, run_pipeline
+from balr.extract.progress import ExtractProgress
+from balr.extract.worklist import (
+    Row,
+    WorkItem,
+    check_format,
+    done_rows,
+    shard_name,
+    shard_of,
+    work_items,
+)
+
+log = logging.getLogger("balr.extract")
+
+
+@dataclass
+class ExtractOptions:
+    """How `extract_embeddings` runs (the CLI's `extract.*` keys, --force, --save-dir...).
+
+    Attributes:
+        force: recompute items whose vectors exist (else they are skipped: a rerun resumes).
+        save_output: write vector files and the CSV (else compute and report only).
+        save_dir: vector files go under it, mirroring the audio layout (None: beside audio).
+        fmt: vector file format: npy, pkl (a pickled NumPy array) or txt.
+        segments: cut each prepared recording into pieces of this many seconds (ids <id>-sKK).
+        min_last: keep a last piece of at least this many seconds.
+        workers: processes computing embeddings, one torch thread each.
+        batch_files: files per `embed` call.
+        strict: stop at the first bad file (DatasetError) instead of listing it.
+        packed: write one packed dataset instead of per-file vectors and a CSV.
+        shards: split the sorted work list into this many shards ...
+        shard: ... and do only this one (0-based).
+        progress: show a progress bar (terminal) or periodic log lines.
+    """
+
+    force: bool = False
+    save_output: bool = True
+    save_dir: Path | None = None
+    fmt: str = "npy"
+    segments: float | None = None
+    min_last: float = 1.5
+    workers: int = 1
+    batch_files: int = 8
+    strict: bool = False
+    packed: bool = False
+    shards: int = 1
+    shard: int = 0
+    progress: bool = True
+
+
+@dataclass
+class ExtractSummary:
+    """What a run did; `line()` is its one-line summary."""
+
+    total: int
+    extracted: int = 0
+    skipped: int = 0
+    failed: int = 0
+    vectors: int = 0
+    audio_seconds: float = 0.0
+    seconds: float = 0.0
+    output: Path | None = None
+    errors_path: Path | None = None
+    rows: list[Row] = field(default_factory=list, repr=False)
+
+    def line(self) -> str:
+        """'extracted 30 of 32 recordings (...): 1 already done, 1 failed: see ...'."""
+        seconds = max(self.seconds, 1e-9)
+        text = (
+            f"extracted {self.extracted} of {self.total} recordings ({self.vectors} vectors,"
+            f" {self.audio_seconds / 60:.1f} min of audio) in {self.seconds:.1f}s"
+            f" ({self.extracted / seconds:.1f} files/s, {self.audio_seconds / seconds:.0f}x"
+            f" real time)"
+        )
+        if self.skipped:
+            text += f"; {self.skipped} already done"
+        if self.output is not None:
+            text += f"; dataset: {self.output}"
+        if self.failed:
+            where = f": see {self.errors_path}" if self.errors_path else ""
+            text += f"; {self.failed} failed{where}"
+        return text
+
+
+def extract_embeddings(
+    dataset: Any, encoder_factory: Callable[[], Any], options: ExtractOptions, out_dir: Path
+) -> ExtractSummary:
+    """Embed the audio of `dataset` (an AudioDataset) and write the results.
+
+    Args:
+        dataset: items with an "audio" path (and optionally "speaker", "embedding").
+        encoder_factory: builds a SpeakerEncoder (called once per worker process, so it
+            must pickle for workers > 1: a class or a functools.partial of one).
+        options: see `ExtractOptions`.
+        out_dir: folder for the CSV (or pack) and the error list: ``extracted.csv``,
+            ``extract_errors.csv``, or ``shard-<i>-of-<K>.csv`` / ``..._errors.csv``.
+
+    Raises:
+        DatasetError: with `strict`, the first bad file; ConfigError: invalid options.
+        BalrError: the encoder cannot be built or used.
+    """
+    fmt = _check(options)
+    started = time.perf_counter()
+    items = _shard_items(dataset, options)
+    summary = ExtractSummary(total=len(items))
+    names = _output_names(out_dir, options)
+    if options.packed and not options.force and (names["pack"] / "balr-pack.json").is_file():
+        log.info("%s exists: nothing to do (use --force to extract again)", names["pack"])
+        summary.skipped, summary.output = len(items), names["pack"]
+        return summary
+    todo, errors = _plan(items, fmt, options, summary)
+    collected: list[tuple[Row, np.ndarray]] = []
+    if todo:
+        with ExtractProgress(len(todo), options.progress) as progress:
+            for outcomes in _compute(todo, encoder_factory, options):
+                for outcome in outcomes:
+                    _record(todo[outcome.position], outcome, fmt, options, summary, collected)
+                    if outcome.error is not None:
+                        errors.append(
+                            (todo[outcome.position].id, todo[outcome.position].audio, outcome.error)
+                        )
+                progress.advance(len(outcomes), sum(o.audio_seconds for o in outcomes))
+    summary.failed = len(errors)
+    if options.save_output:
+        _write_outputs(summary, collected, errors, names, options)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _check(options: ExtractOptions) -> str:
+    try:
+        fmt = check_format(options.fmt)
+    except ValueError as error:
+        raise ConfigError(f"extract.format: {error}") from None
+    if options.workers < 1 or options.batch_files < 1:
+        raise ConfigError(
+            f"extract.workers={options.workers} extract.batch_files={options.batch_files}:"
+            " both must be >= 1"
+        )
+    if options.segments is not None and not options.segments > 0:
+        raise ConfigError(f"extract.segments={options.segments}: give a length in seconds > 0")
+    return fmt
+
+
+def _shard_items(dataset: Any, options: ExtractOptions) -> list[WorkItem]:
+    save_dir = None if options.save_dir is None else Path(options.save_dir).absolute()
+    try:
+        return shard_of(work_items(dataset.iter_dicts(), save_dir), options.shard, options.shards)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _output_names(out_dir: Path, options: ExtractOptions) -> dict[str, Path]:
+    if options.shards > 1:
+        base = shard_name(options.shard, options.shards)
+        return {
+            "csv": out_dir / f"{base}.csv",
+            "errors": out_dir / f"{base}_errors.csv",
+            "pack": out_dir / base,
+        }
+    return {
+        "csv": out_dir / outputs.CSV_NAME,
+        "errors": out_dir / outputs.ERRORS_NAME,
+        "pack": out_dir / outputs.PACK_NAME,
+    }
+
+
+def _plan(
+    items: list[WorkItem], fmt: str, options: ExtractOptions, summary: ExtractSummary
+) -> tuple[list[WorkItem], list[tuple[str, Path | None, str]]]:
+    """Items still to compute; finished ones go to `summary.rows`, rows without audio to errors."""
+    todo: list[WorkItem] = []
+    errors: list[tuple[str, Path | None, str]] = []
+    segments = options.segments is not None
+    for item in items:
+        if item.audio is None:
+            reason = f"row {item.id!r} has no audio file: fill its audio cell or remove the row"
+            if options.strict:
+                raise DatasetError(reason)
+            errors.append((item.id, None, reason))
+            continue
+        rows = None if options.force or options.packed else done_rows(item, fmt, segments)
+        if rows is None:
+            todo.append(item)
+        else:
+            summary.rows.extend(rows)
+            summary.skipped += 1
+    if summary.skipped:
+        log.info(
+            "%d recordings already have embeddings (use --force to redo them)", summary.skipped
+        )
+    return todo, errors
+
+
+def _compute(
+    todo: list[WorkItem], encoder_factory: Callable[[], Any], options: ExtractOptions
+) -> Iterator[list[Outcome]]:
+    recipe = Recipe(options.segments, options.min_last)
+    batches = _batches(todo, options.batch_files)
+    if options.workers == 1:
+        yield from _in_process(encoder_factory, batches, recipe)
+        return
+    pool = WorkerPool(encoder_factory, recipe, options.workers)
+    finished = False
+    try:
+        yield from pool.map(batches)
+        finished = True
+    finally:
+        pool.close(abort=not finished)
+
+
+def _in_process(
+    encoder_factory: Callable[[], Any], batches: Iterator[Batch], recipe: Recipe
+) -> Iterator[list[Outcome]]:
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        encoder = encoder_factory()
+        yield from run_pipeline(encoder, lambda: next(batches, None), recipe)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _batches(todo: list[WorkItem], size: int) -> Iterator[Batch]:
+    for start in range(0, len(todo), size):
+        yield [Task(n, str(todo[n].audio)) for n in range(start, min(start + size, len(todo)))]
+
+
+def _record(
+    item: WorkItem,
+    outcome: Outcome,
+    fmt: str,
+    options: ExtractOptions,
+    summary: ExtractSummary,
+    collected: list[tuple[Row, np.ndarray]],
+) -> None:
+    """Write (or keep, when packed) the vectors of one finished file."""
+    if outcome.error is not None:
+        if options.strict:
+            raise DatasetError(outcome.error)
+        return
+    assert outcome.vectors is not None
+    summary.extracted += 1
+    summary.audio_seconds += outcome.audio_seconds
+    summary.vectors += len(outcome.vectors)
+    segments = options.segments is not None
+    rows = []
+    # Segment files are written last to first: segment 0 on disk means the file is done.
+    for k in reversed(range(len(outcome.vectors))):
+        target = item.target(fmt, k if segments else None)
+        row_id = item.segment_id(k) if segments else item.id
+        row = Row(row_id, item.audio, target, item.speaker)
+        if options.packed:
+            collected.append((row, outcome.vectors[k]))
+        elif options.save_output:
+            outputs.write_vector(target, outcome.vectors[k])
+        rows.append(row)
+    summary.rows.extend(reversed(rows))
+
+
+def _write_outputs(
+    summary: ExtractSummary,
+    collected: list[tuple[Row, np.ndarray]],
+    errors: list[tuple[str, Path | None, str]],
+    names: dict[str, Path],
+    options: ExtractOptions,
+) -> None:
+    summary.errors_path = outputs.write_errors(names["errors"], errors)
+    if options.packed:
+        if collected:
+            vectors = np.stack([v for _, v in collected])
+            rows = [r for r, _ in collected]
+            summary.output = outputs.write_pack(names["pack"], rows, vectors)
+            summary.rows = [
+                Row(r.id, r.audio, MatrixRow(summary.output / "embeddings.npy", n), r.speaker)
+                for n, r in enumerate(sorted(rows, key=lambda r: r.id))
+            ]
+        return
+    if summary.rows:
+        summary.output = outputs.write_rows_csv(names["csv"], summary.rows)
