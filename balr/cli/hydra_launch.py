@@ -16,6 +16,7 @@ from balr.errors import RunDirError
 APPS: dict[str, str] = {
     "train": "balr.cli.train_app:train_app",
     "binarize": "balr.cli.binarize_app:binarize_app",
+    "extract": "balr.cli.extract_app:extract_app",
     "score_train": "balr.cli.score_app:score_train_app",
     "score_test": "balr.cli.score_app:score_test_app",
 }

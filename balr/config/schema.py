@@ -35,6 +35,7 @@ NON_EXPERIMENT_KEYS = [
     "data.val_trials",
     "data.cache_dir",
     "data.num_workers",
+    *("force", "save_output", "extract.workers", "extract.batch_files", "extract.strict"),
 ]
 
 

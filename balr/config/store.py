@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from balr.config.extract import ENCODER_CONFIGS, ENCODER_GROUP, ExtractConfig
 from balr.config.losses import LOSS_CONFIGS
 from balr.config.schema import BinarizeConfig, TrainConfig
 from balr.config.slurm import slurm_launcher_config
@@ -43,6 +44,9 @@ def register_configs() -> None:
     store = ConfigStore.instance()
     store.store(name="train", node=TrainConfig)
     store.store(name="binarize", node=BinarizeConfig)
+    store.store(name="extract", node=ExtractConfig)
+    for name, node in ENCODER_CONFIGS.items():
+        store.store(group=ENCODER_GROUP, name=name, node=node)
     for name, node in LOSS_CONFIGS.items():
         # Each selected loss lands under trainer.losses.<name>, so both
         # 'trainer.losses=[mse,arcface]' and 'trainer.losses.arcface.weight=1' work.
