@@ -24,7 +24,15 @@ from balr.errors import BalrError
 
 
 # One module per command, each with add_parser(subparsers); listed in `balr --help` order.
-COMMAND_MODULES = ("extract_cmd", "train_cmd", "binarize_cmd", "score_cmd", "runs_cmd", "pack_cmd", "synth_cmd")
+COMMAND_MODULES = (
+    "extract_cmd",
+    "train_cmd",
+    "binarize_cmd",
+    "score_cmd",
+    "runs_cmd",
+    "pack_cmd",
+    "synth_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
