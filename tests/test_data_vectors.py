@@ -141,17 +141,24 @@ def test_row_matrix_embedding_is_flattened(tmp_path: Path) -> None:
     assert load_vector(tmp_path / "v.npy").shape == (4,)
 
 
-def test_binary_attribute_counts_become_presence_of_column_one(tmp_path: Path) -> None:
-    counts = np.array([[3, 0], [0, 2], [5, 1], [0, 0]])
-    np.save(tmp_path / "ba.npy", counts)
+def test_one_hot_binary_attributes_read_column_zero_as_active(tmp_path: Path) -> None:
+    # BA-LR 2.0 layout: [b, 1 - b] per attribute.
+    one_hot = np.array([[1, 0], [0, 1], [1, 0], [0, 1]], dtype=np.float32)
+    np.save(tmp_path / "ba.npy", one_hot)
     np.testing.assert_array_equal(
-        load_vector(tmp_path / "ba.npy", "binary_attributes"), [0, 1, 1, 0]
+        load_vector(tmp_path / "ba.npy", "binary_attributes"), [1, 0, 1, 0]
     )
 
 
-def test_binary_attribute_counts_in_text_are_read(tmp_path: Path) -> None:
-    (tmp_path / "ba.txt").write_text("3 0\n0 2\n1 1\n")
+def test_one_hot_binary_attributes_in_text_are_read(tmp_path: Path) -> None:
+    (tmp_path / "ba.txt").write_text("0 1\n1 0\n1 0\n")
     np.testing.assert_array_equal(load_vector(tmp_path / "ba.txt", "binary_attributes"), [0, 1, 1])
+
+
+def test_two_column_binary_attributes_that_are_not_one_hot_are_refused(tmp_path: Path) -> None:
+    np.save(tmp_path / "ba.npy", np.array([[3, 0], [0, 2]]))
+    with pytest.raises(VectorFileError, match=r"one-hot rows \[b, 1-b\]"):
+        load_vector(tmp_path / "ba.npy", "binary_attributes")
 
 
 def test_binary_attributes_other_than_zero_one_are_refused(tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
 """Vector files: reading, validating and writing .txt, .npy and .pkl vectors.
 
 An embedding is a 1-D float32 vector. A binary-attribute vector is a 1-D 0/1
-vector of length internal_dim; files holding an (internal_dim, 2) array of
-counts (written by some BA-LR tools) are accepted too and read as "attribute
-present when its count in column 1 is > 0".
+vector of length internal_dim; files holding an (internal_dim, 2) one-hot array
+``[b, 1-b]`` (written by the BA-LR 2.0 toolkit) are accepted too: column 0 is
+the attribute being active.
 
 A vector may also be one row of a 2-D ``.npy`` matrix (a packed dataset): a
 `MatrixRow` reference, written ``<file>.npy#<row>`` in CSV files.
@@ -67,7 +67,7 @@ def load_vector(path: Path, kind: str = "embedding") -> np.ndarray:
 
     Args:
         path: a .txt (numbers separated by white space), .npy or .pkl (pickled ndarray) file.
-        kind: "embedding" or "binary_attributes" (0/1 values; (K, 2) counts accepted).
+        kind: "embedding" or "binary_attributes" (0/1 values; (K, 2) one-hot accepted).
 
     Raises:
         VectorFileError: missing, unreadable, malformed, non-finite or unsafe file.
@@ -220,12 +220,17 @@ def as_vector(array: np.ndarray, path: Path, kind: str = "embedding") -> np.ndar
 
 def _as_binary(array: np.ndarray, path: Path) -> np.ndarray:
     if array.ndim == 2 and array.shape[1] == 2:
-        # Counts per attribute (absent, present): present when column 1 is > 0.
-        return (array[:, 1] > 0).astype(np.float32)
+        # BA-LR 2.0's one-hot rows [b, 1 - b]: column 0 is the active state.
+        if not (np.isin(array, (0, 1)).all() and (array.sum(axis=1) == 1).all()):
+            raise VectorFileError(
+                f"{path}: (internal_dim, 2) binary attributes must be one-hot rows [b, 1-b]:"
+                " binarise the vector again"
+            )
+        return array[:, 0].astype(np.float32)
     if array.ndim != 1:
         raise VectorFileError(
             f"{path}: holds an array of shape {array.shape}; binary attributes are one 0/1"
-            " vector or (internal_dim, 2) counts"
+            " vector or (internal_dim, 2) one-hot rows [b, 1-b]"
         )
     if not np.isin(array, (0, 1)).all():
         raise VectorFileError(

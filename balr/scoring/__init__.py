@@ -1,0 +1,32 @@
+"""Likelihood-ratio scoring of binary attributes: fit on a reference, score, explain.
+
+Scorers (`SCORERS`): ``beta`` (Beta-Bernoulli, the default), ``maxllr``, ``dna`` and
+``speech``. Each fits on reference recordings with speaker labels (or per-speaker
+counts), scores comparisons whose sides are one or several recordings as natural-log
+LLRs, splits an LLR into per-attribute contributions, and saves itself as a folder
+(`save`, `load_scorer`). Plain NumPy: no Hydra, no torch (except to read BA-LR 2.0
+``scorer.pt`` files).
+"""
+
+from __future__ import annotations
+
+from balr.scoring.base import FitReport, ReferenceStats, Scorer, ScorerError
+from balr.scoring.beta import BetaScorer
+from balr.scoring.counts import Counts
+from balr.scoring.io import load_scorer, save
+
+SCORERS: dict[str, type[Scorer]] = {
+    BetaScorer.name: BetaScorer,
+}
+
+__all__ = [
+    "SCORERS",
+    "BetaScorer",
+    "Counts",
+    "FitReport",
+    "ReferenceStats",
+    "Scorer",
+    "ScorerError",
+    "load_scorer",
+    "save",
+]

@@ -1,0 +1,208 @@
+"""Beta-Bernoulli scorer (the default): each speaker has a rate p_i ~ Beta(alpha_i, beta_i).
+
+    LLR_i = lnB(alpha + a_e + a_t, beta + n_e + n_t) + lnB(alpha, beta)
+            - lnB(alpha + a_e, beta + n_e) - lnB(alpha + a_t, beta + n_t)
+
+Fit, per attribute (never one global precision, so one attribute cannot spoil another):
+
+1. Start: mean E = mean over speakers of their share of recordings with the attribute;
+   precision A = alpha + beta from the moments corrected for the binomial noise of speakers
+   with few recordings: with r = Var(p_hat) / (E(1-E)) (ddof 1) and h = mean of 1/N_s,
+   A = (1 - r) / (r - h). An attribute whose speakers differ no more than that noise
+   gets the largest precision, one whose speakers look deterministic the smallest.
+2. Minka's fixed-point iteration on (alpha, beta), until the largest change of ln alpha, ln beta is
+   below `tol` or after `n_iterations` steps (both reported). The precision is kept in
+   [min_precision, max_precision] after every step: at either end the likelihood is
+   flat and the plain iteration drifts forever (to 0 for near-deterministic attributes).
+3. One recording per speaker: the precision is not identifiable (a single recording's
+   likelihood depends on the mean only), so every attribute gets A = `prior_precision`
+   and alpha = E*A, beta = (1-E)*A, which is also the fixed point of step 2 for such data.
+
+The digamma sums of the iteration are evaluated exactly as sums of 1/(alpha + j) weighted
+by how many speakers have more than j recordings of each state (Minka's counting form):
+no special functions, cost k x (largest count) per step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from balr.scoring.base import FitReport, Scorer, ScorerError
+from balr.scoring.counts import Counts
+from balr.scoring.special import lgamma
+
+# Smallest alpha or beta kept (keeps ln Gamma finite whatever the reference).
+_FLOOR = 1e-8
+
+
+class BetaScorer(Scorer):
+    """Beta-Bernoulli LLR scorer.
+
+    Args:
+        n_iterations: maximum fixed-point steps of the fit.
+        tol: stop when no ln alpha or ln beta changes by more than this in a step.
+        min_speakers: attributes shown (or lacked) by fewer reference speakers are excluded.
+        min_precision: smallest alpha + beta allowed.
+        max_precision: largest alpha + beta allowed.
+        prior_precision: alpha + beta used when the reference has one recording per speaker.
+    """
+
+    name = "beta"
+    parameter_names = ("alpha", "beta")
+
+    def __init__(
+        self,
+        n_iterations: int = 1000,
+        tol: float = 1e-6,
+        min_speakers: int = 2,
+        min_precision: float = 1e-2,
+        max_precision: float = 1e4,
+        prior_precision: float = 1.0,
+    ) -> None:
+        super().__init__(min_speakers)
+        if not 0 < min_precision <= prior_precision <= max_precision:
+            raise ScorerError(
+                f"precisions must satisfy 0 < min_precision ({min_precision}) <= prior_precision"
+                f" ({prior_precision}) <= max_precision ({max_precision}): fix scorer settings"
+            )
+        if n_iterations < 0 or not tol > 0:
+            raise ScorerError("n_iterations must be >= 0 and tol > 0: fix the scorer settings")
+        self.n_iterations = int(n_iterations)
+        self.tol = float(tol)
+        self.min_precision = float(min_precision)
+        self.max_precision = float(max_precision)
+        self.prior_precision = float(prior_precision)
+        self.alpha = np.zeros(0)
+        self.beta = np.zeros(0)
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """alpha and beta, float64 [k] (1.0 where excluded)."""
+        return {"alpha": self.alpha, "beta": self.beta}
+
+    def set_parameters(self, arrays: dict[str, np.ndarray]) -> None:
+        """Install alpha and beta."""
+        self.alpha = np.asarray(arrays["alpha"], dtype=np.float64)
+        self.beta = np.asarray(arrays["beta"], dtype=np.float64)
+        self._table = None
+        self._form = None
+
+    def _from_torch(
+        self, state: dict[str, np.ndarray], path: Path
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        alpha = state["alpha"]
+        if alpha.ndim != 2 or alpha.shape[1] != 2:
+            raise ScorerError(
+                f"{path}: alpha has shape {alpha.shape}, expected (attributes, 2): give a beta"
+                " scorer file"
+            )
+        valid = np.isfinite(alpha).all(axis=1) & (alpha > 0).all(axis=1)
+        neutral = np.where(valid[:, None], alpha, 1.0)
+        # Column 0 is the active state (BA-LR 2.0's one-hot [b, 1-b] layout).
+        return {"alpha": neutral[:, 0].copy(), "beta": neutral[:, 1].copy()}, valid
+
+    def _fit(self, counts: Counts, keep: np.ndarray) -> FitReport:
+        active = counts.active[:, keep].astype(np.float64)
+        total = counts.total[:, keep].astype(np.float64)
+        alpha, beta = np.ones(self.n_attributes), np.ones(self.n_attributes)
+        notes: list[str] = []
+        if (total <= 1).all():
+            mean = active.mean(axis=0)
+            a, b = self._clip(mean * self.prior_precision, (1 - mean) * self.prior_precision)
+            report = FitReport(True, 0, 0.0)
+            notes.append(
+                "every reference speaker has one recording: alpha + beta is not identifiable,"
+                f" prior_precision={self.prior_precision:g} is used for every attribute"
+            )
+        else:
+            a, b = self._moment_start(active, total)
+            a, b, report = self._iterate(a, b, counts.active[:, keep], counts.inactive[:, keep])
+            if not report.converged:
+                notes.append(
+                    f"not converged after {report.iterations} steps (largest change of ln alpha,"
+                    f" ln beta: {report.max_change:.3g} > tol={self.tol:g}): raise n_iterations"
+                )
+        alpha[keep], beta[keep] = a, b
+        self.alpha, self.beta = alpha, beta
+        report.notes = notes
+        return report
+
+    def _moment_start(self, active: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        share = active / total
+        mean = share.mean(axis=0)
+        spread = mean * (1 - mean)
+        ratio = share.var(axis=0, ddof=1) / spread
+        noise = (1.0 / total[:, 0]).mean()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            precision = (1.0 - ratio) / (ratio - noise)
+        precision = np.where(ratio <= noise, self.max_precision, precision)
+        precision = np.where(ratio >= 1.0, self.min_precision, precision)
+        return self._clip(mean * precision, (1 - mean) * precision)
+
+    def _clip(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(alpha, beta) rescaled so that alpha + beta is in range, each above the floor."""
+        precision = a + b
+        scale = np.clip(precision, self.min_precision, self.max_precision) / precision
+        return np.maximum(a * scale, _FLOOR), np.maximum(b * scale, _FLOOR)
+
+    def _iterate(
+        self, a: np.ndarray, b: np.ndarray, active: np.ndarray, inactive: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, FitReport]:
+        over_a, over_b, over_n = (
+            _exceedances(active),
+            _exceedances(inactive),
+            _exceedances(active + inactive),
+        )
+        change = float("inf")
+        for step in range(1, self.n_iterations + 1):
+            precision = a + b
+            denominator = _harmonic(over_n, precision)
+            new_a, new_b = self._clip(
+                a * _harmonic(over_a, a) / denominator, b * _harmonic(over_b, b) / denominator
+            )
+            change = (
+                float(max(np.abs(np.log(new_a / a)).max(), np.abs(np.log(new_b / b)).max()))
+                if len(a)
+                else 0.0
+            )
+            a, b = new_a, new_b
+            if change < self.tol:
+                return a, b, FitReport(True, step, change)
+        converged = self.n_iterations == 0 and len(a) == 0
+        return a, b, FitReport(converged, self.n_iterations, change)
+
+    def _contributions(self, enroll: Counts, test: Counts) -> np.ndarray:
+        alpha, beta = self.alpha, self.beta
+        a_e, n_e = enroll.active, enroll.inactive
+        a_t, n_t = test.active, test.inactive
+        return (
+            _log_rising_beta(alpha, beta, a_e + a_t, n_e + n_t)
+            - _log_rising_beta(alpha, beta, a_e, n_e)
+            - _log_rising_beta(alpha, beta, a_t, n_t)
+        )
+
+
+def _log_rising_beta(
+    alpha: np.ndarray, beta: np.ndarray, a: np.ndarray, n: np.ndarray
+) -> np.ndarray:
+    """lnB(alpha + a, beta + n) - lnB(alpha, beta), element-wise over [P, k] counts."""
+    base = lgamma(alpha) + lgamma(beta) - lgamma(alpha + beta)
+    return lgamma(alpha + a) + lgamma(beta + n) - lgamma(alpha + beta + a + n) - base
+
+
+def _exceedances(counts: np.ndarray) -> np.ndarray:
+    """float64 [k, J]: number of speakers whose count of each attribute exceeds j."""
+    largest = int(counts.max()) if counts.size else 0
+    out = np.zeros((counts.shape[1], largest))
+    for column in range(counts.shape[1]):
+        histogram = np.bincount(counts[:, column], minlength=largest + 1)
+        out[column] = histogram[::-1].cumsum()[::-1][1:]
+    return out
+
+
+def _harmonic(exceed: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """sum_s [psi(c_s + x) - psi(x)] per attribute, as sum_j exceed[:, j] / (x + j)."""
+    if exceed.shape[1] == 0:
+        return np.zeros(len(x))
+    return (exceed / (x[:, None] + np.arange(exceed.shape[1]))).sum(axis=1)

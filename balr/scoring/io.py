@@ -1,0 +1,227 @@
+"""A fitted scorer as a self-describing folder, and BA-LR 2.0 ``scorer.pt`` files.
+
+A scorer folder holds:
+
+- ``scorer.json``: format and version, scorer type, every hyper-parameter, number of
+  attributes, reference size, fit diagnostics, balr version (written last);
+- ``parameters.npz``: float64 [k] parameter arrays, the reference statistics, the
+  excluded mask and exclusion reasons (plain arrays, read with allow_pickle=False);
+- ``attributes.tsv``: one row per attribute (`Scorer.attribute_frame`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import balr
+from balr.data.atomic import atomic_path
+from balr.scoring.base import EXCLUSION_REASONS, FitReport, ReferenceStats, Scorer, ScorerError
+
+FORMAT = "balr-scorer"
+VERSION = 1
+SCORER_JSON = "scorer.json"
+PARAMETERS = "parameters.npz"
+ATTRIBUTES = "attributes.tsv"
+
+
+def save(scorer: Scorer, run_dir: Path) -> None:
+    """Write `scorer` (fitted) into `run_dir` (created when missing); files are atomic."""
+    scorer.check_fitted()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    stats = scorer.reference_stats()
+    arrays: dict[str, np.ndarray] = {
+        name: np.asarray(values, dtype=np.float64) for name, values in scorer.parameters().items()
+    }
+    for name in ReferenceStats.FIELDS:
+        arrays[f"stats_{name}"] = np.asarray(getattr(stats, name), dtype=np.float64)
+    arrays["excluded"] = scorer.excluded.astype(np.uint8)
+    arrays["reason"] = scorer.reasons.astype(np.int8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    with atomic_path(run_dir / PARAMETERS) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+    with atomic_path(run_dir / ATTRIBUTES) as tmp:
+        scorer.attribute_frame().write_csv(tmp, separator="\t", float_precision=None)
+    report = scorer.report or FitReport(False, 0, float("nan"))
+    description = {
+        "format": FORMAT,
+        "version": VERSION,
+        "type": scorer.name,
+        "settings": scorer.hyperparameters(),
+        "n_attributes": scorer.n_attributes,
+        "reference": {"speakers": stats.n_speakers, "recordings": stats.n_recordings},
+        "fit": report.to_dict(),
+        "exclusion_reasons": list(EXCLUSION_REASONS),
+        "balr_version": balr.__version__,
+    }
+    with atomic_path(run_dir / SCORER_JSON) as tmp:
+        tmp.write_text(json.dumps(description, indent=2) + "\n")
+
+
+def load_scorer(path: Path, kind: str | None = None) -> Scorer:
+    """Load a saved scorer: a balr scorer folder or its scorer.json, or a BA-LR 2.0 scorer.pt.
+
+    Args:
+        path: the folder, its ``scorer.json``, or a ``.pt`` state_dict of float buffers.
+        kind: the scorer type ("beta", "maxllr", "dna", "speech"); required for a ``.pt``
+            (which does not record it), checked against scorer.json otherwise.
+
+    Raises:
+        ScorerError: missing, malformed or foreign files, or a type mismatch.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        if not (path / SCORER_JSON).is_file() and (path / "scorer.pt").is_file():
+            return _load_torch(path / "scorer.pt", kind)
+        path = path / SCORER_JSON
+    if path.suffix == ".pt":
+        return _load_torch(path, kind)
+    return _load_balr(path, kind)
+
+
+def _load_balr(path: Path, kind: str | None) -> Scorer:
+    from balr.scoring import SCORERS
+
+    description = _read_description(path)
+    name = description.get("type")
+    if name not in SCORERS:
+        raise ScorerError(
+            f"{path}: unknown scorer type {name!r}: expected one of {sorted(SCORERS)}"
+        )
+    if kind is not None and kind != name:
+        raise ScorerError(
+            f"{path}: holds a {name} scorer, not {kind}: drop scorer={kind} or give a {kind} scorer"
+        )
+    try:
+        scorer = SCORERS[name](**dict(description.get("settings", {})))
+        k = int(description["n_attributes"])
+        reference = description["reference"]
+        report = FitReport.from_dict(description["fit"])
+    except (TypeError, KeyError, ValueError) as error:
+        raise ScorerError(
+            f"{path}: malformed scorer description ({error}): fit the scorer again"
+        ) from None
+    arrays = _read_arrays(path.parent / PARAMETERS, scorer, k)
+    scorer._reset(k)
+    scorer.set_parameters({n: arrays[n] for n in scorer.parameter_names})
+    scorer.excluded = arrays["excluded"].astype(bool)
+    scorer.reasons = arrays["reason"].astype(np.int8)
+    scorer._stats = ReferenceStats(
+        rate=arrays["stats_rate"],
+        speaker_share=arrays["stats_speaker_share"],
+        typicality=arrays["stats_typicality"],
+        dropout=arrays["stats_dropout"],
+        n_speakers=int(reference["speakers"]),
+        n_recordings=int(reference["recordings"]),
+    )
+    scorer.report = report
+    return scorer
+
+
+def _read_description(path: Path) -> dict[str, Any]:
+    try:
+        description = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ScorerError(
+            f"{path}: not found: give a scorer folder written by `balr score train`"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ScorerError(f"{path}: unreadable scorer description ({error}): fit again") from None
+    if not isinstance(description, dict) or description.get("format") != FORMAT:
+        raise ScorerError(
+            f"{path}: not a balr scorer description: give a folder written by `balr score train`"
+        )
+    if int(description.get("version", 0)) > VERSION:
+        raise ScorerError(f"{path}: written by a newer balr (format {description['version']})")
+    return description
+
+
+def _read_arrays(path: Path, scorer: Scorer, k: int) -> dict[str, np.ndarray]:
+    wanted = [
+        *scorer.parameter_names,
+        *(f"stats_{n}" for n in ReferenceStats.FIELDS),
+        "excluded",
+        "reason",
+    ]
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: np.asarray(archive[name]) for name in wanted if name in archive}
+    except FileNotFoundError:
+        raise ScorerError(f"{path}: missing: the scorer folder is incomplete, fit again") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise ScorerError(
+            f"{path}: unreadable parameters ({error}): fit the scorer again"
+        ) from None
+    missing = [name for name in wanted if name not in arrays]
+    if missing:
+        raise ScorerError(f"{path}: lacks the arrays {missing}: fit the scorer again")
+    for name, array in arrays.items():
+        if array.shape != (k,):
+            raise ScorerError(
+                f"{path}: {name} has shape {array.shape}, expected ({k},): fit the scorer again"
+            )
+    if (arrays["reason"] < 0).any() or (arrays["reason"] >= len(EXCLUSION_REASONS)).any():
+        raise ScorerError(f"{path}: unknown exclusion reasons: fit the scorer again")
+    arrays = {n: a.astype(np.float64) if n.startswith("stats_") else a for n, a in arrays.items()}
+    for name in scorer.parameter_names:
+        arrays[name] = arrays[name].astype(np.float64)
+        if not np.isfinite(arrays[name][arrays["excluded"] == 0]).all():
+            raise ScorerError(f"{path}: {name} holds NaN or infinity: fit the scorer again")
+    return arrays
+
+
+# Buffers of a BA-LR 2.0 scorer.pt, by scorer type.
+TORCH_BUFFERS = {
+    "beta": ("alpha",),
+    "maxllr": ("f", "p", "q"),
+    "dna": ("typicality", "dropout"),
+    "speech": ("typicality", "dropout"),
+}
+
+
+def _load_torch(path: Path, kind: str | None) -> Scorer:
+    from balr.scoring import SCORERS
+
+    if kind is None or kind not in SCORERS:
+        raise ScorerError(
+            f"{path}: a BA-LR 2.0 scorer file does not record its type: add scorer=NAME"
+            f" with NAME one of {sorted(SCORERS)}"
+        )
+    state = _torch_state(path)
+    needed = TORCH_BUFFERS[kind]
+    if any(name not in state for name in needed):
+        fits = [n for n, keys in TORCH_BUFFERS.items() if all(b in state for b in keys)]
+        hint = f"it looks like scorer={fits[0]}" if fits else "it is not a scorer file"
+        raise ScorerError(
+            f"{path}: holds {sorted(state)}, not the {list(needed)} of a {kind} scorer: {hint}"
+        )
+    scorer = SCORERS[kind]()
+    scorer.load_torch_state({name: state[name] for name in needed}, path)
+    return scorer
+
+
+def _torch_state(path: Path) -> dict[str, np.ndarray]:
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise ScorerError(f"{path}: not found: check the scorer checkpoint path") from None
+    except Exception as error:  # torch raises many types for corrupt or unsafe files
+        raise ScorerError(
+            f"{path}: unreadable scorer checkpoint ({type(error).__name__}): fit the scorer again"
+        ) from None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ScorerError(f"{path}: not a state_dict of tensors: give a BA-LR 2.0 scorer.pt")
+    out = {}
+    for name, tensor in state.items():
+        if not tensor.is_floating_point():
+            raise ScorerError(f"{path}: buffer {name} holds {tensor.dtype}, not floats")
+        out[str(name)] = tensor.detach().to(torch.float64).numpy()
+    return out
