@@ -19,6 +19,7 @@ APPS: dict[str, str] = {
     "extract": "balr.cli.extract_app:extract_app",
     "score_train": "balr.cli.score_app:score_train_app",
     "score_test": "balr.cli.score_app:score_test_app",
+    "compare": "balr.cli.compare_app:compare_app",
 }
 
 

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "train_cmd",
     "binarize_cmd",
     "score_cmd",
+    "compare_cmd",
     "runs_cmd",
     "pack_cmd",
     "synth_cmd",

@@ -55,6 +55,7 @@ def register_configs() -> None:
     store.store(group="hydra/hydra_logging", name="balr", node=_logging_config(with_file=False))
     store.store(group="hydra/launcher", name="slurm", node=slurm_launcher_config())
     _register_scoring(store)
+    store.store(name="compare", node=_compare_config())
     _registered = True
 
 
@@ -66,3 +67,10 @@ def _register_scoring(store: Any) -> None:
     store.store(name="score_test", node=ScoreTestConfig)
     for name, node in SCORER_CONFIGS.items():
         store.store(group="scorer", name=name, node=node)
+
+
+def _compare_config() -> Any:
+    """`balr compare`'s config (imported here: it builds on the scoring and extract schemas)."""
+    from balr.config.compare import CompareConfig
+
+    return CompareConfig

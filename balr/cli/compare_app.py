@@ -1,0 +1,186 @@
+"""The `compare` Hydra app: one comparison explained as a case report."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import hydra
+import numpy as np
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from balr.cli.errors import report
+from balr.cli.instantiate import build
+from balr.config.store import register_configs
+from balr.errors import BalrError, DatasetError
+from balr.report import CalibrationInfo, Case, case_from_scorer, scorer_info, write_report
+from balr.report.build import read_labelled_scores
+from balr.report.case import sha256_of
+from balr.report.html import lr_text
+from balr.report.inputs import Encoders, load_side
+
+register_configs()
+log = logging.getLogger("balr.compare")
+
+
+def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
+    """Score cfg.enrollment vs cfg.test with the scorer of cfg.scorer_dir; write the report."""
+    from balr.scoring import load_scorer
+
+    scorer_path = Path(cfg.scorer_dir)
+    scorer = load_scorer(scorer_path)
+    calibration = _calibration(cfg.calibration)
+    encoders = Encoders(_binarizer(cfg), _extractor(cfg), int(scorer.n_attributes))
+    dataset = None
+    if cfg.data:
+        from balr.data import AudioDataset
+
+        dataset = AudioDataset.from_path(cfg.data)
+    enrollment = load_side("enrollment", list(cfg.enrollment), encoders, dataset)
+    test = load_side("test", list(cfg.test), encoders, dataset)
+    info = scorer_info(scorer_path, scorer, _scorer_digest(scorer_path))
+    case = case_from_scorer(
+        scorer, info, enrollment, test, calibration, _labelled(cfg, scorer_path)
+    )
+    paths = write_report(case, run_dir)
+    print_summary(case, int(cfg.top))
+    log.info("case report written to %s", paths["report.html"])
+    return case
+
+
+def _calibration(path: str | None) -> CalibrationInfo | None:
+    if not path:
+        return None
+    from balr.evaluation.calibration import Calibration
+
+    loaded = Calibration.load(Path(path))
+    return CalibrationInfo(str(Path(path).absolute()), loaded.a, loaded.b, sha256_of(Path(path)))
+
+
+def _scorer_digest(path: Path) -> str | None:
+    """sha256 of the fitted numbers (parameters.npz), else of the scorer file given."""
+    for candidate in (path / "parameters.npz", path / "scorer.json", path):
+        if candidate.is_file():
+            return sha256_of(candidate)
+    return None
+
+
+def _labelled(
+    cfg: DictConfig, scorer_path: Path
+) -> tuple[np.ndarray, np.ndarray, str, bool] | None:
+    """Labelled raw LLRs to place the case among: --scores, beside --calibration, in the run."""
+    candidates: list[tuple[Path, bool]] = []
+    if cfg.scores:
+        candidates.append((Path(cfg.scores), False))
+    elif cfg.calibration:
+        candidates.append((Path(cfg.calibration).absolute().parent / "scores.tsv", True))
+    if scorer_path.is_dir():
+        candidates.append((scorer_path / "scores.tsv", False))
+    for path, same in candidates:
+        if not path.is_file():
+            continue
+        found = read_labelled_scores(path)
+        if found is not None:
+            return found[0], found[1], str(path.absolute()), same
+        log.warning("%s has no labelled same- and different-speaker scores; not used", path)
+    return None
+
+
+def _binarizer(cfg: DictConfig) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Embeddings -> 0/1 rows by cfg.encoder.model, loaded on first use; None when unset."""
+    if cfg.encoder.model.get("checkpoint_path") is None:
+        return None
+    models: list = []
+
+    def binarise(embeddings: np.ndarray) -> np.ndarray:
+        import torch
+
+        if not models:
+            models.append(build(cfg.encoder.model, "encoder.model", device=str(cfg.device)))
+        model = models[0]
+        if embeddings.shape[1] != model.input_dim:
+            raise DatasetError(
+                f"an embedding has {embeddings.shape[1]} dimensions but the encoder"
+                f" {model.checkpoint_path} expects {model.input_dim}: give embeddings of the"
+                " speaker encoder the model was trained on"
+            )
+        with torch.inference_mode():
+            bits = model.binarize_embeddings(torch.from_numpy(embeddings.astype(np.float32)))
+        return bits.to("cpu", torch.uint8).numpy()
+
+    return binarise
+
+
+def _extractor(cfg: DictConfig) -> Callable[[Path], np.ndarray]:
+    """Audio file -> embeddings [m, D] (m segments, or 1), the encoder loaded on first use."""
+    encoders: list = []
+
+    def extract(path: Path) -> np.ndarray:
+        from balr.extract import AudioError, read_audio, split_segments
+
+        if not encoders:
+            encoders.append(build(cfg.extractor, "extractor"))
+        encoder = encoders[0]
+        try:
+            wav = encoder.prepare(read_audio(path, encoder.sample_rate))
+        except AudioError as error:
+            message = str(error)
+            raise AudioError(message if str(path) in message else f"{path}: {message}") from None
+        pieces = [wav]
+        if cfg.segments:
+            pieces = split_segments(wav, encoder.sample_rate, float(cfg.segments))
+            if not pieces:
+                raise DatasetError(f"{path}: shorter than one segment of {cfg.segments} s")
+        log.info("%s: %d embedding(s) from %.1f s of speech", path, len(pieces),
+                 len(wav) / encoder.sample_rate)  # fmt: skip
+        return np.asarray(encoder.embed(pieces), dtype=np.float32)
+
+    return extract
+
+
+def print_summary(case: Case, top: int) -> None:
+    """log10 LR, verbal category and the top attributes, as a rich table on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    calibrated = "calibrated" if case.calibration else "NOT calibrated"
+    console.print(
+        f"[bold]log10 LR = {case.log10_lr:+.2f}[/bold] (LR = {lr_text(case.log10_lr)},"
+        f" {calibrated}): {case.verbal.phrase} [dim]({len(case.enrollment)} enrollment vs"
+        f" {len(case.test)} test recordings, scorer {case.scorer.name})[/dim]",
+        highlight=False,
+    )
+    table = Table(title=f"Top {top} attributes (raw contributions)", title_justify="left")
+    for name in (
+        "attribute",
+        "case",
+        "enrollment",
+        "test",
+        "log10 contribution",
+        "speakers with it",
+    ):
+        table.add_column(name, justify="left" if name == "case" else "right")
+    for row in case.contributing[:top]:
+        share = "n/a" if row.speaker_share is None else f"{100 * row.speaker_share:.1f} %"
+        table.add_row(
+            str(row.index),
+            row.case,
+            f"{row.enroll_active}/{row.enroll_total}",
+            f"{row.test_active}/{row.test_total}",
+            f"{row.log10_contribution:+.3f}",
+            share,
+        )
+    console.print(table)
+
+
+@hydra.main(version_base="1.3", config_path=None, config_name="compare")
+def compare_app(cfg: DictConfig) -> None:
+    """Hydra entry point of `balr compare`."""
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        run_compare(cfg, run_dir)
+    except BalrError as error:
+        raise SystemExit(report(error)) from None

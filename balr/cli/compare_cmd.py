@@ -1,0 +1,136 @@
+"""`balr compare`: explain one comparison (LR, verbal scale, attributes) as a case report."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from balr.cli import hydra_launch
+from balr.cli.overrides import compose_checked, quote
+from balr.cli.paths import conf_dir
+from balr.errors import ConfigError, DatasetError
+from balr.report.inputs import split_side
+from balr.training.run_dir import claim_run_dir, prepare_save_dir
+
+EPILOG = """\
+ENROLL and TEST are each one or more recordings of one person, separated by commas:
+audio files, embedding files (binarised with encoder.model.checkpoint_path=...), _ba files
+(binary attributes), or ids of the dataset given with --data.
+
+examples:
+  balr compare a.flac b1.flac,b2.flac --scorer runs/scorer/train \\
+      --calibration runs/score/calibrate/calibration.json \\
+      encoder.model.checkpoint_path=runs/train/best.pt
+  balr compare spk1/utt1,spk1/utt2 spk2/utt1 --data val.csv --scorer runs/scorer/train
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register `balr compare`."""
+    parser = subparsers.add_parser(
+        "compare",
+        usage="balr compare ENROLL TEST [OVERRIDES...] --scorer RUN_DIR [options]",
+        help="explain one comparison as a case report (LR, verbal scale, attributes)",
+        description="Compute the likelihood ratio of ENROLL vs TEST with a fitted scorer and"
+        " write a case report into runs/compare/caseN (or --save-dir): report.html (one"
+        " self-contained page), report.json and contributions.png.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("args", nargs="+", metavar="ENROLL TEST [OVERRIDES...]")
+    parser.add_argument("--scorer", required=True, metavar="RUN_DIR",
+                        help="run directory of balr score train")  # fmt: skip
+    parser.add_argument("--calibration", metavar="FILE", help="calibration.json to apply")
+    parser.add_argument(
+        "--scores",
+        metavar="FILE",
+        help="labelled scores.tsv to place the LR among (default: the one beside"
+        " --calibration, else the scorer's)",
+    )
+    parser.add_argument("--data", metavar="DATASET", help="dataset the ids refer to")
+    parser.add_argument(
+        "--segments",
+        type=float,
+        metavar="SECONDS",
+        help="cut audio into segments of this length, one recording each",
+    )
+    parser.add_argument("--top", type=int, metavar="N", help="attributes listed (default 8)")
+    parser.add_argument("--save-dir", help="folder for the report (default runs/compare/caseN)")
+    parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
+    parser.add_argument("--device", help="cpu (default), cuda, cuda:N, N or mps")
+    parser.add_argument("--cfg", choices=("job", "hydra", "all"), help="print the config")
+    parser.set_defaults(run=run)
+
+
+def _side(role: str, text: str) -> str:
+    names = split_side(text)
+    if not names:
+        raise DatasetError(
+            f"the {role} side '{text}' lists no recording: give one or more, comma-separated"
+        )
+    return f"{role}=[{','.join(quote(n) for n in names)}]"
+
+
+def _existing(option: str, value: str, what: str) -> str:
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise ConfigError(f"{option} {value}: no such {what}: check the path")
+    return quote(path.absolute())
+
+
+def build_overrides(ns: argparse.Namespace) -> list[str]:
+    """Overrides from ENROLL, TEST and the options; checks the files before any run dir."""
+    inputs = [a for a in ns.args if "=" not in a]
+    if len(inputs) != 2:
+        raise ConfigError(
+            f"balr compare takes ENROLL and TEST (2 arguments, recordings comma-separated),"
+            f" got {len(inputs)}"
+        )
+    scorer = Path(ns.scorer).expanduser()
+    if not (scorer / "scorer.json").is_file() and not scorer.is_file():
+        raise ConfigError(
+            f"--scorer {ns.scorer}: no scorer.json there: give a run directory of balr score train"
+            " (or its scorer.json)"
+        )
+    out = [
+        _side("enrollment", inputs[0]),
+        _side("test", inputs[1]),
+        f"scorer_dir={quote(scorer.absolute())}",
+    ]
+    for option, key, what in (
+        ("--calibration", "calibration", "calibration file"),
+        ("--scores", "scores", "scores file"),
+        ("--data", "data", "dataset"),
+    ):
+        value = getattr(ns, key)
+        if value:
+            out.append(f"{key}={_existing(option, value, what)}")
+    if ns.segments is not None:
+        out.append(f"segments={ns.segments}")
+    if ns.top is not None:
+        out.append(f"top={ns.top}")
+    if ns.device:
+        out.append(f"device={quote(ns.device)}")
+    return out + [a for a in ns.args if "=" in a]
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Entry point of `balr compare`."""
+    overrides = build_overrides(ns)
+    if ns.cfg:
+        return hydra_launch.call_app("compare", overrides, ["--cfg", ns.cfg])
+    (cfg,) = compose_checked("compare", overrides, conf_dir(), multirun=False)
+    if cfg.top < 1:
+        raise ConfigError(f"top={cfg.top} is invalid: list at least 1 attribute")
+    if ns.save_dir:
+        run_dir, created = prepare_save_dir(Path(ns.save_dir), ns.exist_ok)
+        overrides.append(f"save_dir={quote(run_dir)}")
+    else:
+        run_dir, created = claim_run_dir(Path("runs") / "compare", "case"), True
+    status = hydra_launch.run_app("compare", overrides, run_dir)
+    if status == 2 and created:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    elif status == 0:
+        print(f"case report: {run_dir / 'report.html'}")
+    return status

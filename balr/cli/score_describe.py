@@ -1,0 +1,130 @@
+"""`balr score describe RUN_DIR`: a fitted scorer's attributes as a table and a figure."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from balr.errors import ConfigError, RunDirError
+
+EPILOG = """\
+examples:
+  balr score describe runs/scorer/train               table + runs/scorer/train/attributes.png
+  balr score describe runs/scorer/train --y rate --top 5 --save-dir figures
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register `balr score describe`."""
+    parser = subparsers.add_parser(
+        "describe",
+        help="describe a fitted scorer's attributes (table and attributes.png)",
+        description="Print the attributes of a fitted scorer (most and least typical, the"
+        " excluded ones, reference counts) and draw attributes.png: typicality against"
+        " drop-out (or activation rate), one point per attribute, excluded ones marked.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="run directory of balr score train")
+    parser.add_argument("--top", type=int, default=10, metavar="N", help="attributes per list")
+    parser.add_argument(
+        "--y", choices=("dropout", "rate"), default="dropout", help="vertical axis of the figure"
+    )
+    parser.add_argument("--save-dir", help="folder for attributes.png (default: RUN_DIR)")
+    parser.set_defaults(run=run)
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Entry point of `balr score describe`."""
+    from balr.scoring import load_scorer
+
+    if ns.top < 1:
+        raise ConfigError(f"--top {ns.top} is invalid: list at least 1 attribute")
+    run_dir = Path(ns.run_dir).expanduser()
+    scorer = load_scorer(run_dir)
+    frame = scorer.attribute_frame()
+    out_dir = Path(ns.save_dir).expanduser() if ns.save_dir else _folder_of(run_dir)
+    print_description(scorer, frame, ns.top)
+    png = draw(scorer, frame, ns.y, out_dir / "attributes.png")
+    if png is not None:
+        print(f"figure: {png}")
+    return 0
+
+
+def _folder_of(path: Path) -> Path:
+    return path if path.is_dir() else path.parent
+
+
+def print_description(scorer: Any, frame: Any, top: int) -> None:
+    """The scorer's summary line, its most/least typical attributes and the excluded ones."""
+    from rich.console import Console
+
+    console = Console()
+    stats = scorer.reference_stats()
+    excluded = frame.filter(frame["excluded"] == 1)
+    used = frame.filter(frame["excluded"] == 0).sort("typicality", descending=True)
+    console.print(
+        f"[bold]{scorer.name}[/bold] scorer: {scorer.n_attributes} attributes,"
+        f" {len(used)} used, {len(excluded)} excluded; reference: {stats.n_speakers:,}"
+        f" speakers, {stats.n_recordings:,} recordings",
+        highlight=False,
+    )
+    if len(excluded):
+        reasons = excluded.group_by("reason").len().sort("len", descending=True)
+        console.print(
+            "excluded: "
+            + ", ".join(f"{r} {n} ({_indices(excluded, r)})" for r, n in reasons.iter_rows()),
+            highlight=False,
+        )
+    console.print(_table(f"Most typical {min(top, len(used))} attributes", used.head(top)))
+    console.print(_table(f"Least typical {min(top, len(used))} attributes", used.tail(top)))
+
+
+def _indices(frame: Any, reason: str, limit: int = 12) -> str:
+    values = frame.filter(frame["reason"] == reason)["index"].to_list()
+    text = ", ".join(str(v) for v in values[:limit])
+    return text + (", ..." if len(values) > limit else "")
+
+
+def _table(title: str, rows: Any) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for name in ("attribute", "typicality", "speakers with it", "recordings with it", "drop-out"):
+        table.add_column(name, justify="right")
+    for row in rows.iter_rows(named=True):
+        table.add_row(
+            str(row["index"]),
+            _number(row["typicality"], "{:.4f}"),
+            _number(row["speaker_share"], "{:.1%}"),
+            _number(row["rate"], "{:.1%}"),
+            _number(row["dropout"], "{:.1%}"),
+        )
+    return table
+
+
+def _number(value: Any, fmt: str) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else fmt.format(value)
+
+
+def draw(scorer: Any, frame: Any, y: str, path: Path) -> Path | None:
+    """attributes.png (typicality vs `y`), or None when the scorer holds no statistics."""
+    from balr.report.figure import attributes_figure
+
+    typicality = frame["typicality"].to_numpy()
+    second = frame[y].to_numpy()
+    if not np.isfinite(typicality).any():
+        print("no reference statistics in this scorer (a BA-LR 2.0 file?): no figure drawn")
+        return None
+    if not path.parent.is_dir():
+        raise RunDirError(f"--save-dir {path.parent} does not exist: create it first")
+    label = {"dropout": "drop-out (share of a holder's recordings without it)",
+             "rate": "activation rate (share of reference recordings with it)"}[y]  # fmt: skip
+    excluded = frame["excluded"].to_numpy().astype(bool)
+    title = (
+        f"{scorer.name} scorer: {int((~excluded).sum())} of {scorer.n_attributes} attributes used"
+    )
+    return attributes_figure(typicality, second, label, excluded, path, title)

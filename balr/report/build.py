@@ -1,0 +1,207 @@
+"""From a fitted scorer and two sides of binary attributes to a written case report."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from balr.data.atomic import atomic_path
+from balr.errors import BalrError
+from balr.report.case import (
+    CalibrationInfo,
+    Case,
+    Placement,
+    Recording,
+    ScorerInfo,
+    attribute_rows,
+    placement_of,
+)
+
+if TYPE_CHECKING:
+    from balr.scoring.base import Scorer
+
+REPORT_FILES = ("report.html", "report.json", "contributions.png")
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the comparison: its recordings and their 0/1 vectors [n, k]."""
+
+    recordings: list[Recording]
+    bits: np.ndarray
+
+
+def stats_of(scorer: Scorer) -> dict[str, np.ndarray | None]:
+    """The scorer's per-attribute reference statistics as named arrays (None when missing)."""
+    stats = scorer.reference_stats()
+    return {
+        name: None if getattr(stats, name, None) is None else np.asarray(getattr(stats, name))
+        for name in ("rate", "speaker_share", "typicality", "dropout")
+    }
+
+
+def case_from_scorer(
+    scorer: Scorer,
+    info: ScorerInfo,
+    enrollment: Side,
+    test: Side,
+    calibration: CalibrationInfo | None = None,
+    labelled: tuple[np.ndarray, np.ndarray, str, bool] | None = None,
+) -> Case:
+    """The case of `enrollment` vs `test` under a fitted scorer.
+
+    Args:
+        scorer: the fitted scorer (``balr.scoring``).
+        info: what the report says about it (:func:`scorer_info`).
+        enrollment: the enrollment side; test: the test side.
+        calibration: the affine calibration to apply, if any.
+        labelled: (raw natural-log LLRs, bool labels, source, same data as the calibration)
+            of labelled validation comparisons, to place this LR among them.
+    """
+    from balr.scoring.counts import Counts
+
+    bits = np.concatenate([enrollment.bits, test.bits])
+    n_e = len(enrollment.bits)
+    enroll = Counts.of_rows(bits, [np.arange(n_e)])
+    tested = Counts.of_rows(bits, [np.arange(n_e, len(bits))])
+    contributions = np.asarray(scorer.contributions(enroll, tested), dtype=np.float64)[0]
+    rows = attribute_rows(
+        contributions,
+        enroll.active[0],
+        n_e,
+        tested.active[0],
+        len(test.bits),
+        stats_of(scorer),
+        np.asarray(scorer.excluded, dtype=bool),
+    )
+    case = Case(
+        scorer=info,
+        enrollment=enrollment.recordings,
+        test=test.recordings,
+        attributes=rows,
+        llr_raw=math.fsum(contributions.tolist()),
+        calibration=calibration,
+    )
+    if labelled is not None:
+        case.placement = _placement(case, *labelled)
+    return case
+
+
+def _placement(
+    case: Case, raw: np.ndarray, labels: np.ndarray, source: str, same_data: bool
+) -> Placement:
+    calibration = case.calibration
+    llrs = raw if calibration is None else calibration.a * raw + calibration.b
+    return placement_of(
+        case.llr,
+        (llrs, labels),
+        source,
+        calibrated=calibration is not None,
+        same_data_as_calibration=same_data and calibration is not None,
+    )
+
+
+def scorer_info(run_dir: Path, scorer: Scorer, sha256: str | None = None) -> ScorerInfo:
+    """What the report says about a scorer: its statistics, and its run's reference name."""
+    stats = scorer.reference_stats()
+    return ScorerInfo(
+        name=str(scorer.name),
+        path=str(run_dir),
+        reference=_reference_name(run_dir, _scorer_json(run_dir)),
+        n_speakers=_int(getattr(stats, "n_speakers", None)),
+        n_recordings=_int(getattr(stats, "n_recordings", None)),
+        n_attributes=int(scorer.n_attributes),
+        excluded=[int(i) for i in np.flatnonzero(np.asarray(scorer.excluded, dtype=bool))],
+        sha256=sha256,
+    )
+
+
+def _scorer_json(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / "scorer.json" if run_dir.is_dir() else run_dir
+    if path.suffix != ".json" or not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _int(value: Any) -> int | None:
+    """A positive count, else None (0 means "not recorded", e.g. a BA-LR 2.0 scorer.pt)."""
+    if isinstance(value, int | float | np.integer) and math.isfinite(value) and value > 0:
+        return int(value)
+    return None
+
+
+def _reference_name(run_dir: Path, meta: dict[str, Any]) -> str:
+    """The reference population's name: scorer.json's, else the dataset the run was fitted on."""
+    reference = meta.get("reference")
+    name = reference.get("name") if isinstance(reference, dict) else reference
+    if isinstance(name, str) and name:
+        return name
+    config = (run_dir if run_dir.is_dir() else run_dir.parent) / ".hydra" / "config.yaml"
+    if config.is_file():
+        from omegaconf import OmegaConf
+
+        try:
+            loaded = OmegaConf.to_container(OmegaConf.load(config), resolve=False)
+        except Exception:  # a damaged config only costs the name
+            loaded = None
+        if isinstance(loaded, dict):
+            for key in ("reference", "train", "input", "data"):
+                node = loaded.get(key)
+                if isinstance(node, dict) and isinstance(node.get("path"), str):
+                    return str(node["path"])
+    return f"the reference set of {run_dir}"
+
+
+def read_labelled_scores(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """(raw natural-log LLRs, bool labels) of a balr scores.tsv; None without both classes.
+
+    The raw column is ``llr_raw`` when the file was itself calibrated, else ``llr``.
+    """
+    import polars as pl
+
+    try:
+        frame = pl.read_csv(path, separator="\t", infer_schema_length=10_000)
+    except Exception as error:
+        raise BalrError(
+            f"{path}: unreadable scores file ({error}): give a balr scores.tsv"
+        ) from None
+    column = "llr_raw" if "llr_raw" in frame.columns else "llr"
+    if column not in frame.columns or "label" not in frame.columns:
+        return None
+    llrs = frame[column].cast(pl.Float64).to_numpy()
+    labels = frame["label"].cast(pl.Int64).to_numpy()
+    keep = np.isfinite(llrs)
+    llrs, target = llrs[keep], labels[keep] == 1
+    if not target.any() or target.all():
+        return None
+    return llrs, target
+
+
+def write_report(case: Case, out_dir: Path) -> dict[str, Path]:
+    """Write report.json, contributions.png (+ placement.png) and report.html into `out_dir`."""
+    from balr.report.figure import contributions_figure, placement_figure
+    from balr.report.html import render_html
+
+    paths = {name: out_dir / name for name in REPORT_FILES}
+    contributions_figure(case, paths["contributions.png"])
+    placement = None
+    if case.placement is not None:
+        placement = placement_figure(case, out_dir / "placement.png")
+        paths["placement.png"] = placement
+    _write_text(paths["report.json"], case.to_json())
+    _write_text(paths["report.html"], render_html(case, paths["contributions.png"], placement))
+    return paths
+
+
+def _write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

@@ -1,0 +1,313 @@
+"""The case of one comparison: its LR, the attributes behind it, and where it came from.
+
+A :class:`Case` is plain data (no scorer object inside): everything the page, the JSON
+file and the terminal summary show. Build it from a fitted scorer with
+:func:`balr.report.build.case_from_scorer`, or from arrays with :func:`attribute_rows`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from balr import __version__
+from balr.report.verbal import SCALE_NAME, Verbal, verbal_equivalent
+
+LN10 = math.log(10.0)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One recording of a side, as given by the user.
+
+    Attributes:
+        name: what the user gave: a file path or a dataset id.
+        kind: "audio", "embedding" or "binary_attributes" (what was read).
+        path: the file read (absolute), or None for a row of a packed dataset.
+        sha256: hex digest of that file's bytes (None without a file).
+    """
+
+    name: str
+    kind: str
+    path: str | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class ScorerInfo:
+    """The fitted scorer a case was computed with.
+
+    Attributes:
+        name: scorer type ("beta", "maxllr", "dna", "speech").
+        path: its run directory (or file).
+        reference: the reference population it was fitted on, as named by its run.
+        n_speakers: reference speakers (None when the scorer does not record it).
+        n_recordings: reference recordings (None when unknown).
+        n_attributes: attributes per vector.
+        excluded: indices of the attributes the scorer excludes (they contribute 0).
+        sha256: digest of scorer.json (or of the scorer file).
+    """
+
+    name: str
+    path: str
+    reference: str
+    n_speakers: int | None
+    n_recordings: int | None
+    n_attributes: int
+    excluded: list[int]
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class CalibrationInfo:
+    """The affine calibration LLR = a * raw + b that was applied."""
+
+    path: str
+    a: float
+    b: float
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class AttributeRow:
+    """One attribute of the comparison.
+
+    Attributes:
+        index: attribute number (0-based, as in attributes.tsv).
+        enroll_active: enrollment recordings showing it; enroll_total: all of them.
+        test_active: test recordings showing it; test_total: all of them.
+        case: "both", "enrollment only", "test only", "neither" or "mixed" (some recordings).
+        contribution: its natural-log LLR term (raw, before calibration).
+        rate: share of reference recordings showing it.
+        speaker_share: share of reference speakers showing it at least once.
+        typicality: share of reference speaker pairs that both have it.
+        dropout: mean share of a holder's recordings missing it (None when unknown).
+        excluded: the scorer excludes it (contribution 0).
+    """
+
+    index: int
+    enroll_active: int
+    enroll_total: int
+    test_active: int
+    test_total: int
+    case: str
+    contribution: float
+    rate: float | None
+    speaker_share: float | None
+    typicality: float | None
+    dropout: float | None
+    excluded: bool
+
+    @property
+    def log10_contribution(self) -> float:
+        """The contribution in log10 LR units."""
+        return self.contribution / LN10
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where this comparison's LLR sits among labelled validation scores.
+
+    Attributes:
+        source: the scores.tsv the distributions come from.
+        calibrated: those scores were mapped through this case's calibration first.
+        same_data_as_calibration: they are the scores the calibration was fitted on.
+        target: natural-log LLRs of same-speaker comparisons.
+        nontarget: natural-log LLRs of different-speaker comparisons.
+        cllr: Cllr (bits) of those LLRs; eer: their EER (%).
+        target_at_most: share of same-speaker LLRs <= this case's LLR.
+        nontarget_at_least: share of different-speaker LLRs >= this case's LLR.
+    """
+
+    source: str
+    calibrated: bool
+    same_data_as_calibration: bool
+    target: np.ndarray = field(repr=False)
+    nontarget: np.ndarray = field(repr=False)
+    cllr: float
+    eer: float
+    target_at_most: float
+    nontarget_at_least: float
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready fields (counts instead of the score arrays)."""
+        out = {k: v for k, v in asdict(self).items() if k not in ("target", "nontarget")}
+        return {**out, "n_target": int(self.target.size), "n_nontarget": int(self.nontarget.size)}
+
+
+@dataclass
+class Case:
+    """One comparison, explained: see the module docstring."""
+
+    scorer: ScorerInfo
+    enrollment: list[Recording]
+    test: list[Recording]
+    attributes: list[AttributeRow]
+    llr_raw: float
+    calibration: CalibrationInfo | None = None
+    placement: Placement | None = None
+    notes: list[str] = field(default_factory=list)
+    balr_version: str = __version__
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @property
+    def llr(self) -> float:
+        """The reported natural-log LLR: calibrated when a calibration was given."""
+        if self.calibration is None:
+            return self.llr_raw
+        return self.calibration.a * self.llr_raw + self.calibration.b
+
+    @property
+    def log10_lr(self) -> float:
+        """The reported LLR in log10 units."""
+        return self.llr / LN10
+
+    @property
+    def lr(self) -> float:
+        """The reported LR (inf beyond float range)."""
+        return math.exp(self.llr) if self.llr < 700 else math.inf
+
+    @property
+    def verbal(self) -> Verbal:
+        """The ENFSI 2015 verbal equivalent of the reported LR."""
+        return verbal_equivalent(self.log10_lr)
+
+    @property
+    def contributing(self) -> list[AttributeRow]:
+        """Attributes with a nonzero contribution, largest absolute contribution first."""
+        rows = [r for r in self.attributes if r.contribution != 0.0]
+        return sorted(rows, key=lambda r: -abs(r.contribution))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The case as JSON-ready data (report.json)."""
+        verbal = self.verbal
+        return {
+            "balr_version": self.balr_version,
+            "created": self.created,
+            "llr": self.llr,
+            "llr_raw": self.llr_raw,
+            "log10_lr": self.log10_lr,
+            "lr": self.lr if math.isfinite(self.lr) else None,
+            "calibrated": self.calibration is not None,
+            "verbal": {"scale": SCALE_NAME, **asdict(verbal)},
+            "scorer": asdict(self.scorer),
+            "calibration": None if self.calibration is None else asdict(self.calibration),
+            "enrollment": [asdict(r) for r in self.enrollment],
+            "test": [asdict(r) for r in self.test],
+            "placement": None if self.placement is None else self.placement.summary(),
+            "notes": list(self.notes),
+            "attributes": [
+                {**asdict(r), "log10_contribution": r.log10_contribution} for r in self.attributes
+            ],
+        }
+
+    def to_json(self) -> str:
+        """report.json's text (strict JSON: no NaN)."""
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def case_of(active_e: int, total_e: int, active_t: int, total_t: int) -> str:
+    """'both', 'enrollment only', 'test only', 'neither', or 'mixed' (some recordings only)."""
+    states = [
+        "all" if a == n else ("none" if a == 0 else "some")
+        for a, n in ((active_e, total_e), (active_t, total_t))
+    ]
+    names = {
+        ("all", "all"): "both",
+        ("all", "none"): "enrollment only",
+        ("none", "all"): "test only",
+        ("none", "none"): "neither",
+    }
+    return names.get((states[0], states[1]), "mixed")
+
+
+def _optional(values: np.ndarray | None, i: int) -> float | None:
+    if values is None:
+        return None
+    value = float(values[i])
+    return value if math.isfinite(value) else None
+
+
+def attribute_rows(
+    contributions: np.ndarray,
+    enroll_active: np.ndarray,
+    enroll_total: int,
+    test_active: np.ndarray,
+    test_total: int,
+    stats: dict[str, np.ndarray | None],
+    excluded: np.ndarray,
+) -> list[AttributeRow]:
+    """One row per attribute from the comparison's arrays and the reference statistics.
+
+    Args:
+        contributions: float64 [k] natural-log contributions (sum = raw LLR).
+        enroll_active: int [k] enrollment recordings showing each attribute.
+        enroll_total: number of enrollment recordings.
+        test_active: int [k] test recordings showing each attribute.
+        test_total: number of test recordings.
+        stats: "rate", "speaker_share", "typicality", "dropout": float [k] or None.
+        excluded: bool [k] attributes the scorer excludes.
+    """
+    rows = []
+    for i in range(contributions.size):
+        ea, ta = int(enroll_active[i]), int(test_active[i])
+        rows.append(
+            AttributeRow(
+                index=i,
+                enroll_active=ea,
+                enroll_total=enroll_total,
+                test_active=ta,
+                test_total=test_total,
+                case=case_of(ea, enroll_total, ta, test_total),
+                contribution=float(contributions[i]),
+                rate=_optional(stats.get("rate"), i),
+                speaker_share=_optional(stats.get("speaker_share"), i),
+                typicality=_optional(stats.get("typicality"), i),
+                dropout=_optional(stats.get("dropout"), i),
+                excluded=bool(excluded[i]),
+            )
+        )
+    return rows
+
+
+def placement_of(
+    llr: float,
+    labelled: tuple[np.ndarray, np.ndarray],
+    source: str,
+    *,
+    calibrated: bool,
+    same_data_as_calibration: bool,
+) -> Placement:
+    """Where `llr` sits among labelled LLRs (llrs, bool labels) on the same scale."""
+    from balr.evaluation.calibration import cllr
+    from balr.evaluation.metrics import compute_eer
+
+    llrs, labels = labelled
+    target, nontarget = llrs[labels], llrs[~labels]
+    return Placement(
+        source=source,
+        calibrated=calibrated,
+        same_data_as_calibration=same_data_as_calibration,
+        target=target,
+        nontarget=nontarget,
+        cllr=cllr(llrs, labels),
+        eer=float(compute_eer(llrs, labels)),
+        target_at_most=float(np.mean(target <= llr)),
+        nontarget_at_least=float(np.mean(nontarget >= llr)),
+    )

@@ -1,0 +1,193 @@
+"""Figures of a case report: the contributions waterfall and where the LR sits.
+
+Needs matplotlib (the ``plots`` extra), imported only when a figure is drawn; without it a
+one-line :class:`balr.errors.BalrError` says how to install it. All axes are in log10 LR
+units, the unit forensic reports use.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from balr.data.atomic import atomic_path
+from balr.errors import BalrError
+from balr.report.case import LN10, AttributeRow, Case
+
+# Colours that stay apart for colour-blind readers: blue = towards same speaker,
+# orange = towards different speakers, grey = totals.
+SAME_COLOUR = "#2166ac"
+DIFFERENT_COLOUR = "#d95f02"
+TOTAL_COLOUR = "#404040"
+# Contributions shown one by one per direction; the others are summed in one bar.
+TOP_PER_SIDE = 8
+
+
+def _pyplot() -> Any:
+    if importlib.util.find_spec("matplotlib") is None:
+        raise BalrError(
+            "the report's figures need matplotlib, which is not installed:"
+            " pip install 'balr[plots]'"
+        )
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: Path) -> Path:
+    plt = _pyplot()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    return path
+
+
+def waterfall_steps(case: Case, top: int = TOP_PER_SIDE) -> list[tuple[str, float, str]]:
+    """(label, log10 step, kind) of the waterfall; the steps add up to the reported log10 LR.
+
+    kind is "same" / "different" (one attribute), "rest" (the others summed), "total" (a
+    running total drawn from 0: the raw LR, then the reported one) or "calibration".
+    """
+    rows = [r for r in case.attributes if r.contribution != 0.0]
+    positive = sorted((r for r in rows if r.contribution > 0), key=lambda r: -r.contribution)
+    negative = sorted((r for r in rows if r.contribution < 0), key=lambda r: r.contribution)
+    shown = positive[:top] + negative[:top]
+    steps = [
+        (_label(r), r.log10_contribution, "same" if r.contribution > 0 else "different")
+        for r in shown
+    ]
+    rest = [r for r in rows if r not in shown]
+    if rest:
+        total = math.fsum(r.contribution for r in rest) / LN10
+        steps.append((f"{len(rest)} other attributes", total, "rest"))
+    raw = "raw log10 LR (sum of all)" if case.calibration else "log10 LR (sum of all)"
+    steps.append((raw, case.llr_raw / LN10, "total"))
+    if case.calibration is not None:
+        steps.append(("calibration", (case.llr - case.llr_raw) / LN10, "calibration"))
+        steps.append(("calibrated log10 LR", case.log10_lr, "total"))
+    return steps
+
+
+def _label(row: AttributeRow) -> str:
+    return f"attribute {row.index} ({row.case})"
+
+
+def contributions_figure(case: Case, path: Path, top: int = TOP_PER_SIDE) -> Path:
+    """Draw the waterfall of the largest contributions into `path` (PNG); return it."""
+    plt = _pyplot()
+    steps = waterfall_steps(case, top)
+    fig, ax = plt.subplots(figsize=(9.0, 0.34 * len(steps) + 1.6))
+    running = 0.0
+    for y, (_, step, kind) in enumerate(steps):
+        if kind == "total":
+            start, running = 0.0, step
+            width = step
+        else:
+            start, width = running, step
+            running += step
+        colour = {
+            "same": SAME_COLOUR,
+            "different": DIFFERENT_COLOUR,
+            "rest": "#9e9e9e",
+            "calibration": "#7570b3",
+        }.get(kind, TOTAL_COLOUR)
+        ax.barh(y, width, left=start, color=colour, height=0.7)
+        ax.annotate(
+            f"{step:+.2f}" if kind != "total" else f"{step:.2f}",
+            (max(start, start + width), y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(range(len(steps)), [s[0] for s in steps], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.margins(x=0.12)
+    ax.set_xlabel("log10 LR (each bar starts where the previous one ended)")
+    ax.set_title(
+        "Contributions to the LR: blue bars support the same-speaker hypothesis,"
+        " orange bars the different-speaker hypothesis",
+        fontsize=9,
+    )
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def placement_figure(case: Case, path: Path) -> Path:
+    """Draw the validation LLR distributions with this case's LR marked into `path`."""
+    placement = case.placement
+    if placement is None:
+        raise ValueError("the case has no labelled validation scores to place it among")
+    plt = _pyplot()
+    target, nontarget = placement.target / LN10, placement.nontarget / LN10
+    here = case.log10_lr
+    fig, (hist, tippett) = plt.subplots(2, 1, figsize=(9.0, 6.0), sharex=True)
+    low = min(target.min(), nontarget.min(), here)
+    high = max(target.max(), nontarget.max(), here)
+    bins = np.linspace(low, high, 41)
+    for values, colour, name in (
+        (target, SAME_COLOUR, "same-speaker comparisons"),
+        (nontarget, DIFFERENT_COLOUR, "different-speaker comparisons"),
+    ):
+        hist.hist(values, bins=bins, density=True, histtype="stepfilled", alpha=0.35, color=colour)
+        hist.hist(values, bins=bins, density=True, histtype="step", color=colour, label=name)
+        xs = np.sort(values)
+        tippett.plot(xs, 1.0 - np.arange(xs.size) / xs.size, color=colour, label=name)
+    for ax in (hist, tippett):
+        ax.axvline(here, color="black", linewidth=1.5, linestyle="--")
+        ax.grid(alpha=0.3)
+    hist.set_ylabel("density")
+    hist.legend(fontsize=8, loc="upper left")
+    hist.set_title(f"This comparison: log10 LR = {here:.2f} (dashed line)", fontsize=10)
+    tippett.set_ylabel("share with log10 LR ≥ x")
+    tippett.set_xlabel("log10 LR")
+    tippett.set_ylim(0.0, 1.02)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def attributes_figure(
+    typicality: np.ndarray,
+    second: np.ndarray,
+    second_name: str,
+    excluded: np.ndarray,
+    path: Path,
+    title: str = "",
+) -> Path:
+    """Scatter of each attribute's typicality against its drop-out (or activation rate)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 5.5))
+    kept = ~excluded
+    ax.scatter(
+        typicality[kept],
+        second[kept],
+        s=12,
+        color=SAME_COLOUR,
+        alpha=0.7,
+        label=f"used ({int(kept.sum())})",
+    )
+    if excluded.any():
+        ax.scatter(
+            typicality[excluded],
+            second[excluded],
+            s=28,
+            marker="x",
+            color=DIFFERENT_COLOUR,
+            label=f"excluded ({int(excluded.sum())})",
+        )
+    ax.set_xlabel("typicality (share of reference speaker pairs that both have it)")
+    ax.set_ylabel(second_name)
+    ax.set_title(title or "Attributes of the scorer", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
