@@ -13,6 +13,8 @@ from omegaconf import DictConfig
 from balr.cli.errors import report
 from balr.cli.instantiate import build
 from balr.config.store import register_configs
+from balr.data import AudioDataset
+from balr.data.table import missing_embedding_error
 from balr.errors import BalrError
 from balr.training.devices import resolve_device
 
@@ -34,6 +36,7 @@ def run_binarize(cfg: DictConfig, run_dir: Path) -> Path | None:
                 "%d items already have binary attributes (use --force to redo them)",
                 before - len(dataset),
             )
+    _check_some_embeddings(dataset)
     if cfg.save_dir:
         dataset.set_output_dir(Path(cfg.save_dir))
     started = time.perf_counter()
@@ -50,6 +53,17 @@ def run_binarize(cfg: DictConfig, run_dir: Path) -> Path | None:
     dataset.to_csv(csv_path)
     log.info("dataset with binary_attributes written to %s", csv_path)
     return csv_path
+
+
+def _check_some_embeddings(dataset: AudioDataset) -> None:
+    """Audio without any embedding: say that `balr extract` makes them (else nothing is done)."""
+    missing = None
+    for item_id, item in dataset.iter_dicts():
+        if item.get("embedding") is not None:
+            return
+        missing = missing or (item_id, item)
+    if missing is not None and missing[1].get("audio") is not None:
+        raise missing_embedding_error(dataset, *missing)
 
 
 @hydra.main(version_base="1.3", config_path=None, config_name="binarize")

@@ -32,8 +32,18 @@ class OnnxEncoderConfig:
     _target_: str = "balr.extract.OnnxEncoder"
     # The .onnx model file (encoder.path=PATH).
     path: str = MISSING
-    # What the model reads: "fbank" (80-band Kaldi fbank frames) or "wav" (raw samples).
-    input: str = "fbank"
+    # What the model reads: auto (from its input shape), fbank (Kaldi fbank frames) or audio.
+    input: str = "auto"
+    # Long recordings are embedded in chunks of this many seconds (bounds memory).
+    chunk_seconds: float = 60.0
+    # Recordings (or chunks) per onnxruntime call.
+    batch: int = 32
+    # onnxruntime threads per worker process (one is fastest on shared cores).
+    threads: int = 1
+    # cpu or cuda (onnxruntime's CUDA provider); the top-level `device`, set by --device.
+    device: str = "${device}"
+    # A recording with less audio than this many seconds is an error (listed, not embedded).
+    min_seconds: float = 0.5
 
 
 # Name -> node of the `encoder` group: encoder=ge2e (default) or encoder=onnx.

@@ -114,10 +114,7 @@ def _collect(
         ref = item.get("embedding")
         if ref is None:
             if not skip_missing:
-                raise DatasetError(
-                    f"{dataset.name}: item {item_id!r} has no embedding: give every item an"
-                    " embedding file (or remove the item)"
-                )
+                raise missing_embedding_error(dataset, item_id, item)
             skipped.append(item_id)
             continue
         speaker = item.get("speaker")
@@ -131,6 +128,22 @@ def _collect(
     if skipped:
         log.warning("%d items without an embedding skipped (first: %r)", len(skipped), skipped[0])
     return ids, refs, speakers
+
+
+def missing_embedding_error(
+    dataset: AudioDataset, item_id: str, item: dict[str, object]
+) -> DatasetError:
+    """The error for an item without an embedding; for audio, say that `balr extract` makes it."""
+    if item.get("audio") is not None:
+        return DatasetError(
+            f"{dataset.name}: item {item_id!r} has audio but no embedding: compute the"
+            f" embeddings first with `balr extract {dataset.name}` and use the dataset CSV it"
+            " writes (or the _emb files it puts beside the audio)"
+        )
+    return DatasetError(
+        f"{dataset.name}: item {item_id!r} has no embedding: give every item an"
+        " embedding file (or remove the item)"
+    )
 
 
 def _cached_matrix(

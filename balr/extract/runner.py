@@ -92,6 +92,9 @@ class ExtractSummary:
     def line(self) -> str:
         """'extracted 30 of 32 recordings (...): 1 already done, 1 failed: see ...'."""
         seconds = max(self.seconds, 1e-9)
+        if self.extracted == 0 and self.skipped == self.total:
+            where = f"; dataset: {self.output}" if self.output is not None else ""
+            return f"nothing to do: all {self.total} recordings already have embeddings{where}"
         text = (
             f"extracted {self.extracted} of {self.total} recordings ({self.vectors} vectors,"
             f" {self.audio_seconds / 60:.1f} min of audio) in {self.seconds:.1f}s"

@@ -1,0 +1,181 @@
+"""`balr extract` end to end on a few LibriSpeech recordings, and its hand-over to train."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from balr.cli import extract_cmd
+from balr.cli.main import build_parser, main
+from balr.data import AudioDataset
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+AUDIO = SHARED / "data" / "librispeech-audio" / "val"
+# The shortest recordings (3.0-4.8 s), one speaker each.
+FILES = (
+    "8226-274369-0000",
+    "1624-142933-0000",
+    "2764-36616-0000",
+    "6385-220959-0000",
+    "5514-19192-0000",
+    "3699-175950-0000",
+)
+
+pytestmark = pytest.mark.skipif(not AUDIO.is_dir(), reason="shared audio not present")
+
+
+@pytest.fixture
+def audio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tmp/audio/ls<speaker>/<file>.flac for three recordings; the test runs in tmp."""
+    monkeypatch.chdir(tmp_path)
+    return copy_audio(tmp_path, FILES[:3])
+
+
+def copy_audio(tmp_path: Path, names: tuple[str, ...]) -> Path:
+    for name in names:
+        folder = tmp_path / "audio" / f"ls{name.split('-')[0]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(AUDIO / f"{name}.flac", folder)
+    return tmp_path / "audio"
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_extract_writes_sidecars_and_a_csv_in_runs_extract(audio: Path, tmp_path: Path) -> None:
+    assert main(["extract", str(audio)]) == 0
+    table = rows(tmp_path / "runs" / "extract" / "extract" / "extracted.csv")
+    assert [r["speaker"] for r in table] == ["ls1624", "ls2764", "ls8226"]
+    assert len(list(audio.rglob("*_emb.npy"))) == 3
+    assert (tmp_path / "runs" / "extract" / "extract" / "extract.log").is_file()
+
+
+def test_a_second_run_skips_everything_into_the_next_run_dir(
+    audio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["extract", str(audio)]) == 0
+    assert main(["extract", str(audio)]) == 0
+    assert "3 recordings already have embeddings" in capsys.readouterr().err
+    assert len(rows(tmp_path / "runs" / "extract" / "extract2" / "extracted.csv")) == 3
+
+
+def test_options_reach_the_run(audio: Path, tmp_path: Path) -> None:
+    status = main(
+        ["extract", str(audio), "--save-dir", "emb", "--format", "pkl", "--segments", "1.5"]
+    )
+    assert status == 0
+    table = rows(tmp_path / "emb" / "extracted.csv")
+    assert all(r["id"].rsplit("-s", 1)[1].isdigit() for r in table) and len(table) > 3
+    assert all(r["embedding"].endswith("_emb.pkl") for r in table)
+    assert (tmp_path / "emb" / "ls1624" / "1624-142933-0000-s00_emb.pkl").is_file()
+    assert not list(audio.rglob("*_emb*"))
+
+
+def test_extracted_csv_trains_with_balr_train_as_it_is(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    audio = copy_audio(tmp_path, FILES)
+    assert main(["extract", str(audio), "--segments", "1.0", "--save-dir", "emb"]) == 0
+    dataset = str(tmp_path / "emb" / "extracted.csv")
+    small = [
+        "trainer.epochs=1",
+        "trainer.internal_dim=32",
+        "trainer.losses=[mse]",
+        "data.N_classes_per_batch=3",
+        "data.M_samples_per_class=2",
+        "data.batch_size=6",
+    ]
+    assert main(["train", dataset, dataset, *small]) == 0
+    assert (tmp_path / "runs" / "train" / "last.pt").is_file()
+
+
+def test_bad_files_give_an_errors_csv_a_summary_and_status_1(
+    audio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (audio / "empty.wav").write_bytes(b"")
+    sf.write(audio / "silent.wav", np.zeros(16000, np.float32), 16000)
+    assert main(["extract", str(audio)]) == 1
+    run = tmp_path / "runs" / "extract" / "extract"
+    assert {r["id"] for r in rows(run / "extract_errors.csv")} == {"empty.wav", "silent.wav"}
+    assert len(rows(run / "extracted.csv")) == 3
+    assert "2 failed: see" in capsys.readouterr().err
+
+
+def test_strict_stops_with_one_line_and_status_2(
+    audio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (audio / "aaa.wav").write_bytes(b"")
+    assert main(["extract", str(audio), "--strict"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("balr: error: ") and "aaa.wav" in err[-1]
+    assert not (tmp_path / "runs" / "extract" / "extract").exists()
+
+
+def test_packed_output_is_a_dataset(audio: Path, tmp_path: Path) -> None:
+    assert main(["extract", str(audio), "--packed", "--save-dir", "out"]) == 0
+    pack = AudioDataset.from_path(tmp_path / "out" / "extracted")
+    assert pack.is_packed and len(pack) == 3 and pack.counts()["speakers"] == 3
+    assert not list(audio.rglob("*_emb*"))
+
+
+def test_shards_shorthand_merges_into_the_same_vectors_as_one_run(
+    audio: Path, tmp_path: Path
+) -> None:
+    assert main(["extract", str(audio), "--save-dir", "one"]) == 0
+    assert main(["extract", str(audio), "--save-dir", "two", "--shards", "2"]) == 0
+    names = sorted(p.name for p in (tmp_path / "two").iterdir())
+    assert "shard-0-of-2.csv" in names and "shard-1-of-2.csv" in names
+    assert "extract.shard=0,extract.shards=2" in names
+    one = AudioDataset.from_path(tmp_path / "one" / "extracted.csv")
+    two = AudioDataset.from_path(tmp_path / "two" / "extracted.csv")
+    assert one.ids == two.ids
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_allclose(a.embedding, b.embedding, atol=1e-6)
+
+
+def test_merge_of_an_incomplete_sweep_names_the_missing_shard(
+    audio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overrides = ["extract.shards=2", "extract.shard=1"]
+    assert main(["extract", str(audio), "--save-dir", "part", *overrides]) == 0
+    assert main(["extract", "--merge", "part"]) == 2
+    assert "shard-0-of-2" in capsys.readouterr().err
+
+
+def test_shards_build_the_sweep_overrides() -> None:
+    ns = build_parser().parse_args(["extract", "in", "--shards", "3", "--workers", "2"])
+    overrides = extract_cmd.build_overrides(ns)
+    assert "extract.shards=3" in overrides and "extract.shard=0,1,2" in overrides
+    assert "extract.workers=2" in overrides
+
+
+def test_a_missing_onnx_model_is_one_line(
+    audio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["extract", str(audio), "encoder=onnx", "encoder.path=nope.onnx"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nope.onnx" in err[0], err
+    assert not list(audio.rglob("*_emb*"))
+
+
+def test_train_on_audio_without_embeddings_says_balr_extract_makes_them(
+    audio: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", str(audio), str(audio), "trainer.epochs=1"]) == 2
+    err = capsys.readouterr().err
+    assert "balr extract" in err and err.count("\n") == 1
+
+
+def test_binarize_on_audio_without_embeddings_says_balr_extract_makes_them(
+    audio: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bae = SHARED / "models" / "BAE_mse.pt"
+    assert main(["binarize", str(audio), f"encoder.model.checkpoint_path={bae}"]) == 2
+    err = capsys.readouterr().err
+    assert "balr extract" in err and err.count("\n") == 1
