@@ -13,20 +13,26 @@ from __future__ import annotations
 from balr.scoring.base import FitReport, ReferenceStats, Scorer, ScorerError
 from balr.scoring.beta import BetaScorer
 from balr.scoring.counts import Counts
+from balr.scoring.dna import DNAScorer
 from balr.scoring.io import load_scorer, save
+from balr.scoring.maxllr import MaxLLRScorer
+from balr.scoring.speech import SpeechScorer
 
 SCORERS: dict[str, type[Scorer]] = {
-    BetaScorer.name: BetaScorer,
+    scorer.name: scorer for scorer in (BetaScorer, MaxLLRScorer, DNAScorer, SpeechScorer)
 }
 
 __all__ = [
     "SCORERS",
     "BetaScorer",
     "Counts",
+    "DNAScorer",
     "FitReport",
+    "MaxLLRScorer",
     "ReferenceStats",
     "Scorer",
     "ScorerError",
+    "SpeechScorer",
     "load_scorer",
     "save",
 ]
