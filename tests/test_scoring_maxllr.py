@@ -100,7 +100,7 @@ def test_rare_but_kept_attribute_has_probabilities_clipped_away_from_zero() -> N
     bits[labels < 3, 1] = 1  # three speakers always show it, no one else ever
     scorer = MaxLLRScorer(n_iterations=300)
     scorer.fit(bits, labels)
-    f, p, q = (v[1] for v in scorer.parameters().values())
+    _, p, q = (v[1] for v in scorer.parameters().values())
     assert scorer.min_probability <= q < 1e-3 and p > 0.99
     llrs = scorer.score_pairs(bits[:50], bits[-50:])
     assert np.isfinite(llrs).all()
@@ -116,5 +116,5 @@ def test_convergence_is_reported() -> None:
 def test_initial_values_are_checked() -> None:
     with pytest.raises(ScorerError, match="must be below"):
         MaxLLRScorer(p=0.2, q=0.3)
-    with pytest.raises(ScorerError, match="scorer.f"):
+    with pytest.raises(ScorerError, match=r"scorer\.f="):
         MaxLLRScorer(f=1.0)
