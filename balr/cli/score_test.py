@@ -76,9 +76,9 @@ def run_score_test(cfg: DictConfig, run_dir: Path, chosen: str | None) -> dict[s
             " column and DATA no speakers for every side; add a 'label' column (1/0)"
         )
     llr_raw = score_comparisons(scorer, data.bits, comparisons)
-    check_finite(llr_raw, comparisons, trials)
+    check_finite(llr_raw, comparisons, trials, "refit the scorer with balr score train")
     llr = calibration.apply(llr_raw) if calibration is not None else llr_raw
-    check_finite(llr, comparisons, trials)
+    check_finite(llr, comparisons, trials, f"refit the calibration {cfg.calibration}")
     metrics = _metrics(llr, labels)
     write_scores(run_dir / "scores.tsv", comparisons, llr, llr_raw if calibration else None)
     if metrics is not None:

@@ -57,10 +57,12 @@ class MaxLLRScorerConfig:
     q: float = 0.1
     # Maximum EM iterations.
     n_iterations: int = 100
-    # Stop when no parameter changes by more than this.
-    tolerance: float = 1e-6
-    # Attributes held by fewer reference speakers than this are excluded (contribute 0).
+    # Stop when no parameter changes by more than this in an iteration.
+    tol: float = 1e-6
+    # Attributes shown (or lacked) by fewer reference speakers than this contribute 0.
     min_speakers: int = 2
+    # Probabilities are kept in [min_probability, 1 - min_probability] (no log of 0).
+    min_probability: float = 1e-6
     # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
     checkpoint_path: str | None = None
 
@@ -69,11 +71,13 @@ class MaxLLRScorerConfig:
 class DnaScorerConfig:
     """Typicality / drop-out / drop-in scorer ("dna"); needs calibration."""
 
-    _target_: str = "balr.scoring.DnaScorer"
+    _target_: str = "balr.scoring.DNAScorer"
     # Probability that an attribute shows in a recording of a speaker without it.
     drop_in: float = 0.12
     # Attributes with a lower typicality (share of speaker pairs both having it) contribute 0.
-    min_typicality: float = 1e-4
+    typicality_threshold: float = 1e-4
+    # Attributes shown (or lacked) by fewer reference speakers than this contribute 0.
+    min_speakers: int = 2
     # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
     checkpoint_path: str | None = None
 
@@ -86,7 +90,9 @@ class SpeechScorerConfig:
     # Probability that an attribute shows in a recording of a speaker without it.
     drop_in: float = 0.12
     # Attributes with a lower typicality (share of speaker pairs both having it) contribute 0.
-    min_typicality: float = 1e-4
+    typicality_threshold: float = 1e-4
+    # Attributes shown (or lacked) by fewer reference speakers than this contribute 0.
+    min_speakers: int = 2
     # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
     checkpoint_path: str | None = None
 

@@ -40,16 +40,15 @@ class ScoreList:
     labels: np.ndarray | None
 
 
-def check_finite(llrs: np.ndarray, comparisons: Comparisons, trials: Path) -> None:
-    """DatasetError naming the first comparison whose LLR is NaN or infinite."""
+def check_finite(llrs: np.ndarray, comparisons: Comparisons, trials: Path, fix: str) -> None:
+    """DatasetError naming the first comparison whose LLR is NaN or infinite, and `fix`."""
     bad = np.flatnonzero(~np.isfinite(llrs))
     if bad.size:
         i = int(bad[0])
         raise DatasetError(
             f"{trials}: line {comparisons.line(i)} ({comparisons.enrollment[i]} vs"
             f" {comparisons.test[i]}): the LLR is {llrs[i]} ({bad.size} comparison(s) without a"
-            " finite LLR); nothing was written: refit the scorer (balr score train) on a"
-            " reference binarised like DATA"
+            f" finite LLR), so nothing was written: {fix}"
         )
 
 

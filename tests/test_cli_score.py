@@ -1,0 +1,191 @@
+"""`balr score train|test|calibrate` through the real CLI, on small attribute datasets."""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import json
+import math
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from balr.cli.main import main
+from balr.config.scoring import SCORER_CONFIGS, SCORER_ONLY_KEYS
+from balr.scoring import SCORERS, load_scorer
+from tests.score_data import all_pairs, write_attributes
+
+SPEAKERS, PER = 6, 3
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def ref(work: Path) -> Path:
+    return write_attributes(work / "ref", speakers=12, per_speaker=3, seed=1, prefix="r")
+
+
+@pytest.fixture
+def data(work: Path) -> Path:
+    return write_attributes(work / "data", speakers=SPEAKERS, per_speaker=PER, seed=2)
+
+
+@pytest.fixture
+def scorer_dir(ref: Path, work: Path) -> Path:
+    assert main(["score", "train", str(ref)]) == 0
+    return work / "runs" / "scorer" / "train"
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def test_train_writes_a_self_describing_run_dir_and_a_fit_summary(
+    ref: Path, work: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["score", "train", str(ref)]) == 0
+    run = work / "runs" / "scorer" / "train"
+    for name in ("scorer.json", "parameters.npz", "attributes.tsv", "summary.json"):
+        assert (run / name).is_file(), name
+    assert (run / ".hydra" / "config.yaml").is_file() and (run / "score_train.log").is_file()
+    err = capsys.readouterr().err
+    assert "fitted beta on 36 recordings of 12 speakers" in err and "attributes used" in err
+    assert load_scorer(run).n_attributes == 16
+    assert main(["score", "train", str(ref), "scorer=maxllr"]) == 0
+    assert load_scorer(work / "runs" / "scorer" / "train2").name == "maxllr"
+
+
+def test_test_writes_scores_metrics_and_a_summary(scorer_dir: Path, data: Path, work: Path) -> None:
+    trials = all_pairs(work / "trials.tsv", SPEAKERS, PER)
+    assert main(["score", "test", str(data), str(trials), "--scorer", str(scorer_dir)]) == 0
+    out = work / "runs" / "score" / "test"
+    rows = read_tsv(out / "scores.tsv")
+    assert list(rows[0]) == ["enrollment", "test", "llr", "log10_lr", "label"]
+    assert len(rows) == math.comb(SPEAKERS * PER, 2)
+    for row in rows[:5]:
+        assert float(row["log10_lr"]) == pytest.approx(float(row["llr"]) / math.log(10), abs=1e-5)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics) == {
+        "eer", "min_dcf_0.01", "min_dcf_0.05", "cllr", "cllr_min", "cllr_cal", "n_target",
+        "n_nontarget",
+    }  # fmt: skip
+    assert metrics["n_target"] == SPEAKERS * math.comb(PER, 2)
+    assert metrics["eer"] < 25  # speaker-specific rates: the scorer separates them
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["kind"] == "score" and summary["metrics"]["eer"] == metrics["eer"]
+
+
+def test_calibrate_then_test_with_the_calibration(scorer_dir: Path, data: Path, work: Path) -> None:
+    trials = all_pairs(work / "trials.tsv", SPEAKERS, PER)
+    assert main(["score", "test", str(data), str(trials), "--scorer", str(scorer_dir)]) == 0
+    dev_scores = work / "runs" / "score" / "test" / "scores.tsv"
+    assert main(["score", "calibrate", str(dev_scores)]) == 0
+    cal_dir = work / "runs" / "score" / "calibrate"
+    record = json.loads((cal_dir / "calibration.json").read_text())
+    assert record["cllr_after"] <= record["cllr_before"] + 1e-9
+    assert record["n_target"] == SPEAKERS * math.comb(PER, 2)
+    assert (cal_dir / "scores.tsv").read_bytes() == dev_scores.read_bytes()
+    args = ["--scorer", str(scorer_dir), "--calibration", str(cal_dir / "calibration.json")]
+    assert main(["score", "test", str(data), str(trials), *args]) == 0
+    rows = read_tsv(work / "runs" / "score" / "test2" / "scores.tsv")
+    assert list(rows[0]) == ["enrollment", "test", "llr", "llr_raw", "log10_lr", "label"]
+    for row in rows[:5]:
+        expected = record["a"] * float(row["llr_raw"]) + record["b"]
+        assert float(row["llr"]) == pytest.approx(expected, abs=1e-4)
+
+
+def test_unlabelled_casework_gets_scores_without_metrics(scorer_dir: Path, work: Path) -> None:
+    data = write_attributes(work / "case", speakers=2, per_speaker=2, with_speaker=False)
+    trials = work / "case.tsv"
+    trials.write_text("enrollment\ttest\ns0/u0,s0/u1\ts1/u0\n")
+    args = ["--scorer", str(scorer_dir), "--explain", "4"]
+    assert main(["score", "test", str(data), str(trials), *args]) == 0
+    out = work / "runs" / "score" / "test"
+    rows = read_tsv(out / "scores.tsv")
+    assert list(rows[0]) == ["enrollment", "test", "llr", "log10_lr"]
+    assert rows[0]["enrollment"] == "s0/u0,s0/u1"
+    assert not (out / "metrics.json").exists()
+    explained = read_tsv(out / "explain.tsv")
+    assert len(explained) == 4 and [r["rank"] for r in explained] == ["1", "2", "3", "4"]
+    assert all(r["enrollment_counts"] in ("0/2", "1/1", "2/0") for r in explained)
+    sizes = [abs(float(r["contribution"])) for r in explained]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_explain_lists_the_largest_contributions(scorer_dir: Path, data: Path, work: Path) -> None:
+    trials = work / "one.tsv"
+    trials.write_text("enrollment\ttest\ns0/u0\ts0/u1\n")
+    args = ["--scorer", str(scorer_dir), "--explain", "16"]
+    assert main(["score", "test", str(data), str(trials), *args]) == 0
+    out = work / "runs" / "score" / "test"
+    explained = read_tsv(out / "explain.tsv")
+    llr = float(read_tsv(out / "scores.tsv")[0]["llr"])
+    # All 16 attributes listed: their contributions sum to the LLR.
+    assert sum(float(r["contribution"]) for r in explained) == pytest.approx(llr, abs=1e-2)
+
+
+def test_a_ba_lr_style_scorer_choice_loads_the_run(
+    scorer_dir: Path, data: Path, work: Path
+) -> None:
+    trials = all_pairs(work / "trials.tsv", SPEAKERS, PER)
+    args = ["scorer=beta", f"scorer.checkpoint_path={scorer_dir}"]
+    assert main(["score", "test", str(data), str(trials), *args]) == 0
+    assert (work / "runs" / "score" / "test" / "metrics.json").is_file()
+
+
+def test_plots_are_written(scorer_dir: Path, data: Path, work: Path) -> None:
+    pytest.importorskip("matplotlib")
+    trials = all_pairs(work / "trials.tsv", SPEAKERS, PER)
+    assert (
+        main(["score", "test", str(data), str(trials), "--scorer", str(scorer_dir), "--plots"]) == 0
+    )
+    for name in ("tippett.png", "ece.png", "pav.png"):
+        png = work / "runs" / "score" / "test" / name
+        assert png.read_bytes()[:4] == b"\x89PNG", name
+
+
+def test_a_sweep_of_scorers_ends_with_a_summary_table(
+    ref: Path, work: Path, capsys: pytest.CaptureFixture
+) -> None:
+    names = ",".join(SCORERS)
+    assert main(["score", "train", "-m", str(ref), f"scorer={names}"]) == 0
+    sweep = work / "multirun" / "scorer" / "train"
+    table = pl.read_csv(sweep / "summary.csv")
+    assert sorted(table["scorer"].to_list()) == sorted(SCORERS)
+    assert set(table["run"].to_list()) == {f"scorer={name}" for name in SCORERS}
+    assert "attributes" in table.columns and "sweep" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", sorted(SCORER_CONFIGS))
+def test_scorer_configs_mirror_the_scorer_constructors(name: str) -> None:
+    if name not in SCORERS:
+        pytest.skip(f"scorer {name} not in balr.scoring yet")
+    config = SCORER_CONFIGS[name]()
+    cls = SCORERS[name]
+    assert config._target_ == f"balr.scoring.{cls.__name__}"
+    params = {
+        p.name: p.default
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self"
+    }
+    keys = {f.name: getattr(config, f.name) for f in fields(config)}
+    keys = {k: v for k, v in keys.items() if k != "_target_" and k not in SCORER_ONLY_KEYS}
+    assert keys == params
+
+
+def test_score_files_keep_ids_that_look_like_numbers(scorer_dir: Path, work: Path) -> None:
+    data = write_attributes(work / "num", speakers=2, per_speaker=2, prefix="0")
+    trials = work / "num.tsv"
+    trials.write_text("enrollment\ttest\n00/u0\t01/u1\n")
+    assert main(["score", "test", str(data), str(trials), "--scorer", str(scorer_dir)]) == 0
+    rows = read_tsv(work / "runs" / "score" / "test" / "scores.tsv")
+    assert rows[0]["enrollment"] == "00/u0" and rows[0]["label"] == "0"
+    assert np.isfinite(float(rows[0]["llr"]))

@@ -1,0 +1,206 @@
+"""Bad input to `balr score` through the real CLI.
+
+Each case must fail with exit status 2 and one `balr: error:` line naming the file, line
+or id at fault and saying how to fix it, without a traceback, without leaving a run
+directory, and without touching the inputs. Log records (`[INFO] ...`) may precede it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from balr.cli.main import main
+from balr.scoring import BetaScorer
+from tests.score_data import K, all_pairs, write_attributes
+
+LOG_RECORD = re.compile(r"^\[(DEBUG|INFO|WARNING)\] ")
+
+Outcome = tuple[list[str], str, str]
+Case = Callable[[Path], Outcome]
+
+
+def fitted(tmp: Path, k: int = K) -> Path:
+    """A beta scorer run dir fitted on a small reference (built in Python: no runs/)."""
+    rng = np.random.default_rng(0)
+    bits = (rng.random((30, k)) < np.repeat(rng.random((10, k)), 3, axis=0)).astype(np.uint8)
+    scorer = BetaScorer()
+    scorer.fit(bits, np.repeat(np.arange(10), 3))
+    folder = tmp / "scorer"
+    folder.mkdir()
+    scorer.save(folder)
+    return folder
+
+
+def score_test_args(
+    tmp: Path, trials_text: str | None = None, *extra: str, k: int = K
+) -> list[str]:
+    data = write_attributes(tmp / "data", speakers=3, per_speaker=2, k=k)
+    if trials_text is None:
+        trials = all_pairs(tmp / "trials.tsv", 3, 2)
+    else:
+        trials = tmp / "trials.tsv"
+        trials.write_text(trials_text)
+    return ["score", "test", str(data), str(trials), "--scorer", str(fitted(tmp)), *extra]
+
+
+def unknown_trial_id(tmp: Path) -> Outcome:
+    args = score_test_args(tmp, "enrollment\ttest\ns0/u0\ts1/u0\ns0/u1\tghost/u9\n")
+    return args, "'ghost/u9'", "line 3"
+
+
+def empty_side(tmp: Path) -> Outcome:
+    return score_test_args(tmp, "enrollment\ttest\ns0/u0\t\n"), "test side is empty", "give one"
+
+
+def attribute_count_differs_from_the_scorer(tmp: Path) -> Outcome:
+    return score_test_args(tmp, None, k=K - 4), "has 12 attributes", "binarise DATA"
+
+
+def one_vector_of_another_length(tmp: Path) -> Outcome:
+    args = score_test_args(tmp)
+    np.save(tmp / "data" / "s1u1_ba.npy", np.ones(K - 1, dtype=np.uint8))
+    return args, "s1u1_ba.npy", "15"
+
+
+def reference_of_one_speaker(tmp: Path) -> Outcome:
+    ref = write_attributes(tmp / "ref", speakers=1, per_speaker=4)
+    return ["score", "train", str(ref)], "1 speaker", "at least 2 speakers"
+
+
+def reference_without_speakers(tmp: Path) -> Outcome:
+    ref = write_attributes(tmp / "ref", speakers=3, per_speaker=2, with_speaker=False)
+    return ["score", "train", str(ref)], "'s0/u0'", "speaker"
+
+
+def invalid_scorer_setting(tmp: Path) -> Outcome:
+    ref = write_attributes(tmp / "ref", speakers=3, per_speaker=2)
+    return ["score", "train", str(ref), "scorer=dna", "scorer.drop_in=2"], "drop_in=2", "give"
+
+
+def unknown_scorer_key(tmp: Path) -> Outcome:
+    ref = write_attributes(tmp / "ref", speakers=3, per_speaker=2)
+    return ["score", "train", str(ref), "scorer.nope=1"], "scorer.nope", "check its spelling"
+
+
+def malformed_scorer_json(tmp: Path) -> Outcome:
+    args = score_test_args(tmp)
+    (tmp / "scorer" / "scorer.json").write_text("{ not json")
+    return args, "scorer.json", "fit"
+
+
+def foreign_scorer_dir(tmp: Path) -> Outcome:
+    args = score_test_args(tmp)
+    foreign = tmp / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("hello")
+    return [*args, "--scorer", str(foreign)], "foreign", "scorer"
+
+
+def scorer_of_another_type_than_asked(tmp: Path) -> Outcome:
+    return score_test_args(tmp, None, "scorer=maxllr"), "beta", "scorer=maxllr"
+
+
+def no_scorer_given(tmp: Path) -> Outcome:
+    args = score_test_args(tmp)
+    return args[: args.index("--scorer")], "no scorer to test", "--scorer RUN_DIR"
+
+
+def calibration_without_both_classes(tmp: Path) -> Outcome:
+    scores = tmp / "scores.tsv"
+    scores.write_text(
+        "enrollment\ttest\tllr\tlog10_lr\tlabel\na\tb\t1.5\t0.6\t1\nc\td\t2\t0.8\t1\n"
+    )
+    return ["score", "calibrate", str(scores)], "different-speaker (label 0)", "both classes"
+
+
+def calibration_of_unlabelled_scores(tmp: Path) -> Outcome:
+    scores = tmp / "scores.tsv"
+    scores.write_text("enrollment\ttest\tllr\tlog10_lr\na\tb\t1.5\t0.6\n")
+    return ["score", "calibrate", str(scores)], "no 'label' column", "labelled"
+
+
+def nan_score_to_calibrate(tmp: Path) -> Outcome:
+    scores = tmp / "scores.tsv"
+    scores.write_text("enrollment\ttest\tllr\tlabel\na\tb\t1.5\t1\nc\td\tnan\t0\n")
+    return ["score", "calibrate", str(scores)], "line 3", "not a finite number"
+
+
+def calibration_making_infinite_llrs(tmp: Path) -> Outcome:
+    cal = tmp / "calibration.json"
+    cal.write_text(json.dumps({"kind": "affine", "a": 1e308, "b": 0.0}))
+    args = score_test_args(tmp, None, "--calibration", str(cal))
+    return args, "the LLR is", "refit the calibration"
+
+
+def plots_without_labels(tmp: Path) -> Outcome:
+    args = score_test_args(tmp, "enrollment\ttest\ns0/u0\ts1/u0\n", "--plots")
+    data = write_attributes(tmp / "nolabel", speakers=3, per_speaker=2, with_speaker=False)
+    args[2] = str(data)
+    return args, "--plots", "add a 'label' column"
+
+
+def missing_trials_file(tmp: Path) -> Outcome:
+    args = score_test_args(tmp)
+    args[3] = str(tmp / "absent.tsv")
+    return args, "absent.tsv", "check the TRIALS path"
+
+
+CASES: list[Case] = [
+    unknown_trial_id,
+    empty_side,
+    attribute_count_differs_from_the_scorer,
+    one_vector_of_another_length,
+    reference_of_one_speaker,
+    reference_without_speakers,
+    invalid_scorer_setting,
+    unknown_scorer_key,
+    malformed_scorer_json,
+    foreign_scorer_dir,
+    scorer_of_another_type_than_asked,
+    no_scorer_given,
+    calibration_without_both_classes,
+    calibration_of_unlabelled_scores,
+    nan_score_to_calibrate,
+    calibration_making_infinite_llrs,
+    plots_without_labels,
+    missing_trials_file,
+]
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__)
+def test_bad_input_is_one_clear_line_and_writes_nothing(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    args, names, fix = case(inputs)
+    before = digest(inputs)
+    capsys.readouterr()
+    status = main(args)
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert status == 2, err[-2000:]
+    assert lines and lines[-1].startswith("balr: error: "), err[-2000:]
+    assert all(LOG_RECORD.match(line) for line in lines[:-1]), err[-2000:]
+    assert names in lines[-1] and fix in lines[-1], lines[-1]
+    assert "Traceback" not in err + out
+    assert not any(p.is_file() for p in work.rglob("*")), sorted(work.rglob("*"))
+    assert digest(inputs) == before
