@@ -214,3 +214,37 @@ def test_invalid_options_are_config_errors(tmp_path: Path) -> None:
         run(folder, tmp_path, fmt="wav")
     with pytest.raises(ConfigError, match=r"extract\.shard=2"):
         run(folder, tmp_path, shards=2, shard=2)
+
+
+def test_a_failed_write_leaves_no_partial_vector_file(tmp_path: Path, monkeypatch) -> None:
+    from balr.extract import outputs
+
+    def no_rename(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs.os, "replace", no_rename)
+    with pytest.raises(OSError):
+        outputs.write_vector(tmp_path / "a_emb.npy", np.ones(4, np.float32))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_without_a_terminal_logs_rate_audio_hours_and_eta(caplog, monkeypatch) -> None:
+    from balr.extract import progress
+
+    monkeypatch.setattr(progress, "LOG_EVERY_S", 0.0)
+    with caplog.at_level("INFO", logger="balr.extract"), progress.ExtractProgress(10) as bar:
+        bar.advance(2, 7200.0)
+    assert "2/10 files" in caplog.text and "files/s" in caplog.text
+    assert "audio h/h" in caplog.text and "ETA" in caplog.text
+
+
+@pytest.mark.slow
+def test_two_worker_processes_give_the_vectors_of_one(tmp_path: Path) -> None:
+    folder = audio_folder(tmp_path)
+    write_bad_files(folder / "bad")
+    one = run(folder, tmp_path / "one", save_dir=tmp_path / "one")
+    two = run(folder, tmp_path / "two", save_dir=tmp_path / "two", workers=2, batch_files=2)
+    assert (two.extracted, two.failed) == (one.extracted, one.failed) == (3, 4)
+    for a in sorted((tmp_path / "one").rglob("*_emb.npy")):
+        b = tmp_path / "two" / a.relative_to(tmp_path / "one")
+        np.testing.assert_allclose(np.load(a), np.load(b), atol=1e-6)

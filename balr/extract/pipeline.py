@@ -204,7 +204,8 @@ class WorkerPool:
             if not abort:
                 self.tasks.put(None)
         for process in self.processes:
-            process.join(timeout=0 if abort else 10)
+            # Every result is in: a worker still tearing down torch has nothing left to do.
+            process.join(timeout=0 if abort else 1)
             if process.is_alive():
                 process.terminate()
                 process.join()

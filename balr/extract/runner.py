@@ -229,6 +229,8 @@ def _compute(
     if options.workers == 1:
         yield from _in_process(encoder_factory, batches, recipe)
         return
+    # Built once here first, so a wrong model path is one error before any process starts.
+    encoder_factory()
     pool = WorkerPool(encoder_factory, recipe, options.workers)
     finished = False
     try:
