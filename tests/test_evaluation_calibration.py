@@ -282,3 +282,20 @@ def test_calibration_load_refuses_malformed_files(tmp_path: Path, text: str) -> 
 def test_calibration_load_of_a_missing_file_names_it(tmp_path: Path) -> None:
     with pytest.raises(CalibrationError, match=r"missing\.json"):
         Calibration.load(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize("passes", [0, 1, 3])
+def test_pav_gives_the_same_blocks_whichever_way_violators_are_pooled(
+    monkeypatch: pytest.MonkeyPatch, passes: int
+) -> None:
+    from balr.evaluation import calibration
+
+    rng = np.random.default_rng(9)
+    labels = rng.random(3000) < 0.3
+    scores = np.round(rng.normal(size=3000) + labels, 2)
+    sawtooth = np.arange(400.0)
+    sawtooth_labels = np.arange(400) % 2 == 0  # pools one pair per vectorised pass
+    expected = pav_llrs(scores, labels), pav_llrs(sawtooth, sawtooth_labels)
+    monkeypatch.setattr(calibration, "_PAV_PASSES", passes)
+    assert np.array_equal(pav_llrs(scores, labels), expected[0])
+    assert np.array_equal(pav_llrs(sawtooth, sawtooth_labels), expected[1])
