@@ -154,15 +154,8 @@ def print_summary(case: Case, top: int) -> None:
         highlight=False,
     )
     table = Table(title=f"Top {top} attributes (raw contributions)", title_justify="left")
-    for name in (
-        "attribute",
-        "case",
-        "enrollment",
-        "test",
-        "log10 contribution",
-        "speakers with it",
-    ):
-        table.add_column(name, justify="left" if name == "case" else "right")
+    for name in ("attribute", "case", "enroll", "test", "log10 part", "ref. speakers"):
+        table.add_column(name, justify="left" if name == "case" else "right", no_wrap=True)
     for row in case.contributing[:top]:
         share = "n/a" if row.speaker_share is None else f"{100 * row.speaker_share:.1f} %"
         table.add_row(

@@ -131,6 +131,4 @@ def run(ns: argparse.Namespace) -> int:
     status = hydra_launch.run_app("compare", overrides, run_dir)
     if status == 2 and created:
         shutil.rmtree(run_dir, ignore_errors=True)
-    elif status == 0:
-        print(f"case report: {run_dir / 'report.html'}")
     return status

@@ -122,8 +122,8 @@ class Placement:
         target: natural-log LLRs of same-speaker comparisons.
         nontarget: natural-log LLRs of different-speaker comparisons.
         cllr: Cllr (bits) of those LLRs; eer: their EER (%).
-        target_at_most: share of same-speaker LLRs <= this case's LLR.
-        nontarget_at_least: share of different-speaker LLRs >= this case's LLR.
+        target_at_least, target_at_most: shares of same-speaker LLRs >= / <= this case's.
+        nontarget_at_least, nontarget_at_most: the same for different-speaker LLRs.
     """
 
     source: str
@@ -133,8 +133,10 @@ class Placement:
     nontarget: np.ndarray = field(repr=False)
     cllr: float
     eer: float
+    target_at_least: float
     target_at_most: float
     nontarget_at_least: float
+    nontarget_at_most: float
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready fields (counts instead of the score arrays)."""
@@ -308,6 +310,8 @@ def placement_of(
         nontarget=nontarget,
         cllr=cllr(llrs, labels),
         eer=float(compute_eer(llrs, labels)),
+        target_at_least=float(np.mean(target >= llr)),
         target_at_most=float(np.mean(target <= llr)),
         nontarget_at_least=float(np.mean(nontarget >= llr)),
+        nontarget_at_most=float(np.mean(nontarget <= llr)),
     )

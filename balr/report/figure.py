@@ -146,7 +146,7 @@ def placement_figure(case: Case, path: Path) -> Path:
         ax.axvline(here, color="black", linewidth=1.5, linestyle="--")
         ax.grid(alpha=0.3)
     hist.set_ylabel("density")
-    hist.legend(fontsize=8, loc="upper left")
+    hist.legend(fontsize=8, loc="best")
     hist.set_title(f"This comparison: log10 LR = {here:.2f} (dashed line)", fontsize=10)
     tippett.set_ylabel("share with log10 LR ≥ x")
     tippett.set_xlabel("log10 LR")

@@ -12,7 +12,7 @@ import math
 from html import escape
 from pathlib import Path
 
-from balr.report.case import AttributeRow, Case, Recording
+from balr.report.case import LN10, AttributeRow, Case, Recording
 from balr.report.verbal import DIFFERENT, SAME, SCALE_NAME, scale_rows
 
 _CSS = """
@@ -42,6 +42,7 @@ tr.pos td.c{color:#2166ac;font-weight:600}tr.neg td.c{color:#b34700;font-weight:
 .scroll th{position:sticky;top:0}
 code{font-size:.85em;word-break:break-all}
 ul li{margin:3px 0}
+td.case{white-space:nowrap}
 tr.here td{background:#fff1c4;font-weight:600}
 """
 
@@ -99,8 +100,8 @@ def _hypotheses(case: Case) -> str:
         '<div class="hyp"><div class="same"><b>H<sub>same</sub></b>: the enrollment and the'
         " test recordings were spoken by the <b>same speaker</b>.</div>"
         '<div class="diff"><b>H<sub>different</sub></b>: they were spoken by <b>different'
-        " speakers</b>, the test speaker being someone from the reference population"
-        f" (<code>{reference}</code>, {_population(case)}).</div></div>"
+        " speakers</b>: the test speaker is another person of the population represented by"
+        f" the reference set <code>{reference}</code> ({_population(case)}).</div></div>"
     )
 
 
@@ -134,17 +135,33 @@ def _result(case: Case) -> str:
 
 
 def _chart(case: Case, figure: Path) -> str:
-    n = len(case.contributing)
+    n, excluded = len(case.contributing), len(case.scorer.excluded)
     return (
         "<h2>The attributes behind the LR</h2>"
         f"<p>The scorer treats the {case.scorer.n_attributes} binary attributes as independent,"
-        f" so the log<sub>10</sub> LR is the sum of one term per attribute ({n} are nonzero)."
-        " An attribute pushes towards the same speaker when what the two sides show is more"
-        " likely from one person than from two people of the reference population; rare"
-        " attributes shared by both sides weigh most.</p>"
+        f" so the log<sub>10</sub> LR is the sum of one term per attribute ({n} are nonzero;"
+        f" the {excluded} excluded by the scorer count 0). A term is positive when what the"
+        " two sides show is more likely from one person than from two people of the reference"
+        " population: a rare attribute present on both sides weighs most, and so does the"
+        " shared absence of an attribute that most speakers show.</p>"
         f"<figure>{_image(figure, 'waterfall of the largest contributions')}"
         "<figcaption>The largest contributions, one bar each, then all others summed in one"
         " bar; the bars add up to the log<sub>10</sub> LR (grey).</figcaption></figure>"
+        + _calibration_note(case)
+    )
+
+
+def _calibration_note(case: Case) -> str:
+    c = case.calibration
+    if c is None:
+        return ""
+    return (
+        f"<p>The raw terms add up to log<sub>10</sub> LR {case.llr_raw / LN10:+.2f}. The"
+        f" calibration (fitted on comparisons of known speakers) multiplies that sum by"
+        f" {c.a:.3g} and shifts it (purple bar), giving {case.log10_lr:+.2f}: the raw sum"
+        " over-states or under-states the evidence because the attributes are not truly"
+        " independent. Read the bars for the relative weight of each attribute and the"
+        " calibrated value for the strength of the evidence.</p>"
     )
 
 
@@ -157,7 +174,7 @@ def _table_row(row: AttributeRow) -> str:
     cls = "pos" if row.contribution > 0 else "neg"
     return (
         f'<tr class="{cls}"><td class="num" data-v="{row.index}">{row.index}</td>'
-        f"<td>{escape(row.case)}</td>"
+        f'<td class="case">{escape(row.case)}</td>'
         + _cell(row.enroll_active / row.enroll_total, f"{row.enroll_active}/{row.enroll_total}")
         + _cell(row.test_active / row.test_total, f"{row.test_active}/{row.test_total}")
         + _cell(row.log10_contribution, f"{row.log10_contribution:+.3f}").replace(
@@ -220,15 +237,31 @@ def _placement(case: Case, figure: Path | None) -> str:
         f" {p.nontarget.size:,} different-speaker comparisons of known speakers"
         f" (<code>{escape(p.source)}</code>): Cllr = <b>{p.cllr:.3f} bits</b>"
         f" (0 is perfect, 1 is an uninformative system), EER = <b>{p.eer:.2f} %</b>.</p>"
-        f"<ul><li>{_share(p.nontarget_at_least, p.nontarget.size)} different-speaker"
-        " comparisons gave an LR at least as large as this one (how often evidence this"
-        " strong for H<sub>same</sub> was misleading).</li>"
-        f"<li>{_share(p.target_at_most, p.target.size)} same-speaker comparisons gave an LR"
-        " at most as large as this one.</li></ul>"
+        f"<ul>{_rates(case)}</ul>"
         f"{same_data}<figure>{_image(figure, 'validation LR distributions')}"
         "<figcaption>Top: distributions of log<sub>10</sub> LR; bottom: Tippett plot (share of"
         " comparisons with log<sub>10</sub> LR of at least x). The dashed line is this"
         " comparison.</figcaption></figure>"
+    )
+
+
+def _rates(case: Case) -> str:
+    """How often comparisons of known speakers reached this LR, in its direction."""
+    p = case.placement
+    assert p is not None
+    if case.log10_lr >= 0:
+        wrong = _share(p.nontarget_at_least, p.nontarget.size)
+        right = _share(p.target_at_least, p.target.size)
+        bound, supported, other = "at least", "same", "different"
+    else:
+        wrong = _share(p.target_at_most, p.target.size)
+        right = _share(p.nontarget_at_most, p.nontarget.size)
+        bound, supported, other = "at most", "different", "same"
+    return (
+        f"<li><b>{wrong}</b> {other}-speaker comparisons gave an LR {bound} this"
+        f" {'large' if supported == 'same' else 'small'}: how often evidence this strong for"
+        f" H<sub>{supported}</sub> was misleading.</li>"
+        f"<li>{right} {supported}-speaker comparisons reached it.</li>"
     )
 
 
