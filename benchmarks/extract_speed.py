@@ -6,8 +6,8 @@ that windows of several files share each forward pass. The clock starts when
 every worker has loaded its model and stops when the last one finishes; the
 real-time factor is seconds of audio per second of wall time.
 
-    OMP_NUM_THREADS=1 python3 benchmarks/extract_speed.py            # ~10 min of audio
-    OMP_NUM_THREADS=1 python3 benchmarks/extract_speed.py --minutes 2 --onnx-minutes 1
+    python3 benchmarks/extract_speed.py            # 10 min of audio for GE2E, 2 for ONNX
+    python3 benchmarks/extract_speed.py --quick    # 2 and 0.5 min
 
 The audio is ../shared/data/*-audio (beside the repository), repeated to reach
 the requested duration. The ONNX model is a ResNet34 of WeSpeaker's shape
@@ -17,13 +17,14 @@ output, ~6.6 M parameters) with random weights, exported at run time.
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing as mp
 import os
 import tempfile
 import time
 import warnings
 from pathlib import Path
+
+from _common import common_parser, machine_lines, parse
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GROUP_FILES = 16  # files whose windows share the encoder's forward passes
@@ -156,13 +157,23 @@ def row(name: str, workers: int, seconds: float, wall: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = common_parser(__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared folder")
     parser.add_argument("--minutes", type=float, default=10.0, help="audio for GE2E")
     parser.add_argument("--onnx-minutes", type=float, default=2.0, help="audio for ONNX")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--out", type=Path, help="also write the table (markdown) here")
-    args = parser.parse_args()
+    args = parse(parser)
+    if args.quick:
+        args.minutes, args.onnx_minutes = 2.0, 0.5
+    if args.threads not in (None, 1):
+        print("note: extract_speed.py always runs one thread per worker process")
+    repeats = args.repeats or 1
+    # Worker processes start OpenMP with one thread (spinning threads stall shared cores).
+    os.environ["OMP_NUM_THREADS"] = "1"
+
+    def best(spec: tuple[str, str], files: list[Path], n: int) -> float:
+        return min(measure(spec, files, n) for _ in range(repeats))
 
     lines = [
         "| encoder | workers | audio (min) | wall (s) | real time | per worker |",
@@ -170,7 +181,7 @@ def main() -> None:
     ]
     files, seconds = audio_files(args.shared, args.minutes)
     for n in args.workers:
-        lines.append(row("ge2e", n, seconds, measure(("ge2e", ""), files, n)))
+        lines.append(row("ge2e", n, seconds, best(("ge2e", ""), files, n)))
         print(lines[-1], flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "resnet34.onnx"
@@ -178,10 +189,9 @@ def main() -> None:
         files, seconds = audio_files(args.shared, args.onnx_minutes)
         for n in args.workers:
             name = f"onnx ResNet34 ({params / 1e6:.1f} M params)"
-            lines.append(row(name, n, seconds, measure(("onnx", str(model)), files, n)))
+            lines.append(row(name, n, seconds, best(("onnx", str(model)), files, n)))
             print(lines[-1], flush=True)
-    load = os.getloadavg()[0]
-    footer = f"\n{os.cpu_count()} cores; load average at the end {load:.1f} (other jobs included)."
+    footer = "\n" + "\n".join(machine_lines())
     print("\n".join(lines) + footer)
     if args.out:
         args.out.write_text("\n".join(lines) + footer + "\n")
