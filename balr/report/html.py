@@ -46,11 +46,15 @@ td.case{white-space:nowrap}
 tr.here td{background:#fff1c4;font-weight:600}
 """
 
+# Registered first (in <head>): records any script error in the DOM (read by tests).
+_ERROR_HOOK = """
+window.addEventListener('error',function(e){document.documentElement.setAttribute(
+ 'data-js-error',String(e.message))});
+"""
+
 # Sorts the attribute table on a header click (numbers by data-v), and records in the DOM
-# whether every figure decoded and whether any script error happened (read by tests).
+# whether every figure decoded (read by tests).
 _JS = """
-window.addEventListener('error',function(e){document.body.setAttribute('data-js-error',
- String(e.message))});
 function sortTable(th){var t=th.closest('table'),b=t.tBodies[0],i=th.cellIndex,
  d=th.getAttribute('data-dir')==='asc'?'desc':'asc',r=Array.from(b.rows);
  r.sort(function(x,y){var a=x.cells[i].getAttribute('data-v'),c=y.cells[i].getAttribute('data-v');
@@ -372,6 +376,7 @@ def render_html(case: Case, contributions_png: Path, placement_png: Path | None 
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
+        f"<title>{escape(title)}</title><style>{_CSS}</style><script>{_ERROR_HOOK}</script>"
+        "</head>"
         f"<body><main>{body}</main><script>{_JS}</script></body></html>\n"
     )
