@@ -147,8 +147,14 @@ class WorkerPool:
     """N spawned worker processes, each running `run_pipeline` on batches from one queue."""
 
     def __init__(self, factory: Callable[[], Any], recipe: Recipe, workers: int) -> None:
-        # spawn: a forked child of a process that already ran torch can deadlock in OpenMP.
-        context = mp.get_context("spawn")
+        # Not fork: a forked child of a process that already ran torch can deadlock in
+        # OpenMP. A fork server is a fresh process that imports torch once, then forks each
+        # worker from it (one import instead of one per worker, as with spawn).
+        if "forkserver" in mp.get_all_start_methods():
+            context: Any = mp.get_context("forkserver")
+            context.set_forkserver_preload(["torch", "balr.extract"])
+        else:
+            context = mp.get_context("spawn")
         self.tasks: Any = context.Queue()
         self.results: Any = context.Queue()
         self.processes = [
