@@ -153,15 +153,43 @@ def test_plots_are_written(scorer_dir: Path, data: Path, work: Path) -> None:
 
 
 def test_a_sweep_of_scorers_ends_with_a_summary_table(
-    ref: Path, work: Path, capsys: pytest.CaptureFixture
+    ref: Path, data: Path, work: Path, capsys: pytest.CaptureFixture
 ) -> None:
     names = ",".join(SCORERS)
-    assert main(["score", "train", "-m", str(ref), f"scorer={names}"]) == 0
+    trials = all_pairs(work / "trials.tsv", SPEAKERS, PER)
+    val = ["--val", str(data), str(trials)]
+    assert main(["score", "train", "-m", str(ref), f"scorer={names}", *val]) == 0
     sweep = work / "multirun" / "scorer" / "train"
     table = pl.read_csv(sweep / "summary.csv")
     assert sorted(table["scorer"].to_list()) == sorted(SCORERS)
     assert set(table["run"].to_list()) == {f"scorer={name}" for name in SCORERS}
     assert "attributes" in table.columns and "sweep" in capsys.readouterr().out
+    cllr_min = table["cllr_min"].to_list()
+    assert cllr_min == sorted(cllr_min) and all(0 <= v < 1 for v in cllr_min)
+
+
+def test_a_drop_in_sweep_names_each_job_after_its_value(ref: Path, work: Path) -> None:
+    assert main(["score", "train", "-m", str(ref), "scorer=dna", "scorer.drop_in=0.1,0.2"]) == 0
+    table = pl.read_csv(work / "multirun" / "scorer" / "train" / "summary.csv")
+    assert set(table["run"].to_list()) == {
+        "scorer.drop_in=0.1,scorer=dna",
+        "scorer.drop_in=0.2,scorer=dna",
+    }
+    assert "eer" not in table.columns  # no --val: fit diagnostics only
+
+
+def test_trials_writes_speaker_disjoint_lists(
+    data: Path, work: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["score", "trials", str(data), "--out-dir", "lists", "--seed", "3"]) == 0
+    speakers = []
+    for name in ("trials1.tsv", "trials2.tsv"):
+        rows = read_tsv(work / "lists" / name)
+        assert {r["label"] for r in rows} == {"0", "1"}
+        speakers.append({r[side].split("/")[0] for r in rows for side in ("enrollment", "test")})
+    assert not speakers[0] & speakers[1] and len(speakers[0] | speakers[1]) == SPEAKERS
+    assert "same-speaker" in capsys.readouterr().out
+    assert main(["score", "trials", str(data), "--out-dir", "lists"]) == 2  # never overwrites
 
 
 @pytest.mark.parametrize("name", sorted(SCORER_CONFIGS))

@@ -23,6 +23,9 @@ COLUMNS = [
     "best_epoch",
     "val_eer",
     "val_min_dcf_0.01",
+    "val_llr_eer",
+    "val_cllr_min",
+    "val_cllr",
     "val_loss",
     "raw_eer",
     "train_s",
@@ -92,6 +95,9 @@ def row_of(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
         "best_epoch": best.get("epoch"),
         "val_eer": metrics.get("eer"),
         "val_min_dcf_0.01": metrics.get("min_dcf_0.01"),
+        "val_llr_eer": metrics.get("llr_eer"),
+        "val_cllr_min": metrics.get("cllr_min"),
+        "val_cllr": metrics.get("cllr"),
         "val_loss": metrics.get("loss"),
         "raw_eer": reference.get("eer"),
         "train_s": summary.get("train_seconds"),
@@ -145,9 +151,10 @@ def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
 
 
 def columns_of(rows: list[dict[str, Any]]) -> list[str]:
-    """SCORE_COLUMNS when every row is a `balr score` run, else the training COLUMNS."""
+    """SCORE_COLUMNS (those with a value) when every row is a `balr score` run, else COLUMNS."""
     if rows and all(row.get("_kind") == "score" for row in rows):
-        return SCORE_COLUMNS
+        # Fits have no metrics and tests no fit diagnostics: show what the runs have.
+        return [c for c in SCORE_COLUMNS if any(row.get(c) is not None for row in rows)]
     return COLUMNS
 
 

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 import hydra
 import numpy as np
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from balr.cli.errors import report
 from balr.cli.instantiate import build
 from balr.config.scoring import SCORER_ONLY_KEYS
 from balr.config.store import register_configs
-from balr.errors import BalrError, DatasetError
+from balr.errors import BalrError, ConfigError, DatasetError
 from balr.training.summary import write_summary
 
 if TYPE_CHECKING:
@@ -38,9 +38,13 @@ class Bits:
     speakers: list[str]
 
 
-def load_bits(cfg: DictConfig, *, require_speakers: bool) -> Bits:
-    """cfg.input's binary attributes: read, or binarised in memory by cfg.encoder.model."""
-    dataset = build(cfg.input, "input")
+def load_bits(cfg: DictConfig, *, require_speakers: bool, path: str | None = None) -> Bits:
+    """cfg.input's binary attributes (or those of `path`, read like cfg.input).
+
+    The attributes are read, or computed in memory by cfg.encoder.model when it is set.
+    """
+    node = cfg.input if path is None else OmegaConf.merge(cfg.input, {"path": path})
+    dataset = build(node, "input" if path is None else "val_data")
     if cfg.encoder.model.get("checkpoint_path") is None:
         from balr.data.attributes import load_attribute_table
 
@@ -106,8 +110,35 @@ def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
         "fit": fit.to_dict(),
         "fit_seconds": seconds,
     }
+    if cfg.val_data is not None or cfg.val_trials is not None:
+        summary["metrics"] = validate(cfg, scorer)
     write_summary(run_dir / "summary.json", summary)
     return scorer
+
+
+def validate(cfg: DictConfig, scorer: Scorer) -> dict[str, float]:
+    """Raw-LLR metrics of the fitted scorer on cfg.val_trials over cfg.val_data."""
+    from balr.cli.score_test import check_width
+    from balr.evaluation.calibration import llr_metrics
+    from balr.scoring.trials import read_comparisons, score_comparisons
+
+    if cfg.val_data is None or cfg.val_trials is None:
+        raise ConfigError("give both val_data=DATA and val_trials=TRIALS (or neither)")
+    data = load_bits(cfg, require_speakers=False, path=cfg.val_data)
+    check_width(scorer, data, "just fitted")
+    comparisons = read_comparisons(Path(cfg.val_trials), data.ids, data.labels)
+    labels = comparisons.labels
+    if labels is None or labels.all() or not labels.any():
+        raise DatasetError(
+            f"{cfg.val_trials}: validation needs same- and different-speaker comparisons: add"
+            " a 'label' column (1/0) or give val_data speakers"
+        )
+    metrics = llr_metrics(score_comparisons(scorer, data.bits, comparisons), labels)
+    log.info(
+        "validation on %d comparisons (raw LLRs): EER %.2f%%  Cllr %.3f  Cllr_min %.3f",
+        len(comparisons), metrics["eer"], metrics["cllr"], metrics["cllr_min"],
+    )  # fmt: skip
+    return metrics
 
 
 @hydra.main(version_base="1.3", config_path=None, config_name="score_train")

@@ -8,7 +8,7 @@ import importlib.util
 import shutil
 from pathlib import Path
 
-from balr.cli import hydra_launch
+from balr.cli import hydra_launch, score_trials
 from balr.cli.overrides import compose_checked, quote
 from balr.cli.paths import conf_dir
 from balr.errors import BalrError, ConfigError, RunDirError
@@ -18,8 +18,10 @@ EPILOG = """\
 examples:
   balr score train ref.csv                                  fit the beta scorer (default)
   balr score train ref.csv scorer=maxllr scorer.n_iterations=50
-  balr score train -m ref.csv scorer=beta,maxllr,dna,speech a sweep, with a summary table
+  balr score train -m ref.csv scorer=beta,maxllr,dna,speech --val dev.csv dev.tsv
+                                                            a sweep, with a summary table
   balr score train emb.csv encoder.model.checkpoint_path=runs/train/best.pt
+  balr score trials val.csv --out-dir lists                 speaker-disjoint trial lists
   balr score calibrate runs/score/test/scores.tsv          fit a calibration on dev scores
   balr score test data.csv trials.tsv --scorer runs/scorer/train \\
       --calibration runs/score/calibrate/calibration.json --explain 5 --plots
@@ -55,6 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_train(sub)
     _add_test(sub)
     _add_calibrate(sub)
+    score_trials.add_parser(sub)
     if importlib.util.find_spec("balr.cli.score_describe") is not None:
         importlib.import_module("balr.cli.score_describe").add_parser(sub)
     for command in sub.choices.values():
@@ -81,6 +84,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("args", nargs="*", metavar="REF [OVERRIDES]")
     parser.add_argument("--save-dir", help="run directory (default: runs/scorer/trainX)")
+    parser.add_argument(
+        "--val",
+        nargs=2,
+        metavar=("DATA", "TRIALS"),
+        help="after the fit, score TRIALS over DATA (raw-LLR EER, Cllr, Cllr_min)",
+    )
     _common(parser)
     parser.set_defaults(run=run_train)
 
@@ -153,7 +162,11 @@ def _absolute_paths(overrides: list[str]) -> list[str]:
 def run_train(ns: argparse.Namespace) -> int:
     """Entry point of `balr score train`."""
     (ref,) = _positionals(ns, ("REF",))
-    overrides = _dataset_overrides(ns, ref) + _absolute_paths([a for a in ns.args if "=" in a])
+    overrides = _dataset_overrides(ns, ref)
+    if ns.val:
+        overrides += [f"val_data={quote(Path(ns.val[0]).absolute())}"]
+        overrides += [f"val_trials={quote(Path(ns.val[1]).absolute())}"]
+    overrides += _absolute_paths([a for a in ns.args if "=" in a])
     return _launch(ns, "score_train", overrides, Path("scorer"), "train")
 
 

@@ -16,6 +16,8 @@ SCORER_ONLY_KEYS = ("checkpoint_path",)
 SCORE_NON_EXPERIMENT_KEYS = [
     *NON_EXPERIMENT_KEYS,
     "trials",
+    "val_data",
+    "val_trials",
     "scorer_dir",
     "calibration",
     "scorer.checkpoint_path",
@@ -150,6 +152,11 @@ class ScoreTrainConfig:
     scorer: Any = MISSING
     # Optional encoder that binarises the dataset's embeddings in memory.
     encoder: ScoreEncoderConfig = field(default_factory=ScoreEncoderConfig)
+    # Optional dataset (speakers disjoint from input) whose val_trials are scored after the
+    # fit: raw-LLR EER, Cllr and Cllr_min go to the log and summary.json (sweep tables).
+    val_data: str | None = None
+    # Trial file over val_data (enrollment<TAB>test[<TAB>label]).
+    val_trials: str | None = None
     # cpu, cuda, cuda:N, N or mps (only the encoder uses it).
     device: str = "cpu"
     # Run directory; set by the balr launcher (runs/scorer/trainX unless --save-dir).

@@ -20,6 +20,7 @@ import polars as pl
 from balr.errors import DatasetError
 
 if TYPE_CHECKING:
+    from balr.evaluation.trials import Trials
     from balr.scoring.base import Scorer
     from balr.scoring.counts import Counts
 
@@ -295,3 +296,39 @@ def iter_counts(
                 counts.Counts.of_rows(bits, list(test[start:stop])),
             ),
         )
+
+
+def split_speaker_trials(
+    labels: np.ndarray, parts: int = 2, seed: int = 0, max_pairs: int = 1_000_000
+) -> list[Trials]:
+    """Speaker-disjoint trial lists: the speakers are shuffled and dealt into `parts` groups.
+
+    Each list holds every same- and different-speaker pair of its group's recordings (each
+    class capped at `max_pairs`, drawn as `balr.evaluation.trials.draw_trials` does), so one
+    list can calibrate and another test without sharing a speaker.
+
+    Args:
+        labels: int64 [N] speaker label per dataset row (-1: left out).
+        parts: number of groups (at least 2).
+        seed: seed of the shuffle and of any capped draw.
+        max_pairs: cap per class and list.
+
+    Raises:
+        DatasetError: fewer than 2 speakers per group, or a group without same-speaker pair.
+    """
+    from balr.evaluation import trials as evaluation
+
+    labels = np.asarray(labels, dtype=np.int64)
+    speakers = np.unique(labels[labels >= 0])
+    if parts < 2 or len(speakers) < 2 * parts:
+        raise DatasetError(
+            f"{len(speakers)} speakers cannot be split into {parts} groups of 2 or more: give"
+            " a dataset with more speakers or fewer parts"
+        )
+    shuffled = np.random.default_rng(seed).permutation(speakers)
+    out: list[Trials] = []
+    for group in np.array_split(shuffled, parts):
+        rows = np.flatnonzero(np.isin(labels, group))
+        subset = evaluation.draw_trials(labels[rows], max_pairs=max_pairs, seed=seed)
+        out.append(evaluation.Trials(rows[subset.enroll], rows[subset.test], subset.labels))
+    return out

@@ -1,0 +1,72 @@
+"""`balr score trials`: speaker-disjoint trial lists of a dataset (e.g. calibrate / test)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from balr.data.atomic import atomic_path
+from balr.errors import DatasetError, RunDirError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register `balr score trials`."""
+    parser = sub.add_parser(
+        "trials",
+        help="write speaker-disjoint trial lists of a dataset",
+        description="Deal DATA's speakers (shuffled with --seed) into --parts groups and write"
+        " every same- and different-speaker pair of each group as OUT_DIR/trials1.tsv,"
+        " trials2.tsv, ... (enrollment, test, label): e.g. one list to calibrate on and"
+        " another to test on, with no speaker in common.",
+    )
+    parser.add_argument("data", metavar="DATA", help="dataset with a speaker per item")
+    parser.add_argument("--out-dir", required=True, help="folder for the trial lists")
+    parser.add_argument("--parts", type=int, default=2, help="number of lists (default 2)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the speaker shuffle")
+    parser.add_argument(
+        "--max-pairs", type=int, default=1_000_000, help="cap per class and list (default 1e6)"
+    )
+    parser.add_argument("--root-dir", help="folder that relative CSV paths resolve against")
+    parser.set_defaults(run=run)
+
+
+def speaker_labels(data: Path, root_dir: str | None) -> tuple[list[str], np.ndarray]:
+    """Ids and int64 speaker labels (-1: none) of a dataset, without reading vectors."""
+    import polars as pl
+
+    from balr.data import AudioDataset
+    from balr.data.table import speaker_labels as labels_of
+
+    dataset = AudioDataset.from_path(data, root_dir=root_dir)
+    names = [item.get("speaker") for _, item in dataset.iter_dicts()]
+    texts = [None if n is None or n == "" else str(n) for n in names]
+    labels, _ = labels_of(pl.Series("speaker", texts, dtype=pl.String))
+    return list(dataset.ids), labels
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Entry point of `balr score trials`."""
+    from balr.evaluation.trial_io import write_trials
+    from balr.scoring.trials import split_speaker_trials
+
+    if ns.max_pairs < 1:
+        raise DatasetError(f"--max-pairs {ns.max_pairs}: give a positive cap")
+    out_dir = Path(ns.out_dir)
+    targets = [out_dir / f"trials{i + 1}.tsv" for i in range(max(ns.parts, 0))]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing:
+        raise RunDirError(f"{existing[0]} exists: choose another --out-dir or remove it")
+    ids, labels = speaker_labels(Path(ns.data), ns.root_dir)
+    lists = split_speaker_trials(labels, ns.parts, ns.seed, ns.max_pairs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path, trials in zip(targets, lists, strict=True):
+        with atomic_path(path) as tmp:
+            write_trials(tmp, trials, ids)
+        speakers = len(np.unique(labels[np.concatenate([trials.enroll, trials.test])]))
+        print(
+            f"{path}: {speakers} speakers, {trials.num_targets} same-speaker and"
+            f" {trials.num_nontargets} different-speaker trials"
+        )
+    return 0
