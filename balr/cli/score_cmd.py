@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import shutil
 from pathlib import Path
 
-from balr.cli import hydra_launch, score_trials
+from balr.cli import hydra_launch, score_describe, score_trials
 from balr.cli.overrides import compose_checked, quote
 from balr.cli.paths import conf_dir
 from balr.errors import BalrError, ConfigError, RunDirError
@@ -58,8 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_test(sub)
     _add_calibrate(sub)
     score_trials.add_parser(sub)
-    if importlib.util.find_spec("balr.cli.score_describe") is not None:
-        importlib.import_module("balr.cli.score_describe").add_parser(sub)
+    score_describe.add_parser(sub)
     for command in sub.choices.values():
         command.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
