@@ -88,7 +88,7 @@ def run_score_test(cfg: DictConfig, run_dir: Path, chosen: str | None) -> dict[s
         write_explanations(run_dir / "explain.tsv", scorer, data.bits, comparisons, cfg.explain)
     if cfg.plots:
         assert labels is not None
-        _plots(run_dir, llr, llr_raw, labels, scorer.name)
+        _plots(run_dir, llr, llr_raw, labels, scorer.name, calibration)
     _log_result(len(comparisons), metrics, calibration is not None, run_dir)
     summary = {
         "kind": "score",
@@ -128,12 +128,20 @@ def _metrics(llr: np.ndarray, labels: np.ndarray | None) -> dict[str, float] | N
     return llr_metrics(llr, labels)
 
 
-def _plots(run_dir: Path, llr: np.ndarray, raw: np.ndarray, labels: np.ndarray, name: str) -> None:
+def _plots(
+    run_dir: Path,
+    llr: np.ndarray,
+    raw: np.ndarray,
+    labels: np.ndarray,
+    name: str,
+    calibration: Calibration | None,
+) -> None:
     from balr.evaluation.plots import ece_plot, pav_plot, tippett_plot
 
-    tippett_plot(llr, labels, run_dir / "tippett.png", title=f"Tippett ({name})")
-    ece_plot(llr, labels, run_dir / "ece.png", title=f"ECE ({name})")
-    pav_plot(raw, labels, run_dir / "pav.png", title=f"PAV ({name})")
+    kind = "calibrated" if calibration is not None else "raw"
+    tippett_plot(llr, labels, run_dir / "tippett.png", title=f"Tippett ({name}, {kind} LLRs)")
+    ece_plot(llr, labels, run_dir / "ece.png", title=f"ECE ({name}, {kind} LLRs)")
+    pav_plot(raw, labels, run_dir / "pav.png", title=f"PAV ({name})", calibration=calibration)
 
 
 def _log_result(n: int, metrics: dict[str, float] | None, calibrated: bool, run_dir: Path) -> None:
