@@ -113,3 +113,26 @@ def test_m4a_without_pyav_says_how_to_install_it(tmp_path: Path) -> None:
     path.write_bytes(bytes(64))
     with pytest.raises(AudioError, match=r"talk\.m4a: .*`pip install av`"):
         read_audio(path)
+
+
+def test_m4a_is_decoded_with_pyav_when_installed(tmp_path: Path) -> None:
+    av = pytest.importorskip("av")
+    rate = 44100
+    stereo = np.stack([tone(1.0, rate, 440), tone(1.0, rate, 660)])
+    path = tmp_path / "talk.m4a"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=rate, layout="stereo")
+        for start in range(0, stereo.shape[1], 1024):
+            part = np.ascontiguousarray(stereo[:, start : start + 1024])
+            frame = av.AudioFrame.from_ndarray(part, format="fltp", layout="stereo")
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    wav = read_audio(path)
+    assert wav.dtype == np.float32 and abs(len(wav) - 16000) < 1600  # codec priming/padding
+    spectrum = np.abs(np.fft.rfft(wav[2000:14000]))
+    peaks = sorted(np.argsort(spectrum)[-2:] * 16000 / 12000)
+    assert abs(peaks[0] - 440) < 3 and abs(peaks[1] - 660) < 3
+    assert audio_seconds(path) == pytest.approx(1.0, abs=0.1)
