@@ -89,7 +89,9 @@ def test_waterfall_steps_add_up_to_the_reported_lr() -> None:
         else:
             running += step
     assert steps[-1][1] == pytest.approx(case.log10_lr)
-    assert [s[2] for s in steps].count("rest") == 1
+    kinds = [s[2] for s in steps]
+    assert kinds[:3] == ["shown", "rest_same", "rest_different"]
+    assert steps[0][0] == "the 10 attributes above"
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from balr.config.store import register_configs
 from balr.errors import BalrError, DatasetError
 from balr.report import CalibrationInfo, Case, case_from_scorer, scorer_info, write_report
 from balr.report.build import read_labelled_scores
-from balr.report.case import sha256_of
+from balr.report.case import LN10, sha256_of
 from balr.report.html import lr_text
 from balr.report.inputs import Encoders, load_side
 
@@ -44,7 +44,7 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     case = case_from_scorer(
         scorer, info, enrollment, test, calibration, _labelled(cfg, scorer_path)
     )
-    paths = write_report(case, run_dir)
+    paths = write_report(case, run_dir, int(cfg.top))
     print_summary(case, int(cfg.top))
     log.info("case report written to %s", paths["report.html"])
     return case
@@ -153,10 +153,16 @@ def print_summary(case: Case, top: int) -> None:
         f" {len(case.test)} test recordings, scorer {case.scorer.name})[/dim]",
         highlight=False,
     )
-    table = Table(title=f"Top {top} attributes (raw contributions)", title_justify="left")
+    n_up, up, n_down, down = case.balance()
+    console.print(
+        f"{n_up} attributes push towards the same speaker (log10 sum {up:+.2f}), {n_down}"
+        f" towards different speakers ({down:+.2f}); raw log10 LR {case.llr_raw / LN10:+.2f}",
+        highlight=False,
+    )
+    table = Table(title=f"Largest {top} contributions each way (raw, log10)", title_justify="left")
     for name in ("attribute", "case", "enroll", "test", "log10 part", "ref. speakers"):
         table.add_column(name, justify="left" if name == "case" else "right", no_wrap=True)
-    for row in case.contributing[:top]:
+    for row in case.largest(top):
         share = "n/a" if row.speaker_share is None else f"{100 * row.speaker_share:.1f} %"
         table.add_row(
             str(row.index),

@@ -55,7 +55,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="cut audio into segments of this length, one recording each",
     )
-    parser.add_argument("--top", type=int, metavar="N", help="attributes listed (default 8)")
+    parser.add_argument(
+        "--top", type=int, metavar="N", help="largest contributions shown each way (default 6)"
+    )
     parser.add_argument("--save-dir", help="folder for the report (default runs/compare/caseN)")
     parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
     parser.add_argument("--device", help="cpu (default), cuda, cuda:N, N or mps")

@@ -43,9 +43,8 @@ class CompareConfig:
     # Cut each audio recording into segments of this many seconds, each one recording of
     # its side (None: one embedding per file).
     segments: float | None = None
-    # Attributes listed in the terminal summary and shown one by one (per direction) in the
-    # chart.
-    top: int = 8
+    # Largest contributions shown one by one in each direction (chart and terminal summary).
+    top: int = 6
     # cpu, cuda, cuda:N, N or mps (the encoders only).
     device: str = "cpu"
     # Run directory; set by the balr launcher (runs/compare/caseX unless --save-dir).

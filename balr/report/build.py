@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from balr.scoring.base import Scorer
 
 REPORT_FILES = ("report.html", "report.json", "contributions.png")
+# Contributions per direction with a bar of their own in the chart.
+TOP_PER_SIDE = 6
 
 
 @dataclass(frozen=True)
@@ -186,13 +188,16 @@ def read_labelled_scores(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
     return llrs, target
 
 
-def write_report(case: Case, out_dir: Path) -> dict[str, Path]:
-    """Write report.json, contributions.png (+ placement.png) and report.html into `out_dir`."""
+def write_report(case: Case, out_dir: Path, top: int = TOP_PER_SIDE) -> dict[str, Path]:
+    """Write report.json, contributions.png (+ placement.png) and report.html into `out_dir`.
+
+    `top` contributions in each direction get a bar of their own in the chart.
+    """
     from balr.report.figure import contributions_figure, placement_figure
     from balr.report.html import render_html
 
     paths = {name: out_dir / name for name in REPORT_FILES}
-    contributions_figure(case, paths["contributions.png"])
+    contributions_figure(case, paths["contributions.png"], top)
     placement = None
     if case.placement is not None:
         placement = placement_figure(case, out_dir / "placement.png")

@@ -187,6 +187,19 @@ class Case:
         rows = [r for r in self.attributes if r.contribution != 0.0]
         return sorted(rows, key=lambda r: -abs(r.contribution))
 
+    def balance(self) -> tuple[int, float, int, float]:
+        """(attributes towards same speaker, their log10 sum, towards different, their sum)."""
+        up = [r.log10_contribution for r in self.attributes if r.contribution > 0]
+        down = [r.log10_contribution for r in self.attributes if r.contribution < 0]
+        return len(up), math.fsum(up), len(down), math.fsum(down)
+
+    def largest(self, per_side: int) -> list[AttributeRow]:
+        """The `per_side` largest positive then the `per_side` largest negative contributions."""
+        rows = self.contributing
+        up = [r for r in rows if r.contribution > 0][:per_side]
+        down = [r for r in rows if r.contribution < 0][:per_side]
+        return up + down
+
     def to_dict(self) -> dict[str, Any]:
         """The case as JSON-ready data (report.json)."""
         verbal = self.verbal

@@ -16,6 +16,7 @@ import numpy as np
 
 from balr.data.atomic import atomic_path
 from balr.errors import BalrError
+from balr.report.build import TOP_PER_SIDE
 from balr.report.case import LN10, AttributeRow, Case
 
 # Colours that stay apart for colour-blind readers: blue = towards same speaker,
@@ -23,8 +24,6 @@ from balr.report.case import LN10, AttributeRow, Case
 SAME_COLOUR = "#2166ac"
 DIFFERENT_COLOUR = "#d95f02"
 TOTAL_COLOUR = "#404040"
-# Contributions shown one by one per direction; the others are summed in one bar.
-TOP_PER_SIDE = 8
 
 
 def _pyplot() -> Any:
@@ -52,21 +51,21 @@ def _save(fig: Any, path: Path) -> Path:
 def waterfall_steps(case: Case, top: int = TOP_PER_SIDE) -> list[tuple[str, float, str]]:
     """(label, log10 step, kind) of the waterfall; the steps add up to the reported log10 LR.
 
-    kind is "same" / "different" (one attribute), "rest" (the others summed), "total" (a
-    running total drawn from 0: the raw LR, then the reported one) or "calibration".
+    kind is "shown" (the sum of the `top` largest contributions each way, drawn one by one
+    above), "rest_same" / "rest_different" (the other attributes' positive / negative
+    terms), "total" (a running total drawn from 0: the raw LR, then the reported one) or
+    "calibration".
     """
-    rows = [r for r in case.attributes if r.contribution != 0.0]
-    positive = sorted((r for r in rows if r.contribution > 0), key=lambda r: -r.contribution)
-    negative = sorted((r for r in rows if r.contribution < 0), key=lambda r: r.contribution)
-    shown = positive[:top] + negative[:top]
-    steps = [
-        (_label(r), r.log10_contribution, "same" if r.contribution > 0 else "different")
-        for r in shown
-    ]
-    rest = [r for r in rows if r not in shown]
-    if rest:
-        total = math.fsum(r.contribution for r in rest) / LN10
-        steps.append((f"{len(rest)} other attributes", total, "rest"))
+    shown = case.largest(top)
+    ids = {r.index for r in shown}
+    rest = [r for r in case.contributing if r.index not in ids]
+    steps = [(f"the {len(shown)} attributes above", _sum(shown), "shown")]
+    for kind, towards, rows in (
+        ("rest_same", "same speaker", [r for r in rest if r.contribution > 0]),
+        ("rest_different", "different speakers", [r for r in rest if r.contribution < 0]),
+    ):
+        if rows:
+            steps.append((f"{len(rows)} other attributes towards {towards}", _sum(rows), kind))
     raw = "raw log10 LR (sum of all)" if case.calibration else "log10 LR (sum of all)"
     steps.append((raw, case.llr_raw / LN10, "total"))
     if case.calibration is not None:
@@ -75,51 +74,70 @@ def waterfall_steps(case: Case, top: int = TOP_PER_SIDE) -> list[tuple[str, floa
     return steps
 
 
+def _sum(rows: list[AttributeRow]) -> float:
+    return math.fsum(r.contribution for r in rows) / LN10
+
+
 def _label(row: AttributeRow) -> str:
     return f"attribute {row.index} ({row.case})"
 
 
+def _annotate(ax: Any, text: str, x: float, y: float) -> None:
+    ax.annotate(text, (x, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+
+
 def contributions_figure(case: Case, path: Path, top: int = TOP_PER_SIDE) -> Path:
-    """Draw the waterfall of the largest contributions into `path` (PNG); return it."""
+    """Draw the largest contributions and how all of them add up into `path` (PNG)."""
     plt = _pyplot()
+    shown = case.largest(top)
     steps = waterfall_steps(case, top)
-    fig, ax = plt.subplots(figsize=(9.0, 0.34 * len(steps) + 1.6))
-    running = 0.0
-    for y, (_, step, kind) in enumerate(steps):
-        if kind == "total":
-            start, running = 0.0, step
-            width = step
-        else:
-            start, width = running, step
-            running += step
-        colour = {
-            "same": SAME_COLOUR,
-            "different": DIFFERENT_COLOUR,
-            "rest": "#9e9e9e",
-            "calibration": "#7570b3",
-        }.get(kind, TOTAL_COLOUR)
-        ax.barh(y, width, left=start, color=colour, height=0.7)
-        ax.annotate(
-            f"{step:+.2f}" if kind != "total" else f"{step:.2f}",
-            (max(start, start + width), y),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-        )
-    ax.set_yticks(range(len(steps)), [s[0] for s in steps], fontsize=8)
-    ax.invert_yaxis()
-    ax.axvline(0.0, color="black", linewidth=0.8)
-    ax.margins(x=0.12)
-    ax.set_xlabel("log10 LR (each bar starts where the previous one ended)")
-    ax.set_title(
-        "Contributions to the LR: blue bars support the same-speaker hypothesis,"
-        " orange bars the different-speaker hypothesis",
+    fig, (bars, fall) = plt.subplots(
+        2,
+        1,
+        figsize=(9.0, 0.3 * (len(shown) + len(steps)) + 2.6),
+        height_ratios=[max(len(shown), 1), len(steps)],
+    )
+    for y, row in enumerate(shown):
+        value = row.log10_contribution
+        bars.barh(y, value, color=SAME_COLOUR if value > 0 else DIFFERENT_COLOUR, height=0.7)
+        _annotate(bars, f"{value:+.3f}", max(value, 0.0), y)
+    bars.set_yticks(range(len(shown)), [_label(r) for r in shown], fontsize=8)
+    bars.set_title(
+        f"The {len(shown)} largest contributions (log10 LR)\nblue: towards the same speaker,"
+        " orange: towards different speakers",
         fontsize=9,
     )
-    ax.grid(axis="x", alpha=0.3)
+    _draw_waterfall(fall, steps)
+    fall.set_title("How all contributions add up to the LR", fontsize=9)
+    fall.set_xlabel("log10 LR (each bar starts where the previous one ended)")
+    for ax in (bars, fall):
+        ax.invert_yaxis()
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.margins(x=0.15)
+        ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)
+
+
+_COLOURS = {
+    "shown": "#6a6a6a",
+    "rest_same": SAME_COLOUR,
+    "rest_different": DIFFERENT_COLOUR,
+    "calibration": "#7570b3",
+    "total": TOTAL_COLOUR,
+}
+
+
+def _draw_waterfall(ax: Any, steps: list[tuple[str, float, str]]) -> None:
+    running = 0.0
+    for y, (_, step, kind) in enumerate(steps):
+        start = 0.0 if kind == "total" else running
+        running = step if kind == "total" else running + step
+        ax.barh(y, step, left=start, color=_COLOURS[kind], height=0.7,
+                alpha=0.55 if kind.startswith("rest") else 1.0)  # fmt: skip
+        text = f"{step:.2f}" if kind == "total" else f"{step:+.2f}"
+        _annotate(ax, text, max(start, start + step), y)
+    ax.set_yticks(range(len(steps)), [s[0] for s in steps], fontsize=8)
 
 
 def placement_figure(case: Case, path: Path) -> Path:

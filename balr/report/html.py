@@ -83,6 +83,15 @@ def _percent(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{100 * value:.{digits}f} %"
 
 
+def _lr_html(log10_lr: float) -> str:
+    """lr_text escaped, with '10^N' as a superscript."""
+    text = escape(lr_text(log10_lr))
+    if "^" in text:
+        head, exponent = text.split("^")
+        text = f"{head}<sup>{exponent}</sup>"
+    return text
+
+
 def _share(fraction: float, total: int) -> str:
     """'12 of 3,000 (0.4 %)'."""
     return f"{round(fraction * total):,} of {total:,} ({100 * fraction:.1f} %)"
@@ -120,15 +129,14 @@ def _population(case: Case) -> str:
 
 def _result(case: Case) -> str:
     verbal = case.verbal
-    lr = lr_text(case.log10_lr)
     first, second = ("same", "different") if case.log10_lr >= 0 else ("different", "same")
     times = (
-        f"{escape(lr_text(abs(case.log10_lr)))} times more probable if H<sub>{first}</sub> is"
+        f"{_lr_html(abs(case.log10_lr))} times more probable if H<sub>{first}</sub> is"
         f" true than if H<sub>{second}</sub> is true"
     )
     calibrated = "calibrated" if case.calibration else "<b>not calibrated</b>"
     return (
-        f'<div class="result"><div class="big" id="lr">LR = {escape(lr)}'
+        f'<div class="result"><div class="big" id="lr">LR = {_lr_html(case.log10_lr)}'
         f' &nbsp;(log<sub>10</sub> LR = <span id="log10lr">{case.log10_lr:+.2f}</span>)</div>'
         f'<div class="verbal" id="verbal">{escape(verbal.phrase.capitalize())}</div>'
         f"<p>The observed binary attributes of the {escape(_sides(case))} are {times}."
@@ -143,16 +151,31 @@ def _chart(case: Case, figure: Path) -> str:
     return (
         "<h2>The attributes behind the LR</h2>"
         f"<p>The scorer treats the {case.scorer.n_attributes} binary attributes as independent,"
-        f" so the log<sub>10</sub> LR is the sum of one term per attribute ({n} are nonzero;"
-        f" the {excluded} excluded by the scorer count 0). A term is positive when what the"
+        f" so the log<sub>10</sub> LR is the sum of one term per attribute ({n} are nonzero"
+        f"{_excluded_text(excluded)}). A term is positive when what the"
         " two sides show is more likely from one person than from two people of the reference"
         " population: a rare attribute present on both sides weighs most, and so does the"
         " shared absence of an attribute that most speakers show.</p>"
+        f"<p>{_balance(case)}</p>"
         f"<figure>{_image(figure, 'waterfall of the largest contributions')}"
-        "<figcaption>The largest contributions, one bar each, then all others summed in one"
-        " bar; the bars add up to the log<sub>10</sub> LR (grey).</figcaption></figure>"
-        + _calibration_note(case)
+        "<figcaption>Top: the largest contributions each way, one bar each. Bottom: those,"
+        " then all other attributes summed by direction, add up to the log<sub>10</sub> LR"
+        " (dark grey).</figcaption></figure>" + _calibration_note(case)
     )
+
+
+def _balance(case: Case) -> str:
+    n_up, up, n_down, down = case.balance()
+    return (
+        f"<b>{n_up}</b> attributes push towards the same speaker (together"
+        f" {up:+.2f} in log<sub>10</sub> LR) and <b>{n_down}</b> towards different speakers"
+        f" ({down:+.2f}). Many small terms can outweigh a few large ones: the bar of"
+        " <i>other attributes</i> sums them."
+    )
+
+
+def _excluded_text(excluded: int) -> str:
+    return f"; the {excluded} excluded by the scorer count 0" if excluded else ""
 
 
 def _calibration_note(case: Case) -> str:
