@@ -84,10 +84,10 @@ class OnnxEncoder:
     def prepare(self, wav: np.ndarray) -> np.ndarray:
         """`wav` as float32; AudioError when shorter than `min_seconds`."""
         seconds = len(wav) / SAMPLE_RATE
-        if seconds < self.min_seconds:
+        least = max(self.min_seconds, 0.025)  # at least one 25 ms fbank frame
+        if seconds < least:
             raise AudioError(
-                f"too short: {seconds:.2f} s of audio, {self.min_seconds} s needed; "
-                "use a longer recording"
+                f"too short: {seconds:.2f} s of audio, {least:g} s needed; use a longer recording"
             )
         return np.ascontiguousarray(wav, dtype=np.float32)
 
