@@ -76,6 +76,18 @@ def test_options_reach_the_run(audio: Path, tmp_path: Path) -> None:
     assert all(r["embedding"].endswith("_emb.pkl") for r in table)
     assert (tmp_path / "emb" / "ls1624" / "1624-142933-0000-s00_emb.pkl").is_file()
     assert not list(audio.rglob("*_emb*"))
+    # A segment's recording is its source, not its audio: later vectors follow the segment.
+    assert "audio" not in table[0] and table[0]["source"].endswith(".flac")
+
+
+def test_binarize_on_extracted_segments_writes_one_file_per_segment(
+    audio: Path, tmp_path: Path
+) -> None:
+    assert main(["extract", str(audio), "--segments", "1.0", "--save-dir", "emb"]) == 0
+    bae = SHARED / "models" / "BAE_mse.pt"
+    extracted = str(tmp_path / "emb" / "extracted.csv")
+    assert main(["binarize", extracted, f"encoder.model.checkpoint_path={bae}"]) == 0
+    assert len(list((tmp_path / "emb").rglob("*_ba.npy"))) == len(rows(Path(extracted)))
 
 
 def test_extracted_csv_trains_with_balr_train_as_it_is(tmp_path: Path, monkeypatch) -> None:

@@ -103,10 +103,14 @@ def _merge_packs(paths: list[Path], out_dir: Path) -> tuple[Path, int]:
     matrices = [p.matrix("embedding") for p in packs]
     vectors = np.concatenate([m for m in matrices if m is not None])
     rows = [
-        Row(r["id"], None if r.get("audio") is None else Path(r["audio"]), Path(), r["speaker"])
+        Row(r["id"], _path(r.get("audio")), Path(), r.get("speaker"), _path(r.get("source")))
         for r in index.iter_rows(named=True)
     ]
     return write_pack(out_dir, rows, vectors), len(rows)
+
+
+def _path(value: str | None) -> Path | None:
+    return None if value is None else Path(value)
 
 
 def _merge_errors(folder: Path) -> int:

@@ -55,11 +55,17 @@ def write_rows_csv(path: Path, rows: Sequence[Row]) -> Path:
     """
     from balr.data.dataset import AudioDataset
 
-    data = {
-        row.id: {"audio": row.audio, "embedding": row.embedding, "speaker": row.speaker}
-        for row in rows
-    }
+    data = {row.id: _fields(row) for row in rows}
     return AudioDataset(data).to_csv(path)
+
+
+def _fields(row: Row) -> dict[str, object]:
+    fields: dict[str, object] = {"embedding": row.embedding, "speaker": row.speaker}
+    if row.audio is not None:
+        fields["audio"] = row.audio
+    if row.source is not None:
+        fields["source"] = str(row.source)
+    return fields
 
 
 def write_errors(path: Path, errors: Sequence[tuple[str, Path | None, str]]) -> Path | None:
@@ -82,7 +88,7 @@ def write_pack(out_dir: Path, rows: Sequence[Row], vectors: np.ndarray) -> Path:
     """A packed dataset (balr pack's format) of `rows` and their `vectors` [N, D], by id."""
     order = sorted(range(len(rows)), key=lambda n: rows[n].id)
     ids = [rows[n].id for n in order]
-    items = [{"speaker": rows[n].speaker, "audio": rows[n].audio} for n in order]
+    items = [_fields(rows[n]) for n in order]
     out = prepare_pack_dir(out_dir)
     matrix = np.ascontiguousarray(vectors[order], dtype=np.float32)
     write_matrix(out / MATRIX_FILES["embedding"], matrix)

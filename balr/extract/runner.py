@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from balr.data.packed import MATRIX_FILES
 from balr.data.vectors import MatrixRow
 from balr.errors import ConfigError, DatasetError
 from balr.extract import outputs
@@ -282,7 +283,11 @@ def _record(
     for k in reversed(range(len(outcome.vectors))):
         target = item.target(fmt, k if segments else None)
         row_id = item.segment_id(k) if segments else item.id
-        row = Row(row_id, item.audio, target, item.speaker)
+        row = (
+            Row(row_id, None, target, item.speaker, item.audio)
+            if segments
+            else Row(row_id, item.audio, target, item.speaker)
+        )
         if options.packed:
             collected.append((row, outcome.vectors[k]))
         elif options.save_output:
@@ -304,8 +309,9 @@ def _write_outputs(
             vectors = np.stack([v for _, v in collected])
             rows = [r for r, _ in collected]
             summary.output = outputs.write_pack(names["pack"], rows, vectors)
+            pack_matrix = summary.output / MATRIX_FILES["embedding"]
             summary.rows = [
-                Row(r.id, r.audio, MatrixRow(summary.output / "embeddings.npy", n), r.speaker)
+                Row(r.id, r.audio, MatrixRow(pack_matrix, n), r.speaker, r.source)
                 for n, r in enumerate(sorted(rows, key=lambda r: r.id))
             ]
         return

@@ -55,12 +55,17 @@ class WorkItem:
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the output CSV: a recording (or segment) and its embedding."""
+    """One line of the output CSV: a recording (or segment) and its embedding.
+
+    A segment has no `audio` of its own (the vectors of later steps, e.g. its binary
+    attributes, must not be named after the whole recording): its recording is `source`.
+    """
 
     id: str
     audio: Path | None
     embedding: Path | MatrixRow
     speaker: str | None
+    source: Path | None = None
 
 
 def check_format(fmt: str) -> str:
@@ -163,6 +168,6 @@ def done_rows(item: WorkItem, fmt: str, segments: bool) -> list[Row] | None:
     rows = []
     k = 0
     while (path := item.target(fmt, k)).is_file():
-        rows.append(Row(item.segment_id(k), item.audio, path, item.speaker))
+        rows.append(Row(item.segment_id(k), None, path, item.speaker, item.audio))
         k += 1
     return rows
