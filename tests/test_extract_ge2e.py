@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 import torch
 
 from balr.errors import CheckpointError
@@ -83,9 +84,14 @@ def test_under_half_a_second_of_speech_is_too_short(
         encoder.prepare(speech[4 * 16000 : int(4.45 * 16000)])
 
 
-def test_silent_audio_is_rejected(encoder: GE2EEncoder) -> None:
+def test_silent_file_is_rejected(encoder: GE2EEncoder, tmp_path: Path) -> None:
+    path = tmp_path / "silence.wav"
+    sf.write(path, np.zeros(5 * 16000, np.float32), 16000)
     with pytest.raises(AudioError, match="silent audio"):
-        encoder.prepare(np.zeros(5 * 16000, np.float32))
+        encoder.prepare(read_audio(path))
+    quiet_noise = np.random.default_rng(0).normal(0, 1e-4, 5 * 16000).astype(np.float32)
+    with pytest.raises(AudioError, match=r"silent audio|too short"):
+        encoder.prepare(quiet_noise)
 
 
 def test_checkpoint_with_model_state_loads(tmp_path: Path, speech: np.ndarray) -> None:
