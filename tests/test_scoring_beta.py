@@ -176,3 +176,72 @@ def test_unfitted_scorer_refuses_to_score() -> None:
 def test_invalid_settings_are_refused() -> None:
     with pytest.raises(ScorerError, match="min_precision"):
         BetaScorer(min_precision=2.0, prior_precision=1.0)
+
+
+def test_every_attribute_excluded_gives_zero_llrs_and_a_note() -> None:
+    bits = np.zeros((6, 4), np.uint8)
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    scorer = BetaScorer()
+    report = scorer.fit(bits, labels)
+    assert report.excluded == {"dead": 4}
+    assert any("every attribute is excluded" in note for note in report.notes)
+    assert (scorer.score_matrix(bits, bits) == 0).all()
+
+
+def test_every_scoring_path_checks_the_attribute_count(fitted) -> None:
+    scorer = fitted[0]
+    k = scorer.n_attributes
+    wrong = np.zeros((2, k - 1), np.uint8)
+    right = np.zeros((2, k), np.uint8)
+    rows = [np.array([0]), np.array([1])]
+    with pytest.raises(ScorerError, match=f"have {k - 1} attributes"):
+        scorer.score_counts(Counts.of_rows(wrong, rows), Counts.of_rows(right, rows))
+    with pytest.raises(ScorerError, match=f"have {k - 1} attributes"):
+        scorer.score_rows(wrong, np.array([0]), np.array([1]))
+    with pytest.raises(ScorerError, match=f"have {k - 1} attributes"):
+        scorer.score_matrix(right, wrong)
+
+
+def _minka_update(x: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """The spec's fixed-point update (torch digamma), x [S, k, 2], alpha [k, 2]."""
+    numerator = (torch.digamma(x + alpha) - torch.digamma(alpha)).sum(0)
+    total = x.sum(-1)
+    denominator = (torch.digamma(total + alpha.sum(-1)) - torch.digamma(alpha.sum(-1))).sum(0)
+    return alpha * numerator / denominator[:, None]
+
+
+def _log_likelihood(x: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    def log_beta(z: torch.Tensor) -> torch.Tensor:
+        return torch.lgamma(z).sum(-1) - torch.lgamma(z.sum(-1))
+
+    return (log_beta(x + alpha) - log_beta(alpha)).sum(0)
+
+
+def test_flat_likelihood_ridge_converges_where_the_plain_fixed_point_crawls() -> None:
+    # Few speakers with very unequal recording counts: the plain Minka iteration has not
+    # converged after 300 steps here (BA-LR 2.0 stops after 100, without saying so).
+    rng = np.random.default_rng(3)
+    sizes = [1] * 7 + [2] * 4 + [5] * 4 + [40] * 5
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    rates = rng.beta(0.5, 0.5, (len(sizes), 6))
+    bits = (rng.random((len(labels), 6)) < rates[labels]).astype(np.uint8)
+    scorer = BetaScorer(n_iterations=300, tol=1e-8, min_speakers=1)
+    report = scorer.fit(bits, labels)
+    assert report.converged and report.iterations < 300
+    counts = Counts.of_speakers(bits, labels)
+    x = torch.from_numpy(np.stack([counts.active, counts.inactive], -1)).double()
+    fitted = torch.from_numpy(np.stack([scorer.alpha, scorer.beta], -1))
+    keep = torch.from_numpy(~scorer.excluded)
+    precision = scorer.alpha + scorer.beta
+    at_bound = torch.from_numpy(
+        np.isclose(precision, scorer.max_precision) | np.isclose(precision, scorer.min_precision)
+    )
+    interior = keep & ~at_bound
+    np.testing.assert_allclose(
+        _minka_update(x, fitted)[interior].numpy(), fitted[interior].numpy(), rtol=1e-5
+    )
+    plain = fitted.clone()
+    plain[:] = 1.0
+    for _ in range(1000):
+        plain = _minka_update(x, plain)
+    assert (_log_likelihood(x, fitted)[keep] >= _log_likelihood(x, plain)[keep] - 1e-9).all()

@@ -209,6 +209,11 @@ class Scorer(ABC):
         report = self._fit(counts, ~self.excluded)
         self._exclude_invalid()
         report.excluded = self.exclusion_counts()
+        if self.excluded.all():
+            report.notes.append(
+                "every attribute is excluded, so every LLR is 0: give a reference with more"
+                " speakers or lower min_speakers"
+            )
         self.report = report
         return report
 

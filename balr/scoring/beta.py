@@ -10,17 +10,22 @@ Fit, per attribute (never one global precision, so one attribute cannot spoil an
    with few recordings: with r = Var(p_hat) / (E(1-E)) (ddof 1) and h = mean of 1/N_s,
    A = (1 - r) / (r - h). An attribute whose speakers differ no more than that noise
    gets the largest precision, one whose speakers look deterministic the smallest.
-2. Minka's fixed-point iteration on (alpha, beta), until the largest change of ln alpha, ln beta is
-   below `tol` or after `n_iterations` steps (both reported). The precision is kept in
-   [min_precision, max_precision] after every step: at either end the likelihood is
-   flat and the plain iteration drifts forever (to 0 for near-deterministic attributes).
+   When a precision of a log grid over the allowed range (same mean) has a higher
+   likelihood, the fit starts there instead.
+2. Minka's fixed-point iteration on (alpha, beta), until the largest change of ln alpha,
+   ln beta is below `tol` or after `n_iterations` steps (both reported). Alone it can
+   crawl for 10^5 steps along flat ridges of the likelihood (few speakers, or near-
+   deterministic attributes), so each step also tries the same move taken 8 times as far
+   and a Newton step, and keeps whichever raises the likelihood most (the fixed point
+   when none does better). The precision is kept in [min_precision, max_precision]
+   after every step: at either end the likelihood is flat and the plain iteration
+   drifts forever (to 0 for near-deterministic attributes).
 3. One recording per speaker: the precision is not identifiable (a single recording's
    likelihood depends on the mean only), so every attribute gets A = `prior_precision`
    and alpha = E*A, beta = (1-E)*A, which is also the fixed point of step 2 for such data.
 
-The digamma sums of the iteration are evaluated exactly as sums of 1/(alpha + j) weighted
-by how many speakers have more than j recordings of each state (Minka's counting form):
-no special functions, cost k x (largest count) per step.
+The digamma and trigamma sums and the log-likelihood are evaluated exactly in Minka's
+counting form (`_Tables`): no special functions, cost k x (largest count) per step.
 """
 
 from __future__ import annotations
@@ -107,7 +112,10 @@ class BetaScorer(Scorer):
         total = counts.total[:, keep].astype(np.float64)
         alpha, beta = np.ones(self.n_attributes), np.ones(self.n_attributes)
         notes: list[str] = []
-        if (total <= 1).all():
+        if not keep.any():
+            a, b = np.ones(0), np.ones(0)
+            report = FitReport(True, 0, 0.0)
+        elif (total <= 1).all():
             mean = active.mean(axis=0)
             a, b = self._clip(mean * self.prior_precision, (1 - mean) * self.prior_precision)
             report = FitReport(True, 0, 0.0)
@@ -149,28 +157,64 @@ class BetaScorer(Scorer):
     def _iterate(
         self, a: np.ndarray, b: np.ndarray, active: np.ndarray, inactive: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, FitReport]:
-        over_a, over_b, over_n = (
-            _exceedances(active),
-            _exceedances(inactive),
-            _exceedances(active + inactive),
-        )
+        tables = _Tables(active, inactive)
+        a, b = self._grid_start(tables, a, b)
         change = float("inf")
         for step in range(1, self.n_iterations + 1):
-            precision = a + b
-            denominator = _harmonic(over_n, precision)
-            new_a, new_b = self._clip(
-                a * _harmonic(over_a, a) / denominator, b * _harmonic(over_b, b) / denominator
-            )
-            change = (
-                float(max(np.abs(np.log(new_a / a)).max(), np.abs(np.log(new_b / b)).max()))
-                if len(a)
-                else 0.0
-            )
+            new_a, new_b = self._step(tables, a, b)
+            change = float(max(np.abs(np.log(new_a / a)).max(), np.abs(np.log(new_b / b)).max()))
             a, b = new_a, new_b
             if change < self.tol:
                 return a, b, FitReport(True, step, change)
-        converged = self.n_iterations == 0 and len(a) == 0
-        return a, b, FitReport(converged, self.n_iterations, change)
+        return a, b, FitReport(self.n_iterations == 0 and len(a) == 0, self.n_iterations, change)
+
+    def _grid_start(
+        self, tables: _Tables, a: np.ndarray, b: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The moment start, or a better-scoring precision of a log grid at the same mean.
+
+        Moments can land on the far side of a flat ridge (e.g. at the largest precision
+        when the optimum is near 5), where no local step gets out quickly.
+        """
+        mean = a / (a + b)
+        grid = np.geomspace(self.min_precision, self.max_precision, 25)
+        candidates = [(a, b)] + [self._clip(mean * g, (1 - mean) * g) for g in grid]
+        scores = np.stack([tables.log_likelihood(*c) for c in candidates])
+        best = np.argmax(scores, axis=0)
+        return np.choose(best, [c[0] for c in candidates]), np.choose(
+            best, [c[1] for c in candidates]
+        )
+
+    def _step(self, tables: _Tables, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One step: the best (highest likelihood) of three candidates, per attribute.
+
+        Minka's fixed point (never lowers the likelihood), the same step taken 8 times
+        as far (crosses the long plateaus where the fixed point crawls), and a Newton
+        step on (ln alpha, ln beta) (quadratic convergence near the optimum).
+        """
+        h1, h1sq = tables.sums(tables.active, a)
+        h0, h0sq = tables.sums(tables.inactive, b)
+        hn, hnsq = tables.sums(tables.total, a + b)
+        fixed = self._clip(a * h1 / hn, b * h0 / hn)
+        stretched = self._clip(a * (fixed[0] / a) ** 8, b * (fixed[1] / b) ** 8)
+        # Gradient and Hessian of the log-likelihood in (x, y) = (ln alpha, ln beta).
+        gx, gy = a * (h1 - hn), b * (h0 - hn)
+        hxx = a * a * (hnsq - h1sq) + gx
+        hyy = b * b * (hnsq - h0sq) + gy
+        hxy = a * b * hnsq
+        det = hxx * hyy - hxy * hxy
+        concave = (hxx < 0) & (det > 0)
+        safe = np.where(concave, det, 1.0)
+        dx = np.where(concave, -(hyy * gx - hxy * gy) / safe, 0.0)
+        dy = np.where(concave, -(hxx * gy - hxy * gx) / safe, 0.0)
+        shrink = np.minimum(1.0, 2.0 / np.maximum(np.maximum(np.abs(dx), np.abs(dy)), 1e-300))
+        newton = self._clip(a * np.exp(dx * shrink), b * np.exp(dy * shrink))
+        candidates = [fixed, stretched, newton]
+        scores = np.stack([tables.log_likelihood(*c) for c in candidates])
+        best = np.argmax(scores, axis=0)  # ties keep the fixed point
+        new_a = np.choose(best, [c[0] for c in candidates])
+        new_b = np.choose(best, [c[1] for c in candidates])
+        return new_a, new_b
 
     def _contributions(self, enroll: Counts, test: Counts) -> np.ndarray:
         alpha, beta = self.alpha, self.beta
@@ -191,6 +235,36 @@ def _log_rising_beta(
     return lgamma(alpha + a) + lgamma(beta + n) - lgamma(alpha + beta + a + n) - base
 
 
+class _Tables:
+    """Counting form of the reference: float64 [k, J] speakers with more than j recordings.
+
+    With c_j the number of speakers whose count exceeds j,
+    sum_s [psi(x_s + z) - psi(z)] = sum_j c_j / (z + j), the trigamma analogue uses
+    1 / (z + j)^2, and sum_s [lnGamma(x_s + z) - lnGamma(z)] = sum_j c_j ln(z + j):
+    exact, no special function, cost k x (largest count).
+    """
+
+    def __init__(self, active: np.ndarray, inactive: np.ndarray) -> None:
+        self.active = _exceedances(active)
+        self.inactive = _exceedances(inactive)
+        self.total = _exceedances(active + inactive)
+
+    @staticmethod
+    def sums(table: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sum_j c_j / (z + j), sum_j c_j / (z + j)^2) per attribute."""
+        inverse = 1.0 / (z[:, None] + np.arange(table.shape[1]))
+        weighted = table * inverse
+        return weighted.sum(axis=1), (weighted * inverse).sum(axis=1)
+
+    def log_likelihood(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Per attribute: sum over speakers of ln B(a + x1, b + x0) - ln B(a, b)."""
+        return _log_sum(self.active, a) + _log_sum(self.inactive, b) - _log_sum(self.total, a + b)
+
+
+def _log_sum(table: np.ndarray, z: np.ndarray) -> np.ndarray:
+    return (table * np.log(z[:, None] + np.arange(table.shape[1]))).sum(axis=1)
+
+
 def _exceedances(counts: np.ndarray) -> np.ndarray:
     """float64 [k, J]: number of speakers whose count of each attribute exceeds j."""
     largest = int(counts.max()) if counts.size else 0
@@ -199,10 +273,3 @@ def _exceedances(counts: np.ndarray) -> np.ndarray:
         histogram = np.bincount(counts[:, column], minlength=largest + 1)
         out[column] = histogram[::-1].cumsum()[::-1][1:]
     return out
-
-
-def _harmonic(exceed: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """sum_s [psi(c_s + x) - psi(x)] per attribute, as sum_j exceed[:, j] / (x + j)."""
-    if exceed.shape[1] == 0:
-        return np.zeros(len(x))
-    return (exceed / (x[:, None] + np.arange(exceed.shape[1]))).sum(axis=1)
