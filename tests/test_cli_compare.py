@@ -145,6 +145,9 @@ def test_dataset_ids_are_binarised_with_the_checkpoint(tmp_path: Path, monkeypat
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert [r["kind"] for r in report["enrollment"]] == ["embedding", "embedding"]
     assert report["enrollment"][0]["name"] == "ls1116/132847-0000-s00"
+    # A packed row is identified by the sha256 of its vector's bytes.
+    assert len(report["enrollment"][0]["sha256"]) == 64
+    assert report["enrollment"][0]["sha256"] != report["enrollment"][1]["sha256"]
     assert sum(a["enroll_total"] == 2 for a in report["attributes"]) == 512
 
 

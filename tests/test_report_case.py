@@ -136,3 +136,21 @@ def test_scores_tsv_prefers_the_raw_column_and_needs_both_classes(tmp_path: Path
     assert llrs.tolist() == [1.5, -2.0] and labels.tolist() == [True, False]
     path.write_text("enrollment\ttest\tllr\tlabel\na\tb\t1\t1\n")
     assert read_labelled_scores(path) is None
+
+
+def test_an_lr_beyond_every_validation_score_is_flagged_on_the_page(tmp_path: Path) -> None:
+    from balr.report.case import placement_of
+    from balr.report.html import render_html
+
+    case = make_case(k=16, calibrated=False, placed=False)
+    inside = (np.array([case.llr - 1.0, case.llr + 1.0]), np.array([True, False]))
+    case.placement = placement_of(case.llr, inside, "s.tsv", calibrated=False,
+                                  same_data_as_calibration=False)  # fmt: skip
+    assert not case.beyond_validation
+    below = (np.array([case.llr - 2.0, case.llr - 1.0]), np.array([True, False]))
+    case.placement = placement_of(case.llr, below, "s.tsv", calibrated=False,
+                                  same_data_as_calibration=False)  # fmt: skip
+    assert case.beyond_validation
+    png = tmp_path / "c.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert "beyond every validation comparison" in render_html(case, png, png)

@@ -30,8 +30,9 @@ class Recording:
     Attributes:
         name: what the user gave: a file path or a dataset id.
         kind: "audio", "embedding" or "binary_attributes" (what was read).
-        path: the file read (absolute), or None for a row of a packed dataset.
-        sha256: hex digest of that file's bytes (None without a file).
+        path: the file read (absolute), or ``<matrix>.npy#<row>`` for a packed dataset's row.
+        sha256: hex digest of that file's bytes; for a packed row, of the row's float32
+            bytes (the matrix file can be huge).
     """
 
     name: str
@@ -186,6 +187,15 @@ class Case:
         """Attributes with a nonzero contribution, largest absolute contribution first."""
         rows = [r for r in self.attributes if r.contribution != 0.0]
         return sorted(rows, key=lambda r: -abs(r.contribution))
+
+    @property
+    def beyond_validation(self) -> bool:
+        """The LR is beyond every labelled validation comparison (an extrapolation)."""
+        p = self.placement
+        if p is None:
+            return False
+        pooled = np.concatenate([p.target, p.nontarget])
+        return bool(self.llr > pooled.max() or self.llr < pooled.min())
 
     def balance(self) -> tuple[int, float, int, float]:
         """(attributes towards same speaker, their log10 sum, towards different, their sum)."""

@@ -297,10 +297,20 @@ def _caveats(case: Case) -> str:
     items = [
         f"Recordings: {escape(_sides(case))}. Few or short recordings give less reliable"
         " attributes.",
-        f"{len(excluded)} of the scorer's {case.scorer.n_attributes} attributes are excluded"
-        " (dead, always on, or held by too few reference speakers) and contribute nothing"
-        + (f": {escape(_index_list(excluded))}." if excluded else "."),
+        (
+            f"{len(excluded)} of the scorer's {case.scorer.n_attributes} attributes are"
+            " excluded (dead, always on, or held by too few reference speakers) and contribute"
+            f" nothing: {escape(_index_list(excluded))}."
+            if excluded
+            else f"The scorer uses all {case.scorer.n_attributes} attributes (none excluded)."
+        ),
     ]
+    if case.beyond_validation:
+        items.append(
+            "<b>This LR lies beyond every validation comparison</b> of known speakers: its"
+            " size is an extrapolation of the calibration. A bounded value (e.g. the"
+            " empirical lower and upper bounds of the validation set) is the safer report."
+        )
     if case.calibration is None:
         items.append(
             "<b>The LR is not calibrated</b>: raw scorer LLRs can be far too large or small."
@@ -313,7 +323,7 @@ def _caveats(case: Case) -> str:
             f"The LR is calibrated: ln LR = {c.a:.4g} &times; raw {'+' if c.b >= 0 else '&minus;'}"
             f" {abs(c.b):.4g} (natural logs),"
             f" from <code>{escape(c.path)}</code>. The per-attribute contributions are raw"
-            " terms; the calibration step is the last bar of the chart."
+            " terms; the calibration step is the purple bar of the chart."
         )
     items += [escape(note) for note in case.notes]
     return "<h2>Caveats</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
@@ -348,7 +358,8 @@ def _provenance(case: Case) -> str:
         )
     return (
         "<h2>Inputs</h2><table><thead><tr><th>Role</th><th>Input</th><th>Kind</th>"
-        "<th>sha256</th></tr></thead><tbody>"
+        "<th>sha256 (of the file; of the vector for a packed dataset's row)</th></tr>"
+        "</thead><tbody>"
         + _recording_rows("enrollment", case.enrollment)
         + _recording_rows("test", case.test)
         + scorer

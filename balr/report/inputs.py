@@ -14,6 +14,7 @@ A recording is named by a file or by a dataset id:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,8 +126,8 @@ def _from_dataset(
         ref = raw.get(kind)
         if ref is None:
             continue
-        path, digest = _ref_file(ref)
         vector = load_ref(ref, kind)
+        path, digest = _ref_file(ref, vector)
         if kind == "binary_attributes":
             bits = _check_bits(role, name, vector, encoders)
         else:
@@ -141,10 +142,11 @@ def _from_dataset(
     return _from_file(role, name, Path(audio), encoders)
 
 
-def _ref_file(ref: Any) -> tuple[str, str | None]:
-    """(where the vector is, sha256 of its file); a packed row's matrix is not hashed."""
+def _ref_file(ref: Any, vector: np.ndarray) -> tuple[str, str]:
+    """(where the vector is, sha256 of its file, or of the row's float32 bytes when packed)."""
     if isinstance(ref, MatrixRow):
-        return str(ref), None
+        row = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+        return str(ref), hashlib.sha256(row).hexdigest()
     return str(ref), sha256_of(Path(ref))
 
 
