@@ -248,3 +248,13 @@ def test_two_worker_processes_give_the_vectors_of_one(tmp_path: Path) -> None:
     for a in sorted((tmp_path / "one").rglob("*_emb.npy")):
         b = tmp_path / "two" / a.relative_to(tmp_path / "one")
         np.testing.assert_allclose(np.load(a), np.load(b), atol=1e-6)
+
+
+def test_a_shard_whose_files_all_failed_still_reports_to_the_merge(tmp_path: Path) -> None:
+    folder = audio_folder(tmp_path)
+    write_bad_files(folder / "bad")  # sorted first: bad/empty.wav ... bad/truncated.flac
+    for shard in range(7):
+        run(folder, tmp_path / "out", shards=7, shard=shard)
+    result = merge_shards(tmp_path / "out")
+    assert (result.rows, result.errors) == (3, 4)
+    assert len(read_rows(tmp_path / "out" / "extract_errors.csv")) == 4

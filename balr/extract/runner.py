@@ -315,5 +315,5 @@ def _write_outputs(
                 for n, r in enumerate(sorted(rows, key=lambda r: r.id))
             ]
         return
-    if summary.rows:
-        summary.output = outputs.write_rows_csv(names["csv"], summary.rows)
+    # Written even when empty: a shard whose files all failed still reports to the merge.
+    summary.output = outputs.write_rows_csv(names["csv"], summary.rows)
