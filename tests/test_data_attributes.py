@@ -92,3 +92,20 @@ def test_item_without_binary_attributes_is_refused(vector_dataset) -> None:
     dataset = AudioDataset.from_path(vector_dataset(2, 2, 4))
     with pytest.raises(DatasetError, match="has no binary attributes: run `balr binarize`"):
         load_attribute_table(dataset, progress=False)
+
+
+def test_many_one_hot_files_read_like_one_dimensional_ones(tmp_path: Path) -> None:
+    # More files than one reader chunk, on several threads: every chunk goes through the
+    # same per-file decoding as the first vector (the block parser is for embeddings only).
+    from balr.data.reader import read_vectors
+
+    rng = np.random.default_rng(0)
+    bits = rng.integers(0, 2, (300, 6)).astype(np.uint8)
+    refs = []
+    for n, b in enumerate(bits):
+        path = tmp_path / f"u{n}_ba.npy"
+        layout = np.stack([b, 1 - b], axis=1) if n % 3 else b  # mixed layouts
+        np.save(path, layout.astype(np.float32))
+        refs.append(path)
+    matrix, _ = read_vectors(refs, kind="binary_attributes", num_workers=3, progress=False)
+    np.testing.assert_array_equal(matrix, bits)
