@@ -191,3 +191,40 @@ def test_binarize_on_audio_without_embeddings_says_balr_extract_makes_them(
     assert main(["binarize", str(audio), f"encoder.model.checkpoint_path={bae}"]) == 2
     err = capsys.readouterr().err
     assert "balr extract" in err and err.count("\n") == 1
+
+
+def test_onnx_encoder_extracts_with_a_model_exported_here(audio: Path, tmp_path: Path) -> None:
+    import warnings
+
+    import torch
+    from torch import nn
+
+    class MeanNet(nn.Module):
+        """(batch, frames, 80) fbank frames -> (batch, 8)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            torch.manual_seed(0)
+            self.out = nn.Linear(80, 8)
+
+        def forward(self, feats: torch.Tensor) -> torch.Tensor:
+            return self.out(feats.mean(dim=1))
+
+    model = tmp_path / "model.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            MeanNet().eval(),
+            (torch.randn(2, 50, 80),),
+            str(model),
+            input_names=["feats"],
+            output_names=["embs"],
+            dynamic_axes={"feats": {0: "batch", 1: "frames"}, "embs": {0: "batch"}},
+            dynamo=False,
+        )
+    status = main(
+        ["extract", str(audio), "encoder=onnx", f"encoder.path={model}", "--save-dir", "o"]
+    )
+    assert status == 0
+    table = rows(tmp_path / "o" / "extracted.csv")
+    assert len(table) == 3 and np.load(tmp_path / "o" / table[0]["embedding"]).shape == (8,)
