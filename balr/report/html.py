@@ -142,8 +142,22 @@ def _result(case: Case) -> str:
         f"<p>The observed binary attributes of the {escape(_sides(case))} are {times}."
         f" On the verbal scale of the {escape(SCALE_NAME)}, an LR {escape(verbal.range)}"
         f" is <i>{escape(verbal.strength)}</i> support. This LR is {calibrated}"
-        f" (scorer <code>{escape(case.scorer.name)}</code>).</p></div>"
+        f" (scorer <code>{escape(case.scorer.name)}</code>).</p>{_result_warning(case)}</div>"
     )
+
+
+def _result_warning(case: Case) -> str:
+    """A short warning beside the LR when its size cannot be taken at face value."""
+    if case.calibration is None:
+        text = "Not calibrated: the size of this LR is not reliable (see Caveats)."
+    elif case.beyond_validation:
+        text = (
+            "This LR lies beyond every validation comparison of known speakers: its size is"
+            " an extrapolation (see Caveats)."
+        )
+    else:
+        return ""
+    return f'<p class="warn" id="warning">{text}</p>'
 
 
 def _chart(case: Case, figure: Path) -> str:
