@@ -114,10 +114,15 @@ def test_unlabelled_casework_gets_scores_without_metrics(scorer_dir: Path, work:
     assert rows[0]["enrollment"] == "s0/u0,s0/u1"
     assert not (out / "metrics.json").exists()
     explained = read_tsv(out / "explain.tsv")
-    assert len(explained) == 4 and [r["rank"] for r in explained] == ["1", "2", "3", "4"]
-    assert all(r["enrollment_counts"] in ("0/2", "1/1", "2/0") for r in explained)
-    sizes = [abs(float(r["contribution"])) for r in explained]
+    assert [r["rank"] for r in explained] == ["1", "2", "3", "4", "5"]
+    top, others = explained[:4], explained[4]
+    assert all(r["enrollment_counts"] in ("0/2", "1/1", "2/0") for r in top)
+    sizes = [abs(float(r["contribution"])) for r in top]
     assert sizes == sorted(sizes, reverse=True)
+    assert others["attribute"] == "others" and others["enrollment_counts"] == "12 attributes"
+    # The listed attributes and the others add up to the comparison's LLR.
+    total = sum(float(r["contribution"]) for r in explained)
+    assert total == pytest.approx(float(rows[0]["llr"]), abs=1e-3)
 
 
 def test_explain_lists_the_largest_contributions(scorer_dir: Path, data: Path, work: Path) -> None:
@@ -128,7 +133,9 @@ def test_explain_lists_the_largest_contributions(scorer_dir: Path, data: Path, w
     out = work / "runs" / "score" / "test"
     explained = read_tsv(out / "explain.tsv")
     llr = float(read_tsv(out / "scores.tsv")[0]["llr"])
-    # All 16 attributes listed: their contributions sum to the LLR.
+    # All 16 attributes listed (no others left): their contributions sum to the LLR.
+    assert sorted(int(r["attribute"]) for r in explained[:16]) == list(range(16))
+    assert float(explained[16]["contribution"]) == pytest.approx(0, abs=1e-9)
     assert sum(float(r["contribution"]) for r in explained) == pytest.approx(llr, abs=1e-2)
 
 

@@ -20,6 +20,7 @@ from balr.errors import DatasetError
 
 if TYPE_CHECKING:
     from balr.scoring.base import Scorer
+    from balr.scoring.counts import Counts
     from balr.scoring.trials import Comparisons
 
 _LABEL_VALUES = {"1": True, "0": False, "true": True, "false": False}
@@ -128,6 +129,8 @@ def write_explanations(
 
     Counts are written ``a/n``: recordings of the side where the attribute is active / not
     active. ``rate`` and ``typicality`` describe the attribute in the reference population.
+    A last row per comparison, attribute ``others``, sums the remaining attributes, so each
+    comparison's contributions add up to its raw (uncalibrated) LLR.
     """
     from balr.scoring.trials import iter_counts
 
@@ -139,27 +142,37 @@ def write_explanations(
         order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :k]
         rows = np.repeat(np.arange(len(contrib)), k)
         attrs = order.ravel()
-        index = start + rows
+        shown = contrib[rows, attrs]
+        rest = contrib.sum(axis=1) - shown.reshape(len(contrib), k).sum(axis=1)
+        index = start + np.concatenate([rows, np.arange(len(contrib))])
+        n_rest = contrib.shape[1] - k
         frames.append(
             pl.DataFrame(
                 {
+                    "index": index,
                     "enrollment": [comparisons.enrollment[i] for i in index],
                     "test": [comparisons.test[i] for i in index],
-                    "rank": np.tile(np.arange(1, k + 1), len(contrib)),
-                    "attribute": attrs,
-                    "enrollment_counts": _counts(enroll.active, enroll.inactive, rows, attrs),
-                    "test_counts": _counts(test.active, test.inactive, rows, attrs),
-                    "contribution": contrib[rows, attrs],
-                    "rate": stats.rate[attrs],
-                    "typicality": stats.typicality[attrs],
+                    "rank": np.concatenate(
+                        [np.tile(np.arange(1, k + 1), len(contrib)), np.full(len(contrib), k + 1)]
+                    ),
+                    "attribute": [str(a) for a in attrs] + ["others"] * len(contrib),
+                    "enrollment_counts": _counts(enroll, rows, attrs)
+                    + [f"{n_rest} attributes"] * len(contrib),
+                    "test_counts": _counts(test, rows, attrs) + [""] * len(contrib),
+                    "contribution": np.concatenate([shown, rest]),
+                    "rate": np.concatenate([stats.rate[attrs], np.full(len(contrib), np.nan)]),
+                    "typicality": np.concatenate(
+                        [stats.typicality[attrs], np.full(len(contrib), np.nan)]
+                    ),
                 }
             )
         )
+    table = pl.concat(frames).sort("index", "rank").drop("index")
+    table = table.with_columns(pl.col("rate", "typicality").fill_nan(None))
     with atomic_path(path) as tmp:
-        pl.concat(frames).write_csv(tmp, separator="\t", float_precision=4, quote_style="never")
+        table.write_csv(tmp, separator="\t", float_precision=4, quote_style="never")
 
 
-def _counts(
-    active: np.ndarray, inactive: np.ndarray, rows: np.ndarray, attrs: np.ndarray
-) -> list[str]:
-    return [f"{a}/{n}" for a, n in zip(active[rows, attrs], inactive[rows, attrs], strict=True)]
+def _counts(counts: Counts, rows: np.ndarray, attrs: np.ndarray) -> list[str]:
+    active, inactive = counts.active[rows, attrs], counts.inactive[rows, attrs]
+    return [f"{a}/{n}" for a, n in zip(active, inactive, strict=True)]
