@@ -121,7 +121,7 @@ class ReferenceStats:
         return cls(
             rate=active.sum(axis=0) / np.maximum(total.sum(axis=0), 1),
             speaker_share=holders / max(k_speakers, 1),
-            typicality=holders * (holders - 1) / pairs,
+            typicality=holders * np.maximum(holders - 1, 0) / pairs,
             dropout=missing.sum(axis=0) / np.maximum(holders, 1),
             n_speakers=k_speakers,
             n_recordings=int(total[:, 0].sum()) if total.size else 0,
@@ -408,7 +408,10 @@ class Scorer(ABC):
             columns[name] = getattr(stats, name)
         columns.update(self.parameters())
         columns["excluded"] = self.excluded.astype(np.int64)
-        columns["reason"] = [EXCLUSION_REASONS[r] for r in self.reasons.tolist()]
+        # Kept attributes have no reason: an empty TSV cell (null), not a quoted "".
+        columns["reason"] = pl.Series(
+            [EXCLUSION_REASONS[r] or None for r in self.reasons.tolist()], dtype=pl.String
+        )
         return pl.DataFrame(columns)
 
     def save(self, run_dir: Path) -> None:
