@@ -144,11 +144,13 @@ def extract_embeddings(
         with ExtractProgress(len(todo), options.progress) as progress:
             for outcomes in _compute(todo, encoder_factory, options):
                 for outcome in outcomes:
-                    _record(todo[outcome.position], outcome, fmt, options, summary, collected)
-                    if outcome.error is not None:
-                        errors.append(
-                            (todo[outcome.position].id, todo[outcome.position].audio, outcome.error)
-                        )
+                    item = todo[outcome.position]
+                    if outcome.error is None:
+                        _record(item, outcome, fmt, options, summary, collected)
+                    elif options.strict:
+                        raise DatasetError(outcome.error)
+                    else:
+                        errors.append((item.id, item.audio, outcome.error))
                 progress.advance(len(outcomes), sum(o.audio_seconds for o in outcomes))
     summary.failed = len(errors)
     if options.save_output:
@@ -269,10 +271,6 @@ def _record(
     collected: list[tuple[Row, np.ndarray]],
 ) -> None:
     """Write (or keep, when packed) the vectors of one finished file."""
-    if outcome.error is not None:
-        if options.strict:
-            raise DatasetError(outcome.error)
-        return
     assert outcome.vectors is not None
     summary.extracted += 1
     summary.audio_seconds += outcome.audio_seconds
