@@ -117,3 +117,20 @@ def test_a_script_error_would_be_seen(report: Path, tmp_path: Path) -> None:
     dom = chromium(tmp_path, broken, "--dump-dom")
     assert re.search(r"<html[^>]*data-js-error", dom.stdout)
     assert console_errors(dom.stderr)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_clicking_a_header_sorts_the_table(report: Path, tmp_path: Path) -> None:
+    """The inline sorter orders rows by the column's numbers, ascending then descending."""
+    page = tmp_path / "sorted.html"
+    click = (
+        "<script>window.addEventListener('load',function(){var th=document.querySelectorAll("
+        "'#attributes th')[4];sortTable(th);var r=document.querySelector('#attributes tbody tr');"
+        "document.body.setAttribute('data-first',r.cells[4].getAttribute('data-v'))});</script>"
+    )
+    page.write_text((report / "report.html").read_text().replace("</body>", click + "</body>"))
+    dom = chromium(tmp_path, page, "--dump-dom").stdout
+    first = float(re.search(r'data-first="([^"]+)"', dom).group(1))
+    data = json.loads((report / "report.json").read_text())
+    values = [a["log10_contribution"] for a in data["attributes"] if a["contribution"] != 0]
+    assert first == pytest.approx(min(values), rel=1e-6)
