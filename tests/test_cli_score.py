@@ -224,3 +224,28 @@ def test_score_files_keep_ids_that_look_like_numbers(scorer_dir: Path, work: Pat
     rows = read_tsv(work / "runs" / "score" / "test" / "scores.tsv")
     assert rows[0]["enrollment"] == "00/u0" and rows[0]["label"] == "0"
     assert np.isfinite(float(rows[0]["llr"]))
+
+
+def test_embeddings_are_binarised_in_memory_by_an_encoder_checkpoint(work: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from balr.models import AutoEncoder
+
+    torch.manual_seed(0)
+    checkpoint = work / "bae.pt"
+    torch.save(AutoEncoder(8, 12).state_dict(), checkpoint)
+    rng = np.random.default_rng(0)
+    lines = ["id,embedding,speaker"]
+    for s in range(5):
+        centre = rng.normal(size=8)
+        for u in range(3):
+            np.save(work / f"e{s}{u}.npy", (centre + 0.1 * rng.normal(size=8)).astype(np.float32))
+            lines.append(f"e{s}/u{u},e{s}{u}.npy,e{s}")
+    (work / "emb.csv").write_text("\n".join(lines) + "\n")
+    encoder = f"encoder.model.checkpoint_path={checkpoint}"
+    assert main(["score", "train", "emb.csv", encoder, "scorer.min_speakers=1"]) == 0
+    run = work / "runs" / "scorer" / "train"
+    assert load_scorer(run).n_attributes == 12
+    trials = all_pairs(work / "trials.tsv", 5, 3, prefix="e")
+    assert main(["score", "test", "emb.csv", str(trials), "--scorer", str(run), encoder]) == 0
+    rows = read_tsv(work / "runs" / "score" / "test" / "scores.tsv")
+    assert len(rows) == math.comb(15, 2) and all(np.isfinite(float(r["llr"])) for r in rows)

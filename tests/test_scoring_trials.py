@@ -10,7 +10,13 @@ import pytest
 from balr.errors import DatasetError
 from balr.scoring import BetaScorer, Counts
 from balr.scoring import trials as trials_module
-from balr.scoring.trials import Comparisons, RowGroups, read_comparisons, score_comparisons
+from balr.scoring.trials import (
+    Comparisons,
+    RowGroups,
+    read_comparisons,
+    score_comparisons,
+    split_speaker_trials,
+)
 
 IDS = ["a1", "a2", "b1", "b2", "c1"]
 SPEAKERS = np.array([0, 0, 1, 1, 2])
@@ -134,3 +140,20 @@ def test_reading_and_scoring_a_file_end_to_end(tmp_path: Path) -> None:
     llrs = score_comparisons(scorer, bits, comparisons)
     assert llrs.shape == (2,) and np.isfinite(llrs).all()
     assert comparisons.line(1) == 3
+
+
+def test_speaker_trial_lists_share_no_speaker_and_hold_every_pair() -> None:
+    labels = np.repeat(np.arange(7), 3)
+    labels[-1] = -1  # a recording without speaker takes no part
+    first, second = split_speaker_trials(labels, parts=2, seed=5)
+    speakers = [set(labels[np.concatenate([t.enroll, t.test])]) for t in (first, second)]
+    assert not speakers[0] & speakers[1] and speakers[0] | speakers[1] == set(range(7))
+    for trials, group in zip((first, second), speakers, strict=True):
+        n = int(np.isin(labels, list(group)).sum())
+        assert len(trials) == n * (n - 1) // 2
+        assert (trials.labels == (labels[trials.enroll] == labels[trials.test])).all()
+
+
+def test_too_few_speakers_to_split_is_a_dataset_error() -> None:
+    with pytest.raises(DatasetError, match="cannot be split into 2 groups"):
+        split_speaker_trials(np.array([0, 0, 1, 1, 2]), parts=2)

@@ -20,6 +20,8 @@ SCORE_NON_EXPERIMENT_KEYS = [
     "val_trials",
     "scorer_dir",
     "calibration",
+    "explain",
+    "plots",
     "scorer.checkpoint_path",
     "encoder.model.checkpoint_path",
 ]
