@@ -53,6 +53,7 @@ def test_summary_csv_lists_every_job_sorted_by_val_eer(capsys, swept: Path) -> N
     assert {row["dims"] for row in rows} == {"256->32", "256->64"}
     eers = [float(row["val_eer"]) for row in rows]
     assert eers == sorted(eers)
+    assert all(0 <= float(row["val_cllr_min"]) <= float(row["val_cllr"]) for row in rows)
     assert all((swept / row["run"] / "summary.json").is_file() for row in rows)
     assert "sweep" in capsys.readouterr().out
 

@@ -46,6 +46,14 @@ def test_trainer_defaults_are_the_seed_signature_defaults() -> None:
         assert getattr(config, name) == signature.parameters[name].default, name
 
 
+def test_trainer_options_defaults_are_the_schema_defaults() -> None:
+    from balr.training.options import TrainerOptions
+
+    config, options = TrainerConfig(), TrainerOptions()
+    for name in ("monitor", "init", "compile", "val_max_pairs", "val_scorer_speakers"):
+        assert getattr(config, name) == getattr(options, name), name
+
+
 def test_data_config_defaults() -> None:
     config = DataConfig()
     assert (config.batch_size, config.num_workers, config.shuffle, config.sampler) == (
@@ -167,10 +175,12 @@ def test_mistakes_are_one_line_config_errors(override: str, fragment: str) -> No
         ("data.batch_size=63", "data.batch_size"),
         ("trainer.monitor=accuracy", "trainer.monitor"),
         ("trainer.losses=[]", "trainer.losses"),
+        ("trainer.val_scorer_speakers=-5", "trainer.val_scorer_speakers"),
+        ("trainer.monitor=val_cllr_min,trainer.val_scorer_speakers=0", "val_scorer_speakers"),
     ],
 )
 def test_bad_values_name_their_key(override: str, key: str) -> None:
-    (cfg,) = compose(override)
+    (cfg,) = compose(*override.split(","))
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         validate_train_config(cfg)
 

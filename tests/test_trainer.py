@@ -83,6 +83,7 @@ def test_periods_decide_metrics_rows_and_checkpoints(datasets, tmp_path: Path) -
         ("4", "val"),
     ]
     assert {"loss", "mse", "triplet", "eer", "min_dcf_0.01"} <= set(rows[0])
+    assert {"llr_eer", "cllr_min", "cllr"} <= set(rows[0])
     names = {p.name for p in tmp_path.iterdir()}
     assert {"last.pt", "best.pt", "epoch3.pt", "summary.json", "metrics.csv"} <= names
     assert "epoch1.pt" not in names and "epoch2.pt" not in names
@@ -179,7 +180,12 @@ def test_hyperplane_init_starts_from_the_hash_of_the_train_data(datasets, tmp_pa
 
 @pytest.mark.parametrize(
     ("monitor", "column"),
-    [("val_eer", "eer"), ("val_min_dcf", "min_dcf_0.01"), ("val_loss", "loss")],
+    [
+        ("val_eer", "eer"),
+        ("val_min_dcf", "min_dcf_0.01"),
+        ("val_loss", "loss"),
+        ("val_cllr_min", "cllr_min"),
+    ],
 )
 def test_best_checkpoint_tracks_the_monitored_metric(
     datasets, tmp_path: Path, monitor: str, column: str
@@ -269,3 +275,61 @@ def test_host_staged_batches_train_exactly_like_device_gathers(datasets, tmp_pat
     staged.train_one_epoch(1)
     for key, value in plain.model.state_dict().items():
         assert torch.equal(value, staged.model.state_dict()[key]), key
+
+
+def test_val_llr_metrics_reach_metrics_csv_log_and_summary(datasets, tmp_path: Path) -> None:
+    summary = make_trainer(datasets, tmp_path, epochs=2, val_period=1, verbose=True).train()
+    rows = [r for r in read_rows(tmp_path / "metrics.csv") if r["split"] == "val"]
+    assert len(rows) == 2
+    for row in rows:
+        assert 0 <= float(row["llr_eer"]) <= 100
+        assert 0 <= float(row["cllr_min"]) <= 1 + 1e-9  # PAV never does worse than LR = 1
+        assert float(row["cllr"]) >= float(row["cllr_min"])
+    on_disk = json.loads((tmp_path / "summary.json").read_text())
+    for metrics in (on_disk["best"]["metrics"], on_disk["final"]["val"]):
+        assert {"llr_eer", "cllr_min", "cllr"} <= set(metrics)
+    assert summary["final"]["val"]["cllr_min"] == pytest.approx(float(rows[-1]["cllr_min"]))
+    log = (tmp_path / "train.log").read_text()
+    assert "LLR EER" in log and "Cllr_min" in log
+
+
+def test_val_llr_metrics_use_the_train_reference_and_the_val_trials(
+    datasets, tmp_path: Path
+) -> None:
+    from balr.evaluation import cllr, cllr_min, compute_eer
+    from balr.scoring import BetaScorer
+
+    trainer = make_trainer(datasets, tmp_path, epochs=1)
+    trainer.train()
+    val = trainer.validate()
+    model, validator = trainer.model.eval(), trainer.validator
+    with torch.no_grad():
+        reference = model(trainer.train_table.embeddings)[1].numpy().astype(np.uint8)
+        bits = model(validator.embeddings)[1].numpy().astype(np.uint8)
+    scorer = BetaScorer()
+    scorer.fit(reference, trainer.train_table.labels.numpy())
+    trials = validator.trials
+    llrs = scorer.score_pairs(bits[trials.enroll], bits[trials.test])
+    assert val["llr_eer"] == pytest.approx(compute_eer(llrs, trials.labels))
+    assert val["cllr_min"] == pytest.approx(cllr_min(llrs, trials.labels))
+    assert val["cllr"] == pytest.approx(cllr(llrs, trials.labels))
+
+
+def test_val_scorer_speakers_zero_turns_the_llr_metrics_off(datasets, tmp_path: Path) -> None:
+    make_trainer(datasets, tmp_path, epochs=1, val_scorer_speakers=0).train()
+    (row,) = [r for r in read_rows(tmp_path / "metrics.csv") if r["split"] == "val"]
+    assert "eer" in row and not {"llr_eer", "cllr_min", "cllr"} & set(row)
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"val_scorer_speakers": -1}, "trainer.val_scorer_speakers=-1"),
+        ({"val_scorer_speakers": 0, "monitor": "val_cllr_min"}, "trainer.val_scorer_speakers"),
+    ],
+)
+def test_bad_val_scorer_settings_are_config_errors(
+    datasets, tmp_path: Path, options: dict, fragment: str
+) -> None:
+    with pytest.raises(ConfigError, match=fragment.replace(".", r"\.")):
+        make_trainer(datasets, tmp_path, **options)

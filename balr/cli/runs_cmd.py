@@ -171,7 +171,9 @@ def print_table(rows: list[dict[str, Any]], title: str) -> None:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(Text(_text(row.get(c))) for c in columns))
-    Console(width=max(160, Console().width)).print(table)
+    # Wide enough that no cell folds (job names stay verbatim), however narrow the terminal.
+    widths = [max([len(c), *(len(_text(row.get(c))) for row in rows)]) for c in columns]
+    Console(width=max(sum(widths) + 3 * len(widths) + 1, Console().width)).print(table)
 
 
 def report_sweep(sweep_dir: Path) -> None:

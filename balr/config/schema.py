@@ -86,7 +86,7 @@ class TrainerConfig:
     log_period: int = 2
     # Validate every this many epochs (0: only after the last epoch).
     val_period: int = 10
-    # What best.pt tracks: val_eer, val_min_dcf or val_loss (lower is better for all).
+    # What best.pt tracks: val_eer, val_min_dcf, val_loss or val_cllr_min (lower is better).
     monitor: str = "val_eer"
     # Encoder start: hyperplane (a random-hyperplane hash of the centred train embeddings,
     # which keeps their angular geometry) or kaiming (generic random init).
@@ -95,6 +95,9 @@ class TrainerConfig:
     compile: bool = False
     # Cap on target and non-target trials drawn from the val set (each).
     val_max_pairs: int = 50_000
+    # Train speakers (a fixed random subset of the seed, up to 32 recordings each) the default
+    # LLR scorer is fitted on at each validation, for val llr_eer, cllr_min and cllr; 0: off.
+    val_scorer_speakers: int = 1000
     # Selected losses, keyed by name; set with 'trainer.losses=[mse,triplet]'.
     losses: dict[str, Any] = field(default_factory=dict)
     # The autoencoder.

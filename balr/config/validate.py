@@ -11,7 +11,12 @@ from balr.errors import ConfigError
 from balr.models.init import MODEL_INITS
 
 # trainer.monitor -> the validation metric best.pt tracks (lower is better for each).
-MONITOR_KEYS = {"val_eer": "eer", "val_min_dcf": "min_dcf_0.01", "val_loss": "loss"}
+MONITOR_KEYS = {
+    "val_eer": "eer",
+    "val_min_dcf": "min_dcf_0.01",
+    "val_loss": "loss",
+    "val_cllr_min": "cllr_min",
+}
 MONITORS = tuple(MONITOR_KEYS)
 TRIPLET_TYPES = ("all", "hard", "semihard", "easy")
 
@@ -48,7 +53,7 @@ def validate_trainer_config(trainer: Any) -> None:
     for key in ("input_dim", "internal_dim"):
         value = trainer[key]
         _require(value >= 1, f"trainer.{key}", value, "it must be >= 1")
-    for key in ("save_period", "log_period", "val_period"):
+    for key in ("save_period", "log_period", "val_period", "val_scorer_speakers"):
         value = trainer[key]
         _require(value >= 0, f"trainer.{key}", value, "it must be >= 0 (0 turns it off)")
     _require(
@@ -63,6 +68,12 @@ def validate_trainer_config(trainer: Any) -> None:
         trainer.monitor,
         f"choose one of {', '.join(MONITORS)}",
     )
+    if trainer.monitor == "val_cllr_min" and trainer.val_scorer_speakers == 0:
+        raise ConfigError(
+            "trainer.monitor=val_cllr_min needs the val LLR metrics, which"
+            " trainer.val_scorer_speakers=0 turns off: set trainer.val_scorer_speakers to a"
+            " number of train speakers (e.g. 1000) or monitor val_eer"
+        )
     losses = trainer.losses
     if not losses:
         raise ConfigError(

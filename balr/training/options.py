@@ -15,7 +15,7 @@ from balr.errors import ConfigError
 class TrainerOptions:
     """Extra trainer settings, passed as keyword arguments (`**kwargs`)."""
 
-    # What best.pt tracks: val_eer, val_min_dcf (P_target 0.01) or val_loss.
+    # What best.pt tracks: val_eer, val_min_dcf (P_target 0.01), val_loss or val_cllr_min.
     monitor: str = "val_eer"
     # A ready-made model; by default AutoEncoder(input_dim, internal_dim).
     model: torch.nn.Module | None = None
@@ -28,6 +28,9 @@ class TrainerOptions:
     compile: bool = False
     # Cap on target and non-target val trials drawn (each).
     val_max_pairs: int = 50_000
+    # Train speakers (a fixed random subset of the seed) the default LLR scorer is fitted
+    # on at each validation, for val llr_eer, cllr_min and cllr; 0 turns them off.
+    val_scorer_speakers: int = 1000
     # Show progress bars and per-epoch log lines.
     verbose: bool = True
     # The full run config, recorded in checkpoints and summary.json.

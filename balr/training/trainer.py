@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import time
@@ -34,6 +35,7 @@ from balr.training.checkpoint import (
 from balr.training.curves import TensorBoardSink, plot_curves
 from balr.training.devices import device_for_rank, resolve_device
 from balr.training.gather import HostStagedGather
+from balr.training.llr_probe import LLRProbe
 from balr.training.metrics_log import MetricsLog
 from balr.training.module import TrainingModule
 from balr.training.options import TrainerOptions
@@ -67,8 +69,8 @@ class BinaryAttributeEncoderTrainer:
         log_period: log train metrics every this many epochs (0: only at validations).
         val_period: validate every this many epochs (0: only after the last one).
         device: cpu, cuda, cuda:N, N or mps (or cuda:0,1 under torchrun).
-        **kwargs: TrainerOptions (monitor, model, init, resume, compile, val_max_pairs, verbose,
-            run_config); an unknown name is a ConfigError.
+        **kwargs: TrainerOptions (monitor, model, init, resume, compile, val_max_pairs,
+            val_scorer_speakers, verbose, run_config); an unknown name is a ConfigError.
     """
 
     def __init__(
@@ -93,6 +95,16 @@ class BinaryAttributeEncoderTrainer:
         _check_arguments(epochs, learning_rate, save_period, log_period, val_period, loss_funcs)
         if self.options.monitor not in MONITORS:
             raise ConfigError(f"trainer.monitor={self.options.monitor!r}: choose one of {MONITORS}")
+        if self.options.val_scorer_speakers < 0:
+            raise ConfigError(
+                f"trainer.val_scorer_speakers={self.options.val_scorer_speakers} is invalid:"
+                " it must be >= 0 (0 turns the val LLR metrics off)"
+            )
+        if self.options.monitor == "val_cllr_min" and self.options.val_scorer_speakers == 0:
+            raise ConfigError(
+                "trainer.monitor=val_cllr_min needs trainer.val_scorer_speakers > 0"
+                " (e.g. 1000), or monitor val_eer"
+            )
         if self.options.init not in MODEL_INITS:
             raise ConfigError(f"trainer.init={self.options.init!r}: choose one of {MODEL_INITS}")
         validate_data_config(data_config)
@@ -150,6 +162,7 @@ class BinaryAttributeEncoderTrainer:
             trials_path=self.data_config.val_trials,
             max_pairs=self.options.val_max_pairs,
             seed=self.seed,
+            probe=self._build_probe(),
         )
         self._setup_run_dir()
         self.metrics = MetricsLog(self._file("metrics.csv"), self._metric_columns())
@@ -157,6 +170,23 @@ class BinaryAttributeEncoderTrainer:
             self.load_checkpoint(self.options.resume)
         # After the resume: a checkpoint that fails to load must leave no event file behind.
         self.tensorboard = TensorBoardSink(self.save_dir if self.is_main else None)
+
+    def _build_probe(self) -> LLRProbe | None:
+        """The val LLR metrics' scorer reference: a fixed subset of the train speakers."""
+        if self.options.val_scorer_speakers == 0:
+            return None
+        probe = LLRProbe(
+            self.train_table.embeddings,
+            self.train_table.labels.numpy(),
+            self.options.val_scorer_speakers,
+            self.seed,
+        )
+        log.info(
+            "val LLR metrics: the beta scorer is fitted on %d train recordings of %d speakers",
+            probe.rows.size,
+            probe.n_speakers,
+        )
+        return probe
 
     def _load_table(self, dataset: AudioDataset) -> EmbeddingTable:
         return load_embedding_table(
@@ -425,7 +455,9 @@ class BinaryAttributeEncoderTrainer:
 
     def _update_best(self, epoch: int, val: dict[str, float]) -> bool:
         value = val[MONITOR_KEYS[self.options.monitor]]
-        if self.best["value"] is not None and not value < self.best["value"]:
+        best = self.best["value"]
+        # A NaN best (e.g. LLR metrics that could not be computed) gives way to any number.
+        if best is not None and not math.isnan(best) and not value < best:
             return False
         self.best = {"epoch": epoch, "value": value, "metrics": dict(val)}
         return True
@@ -433,7 +465,7 @@ class BinaryAttributeEncoderTrainer:
     def _log_validation(self, epoch: int, val: dict[str, float], improved: bool) -> None:
         log.info(
             "epoch %d/%d  val loss %.4f  EER %.2f%% (raw %.2f%%)  minDCF0.01 %.3f  minDCF0.05 %.3f"
-            "  never/always active %d/%d%s",
+            "%s  never/always active %d/%d%s",
             epoch,
             self.epochs,
             val["loss"],
@@ -441,6 +473,7 @@ class BinaryAttributeEncoderTrainer:
             self.validator.reference["eer"],
             val["min_dcf_0.01"],
             val["min_dcf_0.05"],
+            _llr_text(val),
             int(val.get("attr_never_active", 0)),
             int(val.get("attr_always_active", 0)),
             "  *best*" if improved else "",
@@ -561,6 +594,15 @@ class BinaryAttributeEncoderTrainer:
         )
         if "train" in self.last_metrics:
             log.info("final train %s", format_losses(self.last_metrics["train"]))
+
+
+def _llr_text(val: dict[str, float]) -> str:
+    """The LLR part of the validation line ('' when the LLR metrics are off)."""
+    if "cllr_min" not in val:
+        return ""
+    return (
+        f"  LLR EER {val['llr_eer']:.2f}%  Cllr_min {val['cllr_min']:.3f}  Cllr {val['cllr']:.3f}"
+    )
 
 
 def _check_arguments(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from balr.data.table import EmbeddingTable
@@ -17,11 +18,11 @@ from balr.evaluation import (
     verification_metrics,
 )
 from balr.losses import ArcFaceLoss, BaseAutoEncoderLoss
+from balr.models.autoencoder import AutoEncoder, binarize
 from balr.samplers import ExhaustiveNxMSampler
+from balr.training.llr_probe import LLRProbe
 
 log = logging.getLogger("balr.train")
-
-# Monitor name -> key of the validation metrics; lower is better for all of them.
 
 # Rows pushed through the model at once when binarising the whole val set.
 _CHUNK = 8192
@@ -40,6 +41,7 @@ class Validator:
         trials_path: str | Path | None = None,
         max_pairs: int = 50_000,
         seed: int = 1234,
+        probe: LLRProbe | None = None,
     ) -> None:
         if table.num_speakers < 1 or bool((table.labels < 0).any()):
             raise DatasetError("the val dataset needs a 'speaker' for every row to be validated")
@@ -51,6 +53,7 @@ class Validator:
         self.batches = self._batches(table, min(n_classes, table.num_speakers), m_samples, seed)
         self.trials = self._trials(table, trials_path, max_pairs, seed)
         self.reference = verification_metrics(table.embeddings, self.trials)
+        self.probe = probe
         log.info(
             "val: %d samples, %d speakers, %d trials (%d target); raw-embedding EER %.2f%%",
             len(table),
@@ -78,23 +81,28 @@ class Validator:
         return [loss.name for loss in self.losses]
 
     @torch.no_grad()
-    def binarize(self, model: torch.nn.Module) -> torch.Tensor:
-        """Binary attributes of every val row, in eval mode."""
+    def binarize(self, model: torch.nn.Module, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """Binary attributes of every val row (or of `rows`, any device), in eval mode."""
+        x = self.embeddings if rows is None else rows
         chunks = [
-            model(self.embeddings[i : i + _CHUNK])[1]
-            for i in range(0, len(self.embeddings), _CHUNK)
+            _binary(model, x[i : i + _CHUNK].to(self.device)) for i in range(0, len(x), _CHUNK)
         ]
         return torch.cat(chunks)
 
     @torch.no_grad()
     def run(self, model: torch.nn.Module) -> dict[str, float]:
-        """Validation metrics: weighted total 'loss', each loss, EER, minDCF, attribute stats."""
+        """Metrics: total 'loss', each loss, EER, minDCF, LLR metrics, attribute statistics."""
         was_training = model.training
         model.eval()
         try:
             metrics = self._losses(model)
             binary = self.binarize(model)
             metrics.update(verification_metrics(binary, self.trials))
+            if self.probe is not None:
+                bits = binary.cpu().numpy().astype(np.uint8)
+                metrics.update(
+                    self.probe.run(lambda rows: self.binarize(model, rows), bits, self.trials)
+                )
             metrics.update(attribute_statistics(binary.cpu(), self.labels.cpu()))
         finally:
             model.train(was_training)
@@ -113,3 +121,10 @@ class Validator:
         weights = [float(loss.weight) for loss in self.losses]
         total = sum(w * v for w, v in zip(weights, means, strict=True))
         return {"loss": total, **dict(zip(self.loss_names(), means, strict=True))}
+
+
+def _binary(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The binary attributes of `x`; balr's AutoEncoder skips its decoder (same values)."""
+    if isinstance(model, AutoEncoder):
+        return binarize(model.encode(x))
+    return model(x)[1]
