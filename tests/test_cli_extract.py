@@ -228,3 +228,15 @@ def test_onnx_encoder_extracts_with_a_model_exported_here(audio: Path, tmp_path:
     assert status == 0
     table = rows(tmp_path / "o" / "extracted.csv")
     assert len(table) == 3 and np.load(tmp_path / "o" / table[0]["embedding"]).shape == (8,)
+
+
+def test_root_dir_and_audio_formats_reach_the_dataset(audio: Path, tmp_path: Path) -> None:
+    sf.write(audio / "ls1624" / "extra.wav", np.zeros(16000, np.float32), 16000)
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "two.csv").write_text(
+        f"audio,speaker\nls1624/{FILES[1]}.flac,a\nls8226/{FILES[0]}.flac,b\n"
+    )
+    status = main(["extract", "lists/two.csv", "--root-dir", str(audio), "--save-dir", "c"])
+    assert status == 0 and len(rows(tmp_path / "c" / "extracted.csv")) == 2
+    # Only flac: the silent wav (an error if read) is not part of the input.
+    assert main(["extract", str(audio), "--audio-formats", "flac", "--save-dir", "f"]) == 0
