@@ -167,3 +167,4 @@ def test_audio_cut_into_segments_counts_each_segment(tmp_path: Path, monkeypatch
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert len(report["enrollment"]) >= 2 and report["enrollment"][0]["kind"] == "audio"
     assert report["enrollment"][0]["sha256"] == report["test"][0]["sha256"]
+    assert report["enrollment"][1]["name"] == f"{AUDIO}-s01"

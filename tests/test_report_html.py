@@ -9,7 +9,8 @@ import pytest
 
 from balr.report import write_report
 from balr.report.figure import waterfall_steps
-from balr.report.html import lr_text, render_html
+from balr.report.html import render_html
+from balr.report.text import lr_text
 from tests.report_cases import make_case
 
 HOSTILE = '<script>alert("x")</script>&<b>'
@@ -101,3 +102,13 @@ def test_waterfall_steps_add_up_to_the_reported_lr() -> None:
 )  # fmt: skip
 def test_lr_text_rounds_to_three_significant_digits(log10_lr: float, text: str) -> None:
     assert lr_text(log10_lr) == text
+
+
+def test_an_lr_of_exactly_one_supports_neither(tmp_path: Path) -> None:
+    case = make_case(k=8, calibrated=False, placed=False)
+    case.llr_raw = 0.0
+    png = tmp_path / "c.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n")
+    page = render_html(case, png)
+    assert "equally probable under both hypotheses" in page
+    assert "an LR of 1 supports neither hypothesis" in page

@@ -18,8 +18,8 @@ from balr.errors import BalrError, DatasetError
 from balr.report import CalibrationInfo, Case, case_from_scorer, scorer_info, write_report
 from balr.report.build import read_labelled_scores
 from balr.report.case import LN10, sha256_of
-from balr.report.html import lr_text
 from balr.report.inputs import Encoders, load_side
+from balr.report.text import lr_text
 
 register_configs()
 log = logging.getLogger("balr.compare")

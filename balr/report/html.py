@@ -7,13 +7,18 @@ offline, years later. Every piece of text that comes from the case is escaped.
 
 from __future__ import annotations
 
-import base64
-import math
 from html import escape
 from pathlib import Path
 
-from balr.report.case import LN10, AttributeRow, Case, Recording
-from balr.report.verbal import DIFFERENT, SAME, SCALE_NAME, scale_rows
+from balr.report.case import LN10, AttributeRow, Case
+from balr.report.sections import (
+    caveats_section,
+    placement_section,
+    provenance_section,
+    scale_section,
+)
+from balr.report.text import image, lr_html, percent, sides
+from balr.report.verbal import SCALE_NAME
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
@@ -67,46 +72,6 @@ window.addEventListener('load',function(){var ok=Array.from(document.images).eve
 """
 
 
-def lr_text(log10_lr: float) -> str:
-    """The LR to 3 significant digits: '129,000', '1/2,300', '3.1 x 10^7' (with a times sign)."""
-    size = abs(log10_lr)
-    if size >= 6:
-        mantissa, exponent = 10 ** (size - math.floor(size)), math.floor(size)
-        text = f"{mantissa:.1f} \u00d7 10^{exponent}"
-    else:
-        value = float(f"{10**size:.3g}")
-        text = f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
-    return f"1/{text}" if log10_lr < 0 else text
-
-
-def _percent(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{100 * value:.{digits}f} %"
-
-
-def _lr_html(log10_lr: float) -> str:
-    """lr_text escaped, with '10^N' as a superscript."""
-    text = escape(lr_text(log10_lr))
-    if "^" in text:
-        head, exponent = text.split("^")
-        text = f"{head}<sup>{exponent}</sup>"
-    return text
-
-
-def _share(fraction: float, total: int) -> str:
-    """'12 of 3,000 (0.4 %)'."""
-    return f"{round(fraction * total):,} of {total:,} ({100 * fraction:.1f} %)"
-
-
-def _image(path: Path, alt: str) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
-
-
-def _sides(case: Case) -> str:
-    e, t = len(case.enrollment), len(case.test)
-    return f"{e} enrollment recording{'s' * (e != 1)} and {t} test recording{'s' * (t != 1)}"
-
-
 def _hypotheses(case: Case) -> str:
     reference = escape(case.scorer.reference)
     return (
@@ -129,21 +94,34 @@ def _population(case: Case) -> str:
 
 def _result(case: Case) -> str:
     verbal = case.verbal
-    first, second = ("same", "different") if case.log10_lr >= 0 else ("different", "same")
-    times = (
-        f"{_lr_html(abs(case.log10_lr))} times more probable if H<sub>{first}</sub> is"
-        f" true than if H<sub>{second}</sub> is true"
-    )
     calibrated = "calibrated" if case.calibration else "<b>not calibrated</b>"
     return (
-        f'<div class="result"><div class="big" id="lr">LR = {_lr_html(case.log10_lr)}'
+        f'<div class="result"><div class="big" id="lr">LR = {lr_html(case.log10_lr)}'
         f' &nbsp;(log<sub>10</sub> LR = <span id="log10lr">{case.log10_lr:+.2f}</span>)</div>'
         f'<div class="verbal" id="verbal">{escape(verbal.phrase.capitalize())}</div>'
-        f"<p>The observed binary attributes of the {escape(_sides(case))} are {times}."
-        f" On the verbal scale of the {escape(SCALE_NAME)}, an LR {escape(verbal.range)}"
-        f" is <i>{escape(verbal.strength)}</i> support. This LR is {calibrated}"
-        f" (scorer <code>{escape(case.scorer.name)}</code>).</p>{_result_warning(case)}</div>"
+        f"<p>The observed binary attributes of the {escape(sides(case))} are {_times(case)}."
+        f" On the verbal scale of the {escape(SCALE_NAME)}, {_band(case)}. This LR is"
+        f" {calibrated} (scorer <code>{escape(case.scorer.name)}</code>).</p>"
+        f"{_result_warning(case)}</div>"
     )
+
+
+def _times(case: Case) -> str:
+    """'x times more probable if H_a is true than if H_b is true' (or 'equally probable')."""
+    if case.log10_lr == 0:
+        return "equally probable under both hypotheses"
+    first, second = ("same", "different") if case.log10_lr > 0 else ("different", "same")
+    return (
+        f"{lr_html(abs(case.log10_lr))} times more probable if H<sub>{first}</sub> is"
+        f" true than if H<sub>{second}</sub> is true"
+    )
+
+
+def _band(case: Case) -> str:
+    verbal = case.verbal
+    if verbal.strength == "none":
+        return "an LR of 1 supports neither hypothesis"
+    return f"an LR {escape(verbal.range)} is <i>{escape(verbal.strength)}</i> support"
 
 
 def _result_warning(case: Case) -> str:
@@ -171,7 +149,7 @@ def _chart(case: Case, figure: Path) -> str:
         " population: a rare attribute present on both sides weighs most, and so does the"
         " shared absence of an attribute that most speakers show.</p>"
         f"<p>{_balance(case)}</p>"
-        f"<figure>{_image(figure, 'waterfall of the largest contributions')}"
+        f"<figure>{image(figure, 'waterfall of the largest contributions')}"
         "<figcaption>Top: the largest contributions each way, one bar each. Bottom: those,"
         " then all other attributes summed by direction, add up to the log<sub>10</sub> LR"
         " (dark grey).</figcaption></figure>" + _calibration_note(case)
@@ -221,9 +199,9 @@ def _table_row(row: AttributeRow) -> str:
         + _cell(row.log10_contribution, f"{row.log10_contribution:+.3f}").replace(
             'class="num"', 'class="num c"'
         )
-        + _cell(row.speaker_share, _percent(row.speaker_share))
-        + _cell(row.rate, _percent(row.rate))
-        + _cell(row.dropout, _percent(row.dropout))
+        + _cell(row.speaker_share, percent(row.speaker_share))
+        + _cell(row.rate, percent(row.rate))
+        + _cell(row.dropout, percent(row.dropout))
         + "</tr>"
     )
 
@@ -256,170 +234,22 @@ def _table(case: Case) -> str:
     )
 
 
-def _placement(case: Case, figure: Path | None) -> str:
-    p = case.placement
-    if p is None or figure is None:
-        return (
-            "<h2>Where this LR sits</h2><p>No labelled validation scores were found (a"
-            " <code>scores.tsv</code> beside the calibration file or in the scorer's run"
-            " directory), so this LR cannot be compared with the system's behaviour on"
-            " comparisons of known speakers.</p>"
-        )
-    mapped = " after the same calibration" if p.calibrated else ""
-    same_data = (
-        '<p class="warn">These are the scores the calibration was fitted on, so Cllr here is'
-        " optimistic; a separate validation set gives a fairer figure.</p>"
-        if p.same_data_as_calibration
-        else ""
-    )
-    return (
-        "<h2>Where this LR sits</h2>"
-        f"<p>The system's LRs{mapped} on {p.target.size:,} same-speaker and"
-        f" {p.nontarget.size:,} different-speaker comparisons of known speakers"
-        f" (<code>{escape(p.source)}</code>): Cllr = <b>{p.cllr:.3f} bits</b>"
-        f" (0 is perfect, 1 is an uninformative system), EER = <b>{p.eer:.2f} %</b>.</p>"
-        f"<ul>{_rates(case)}</ul>"
-        f"{same_data}<figure>{_image(figure, 'validation LR distributions')}"
-        "<figcaption>Top: distributions of log<sub>10</sub> LR; bottom: Tippett plot (share of"
-        " comparisons with log<sub>10</sub> LR of at least x). The dashed line is this"
-        " comparison.</figcaption></figure>"
-    )
-
-
-def _rates(case: Case) -> str:
-    """How often comparisons of known speakers reached this LR, in its direction."""
-    p = case.placement
-    assert p is not None
-    if case.log10_lr >= 0:
-        wrong = _share(p.nontarget_at_least, p.nontarget.size)
-        right = _share(p.target_at_least, p.target.size)
-        bound, supported, other = "at least", "same", "different"
-    else:
-        wrong = _share(p.target_at_most, p.target.size)
-        right = _share(p.nontarget_at_most, p.nontarget.size)
-        bound, supported, other = "at most", "different", "same"
-    return (
-        f"<li><b>{wrong}</b> {other}-speaker comparisons gave an LR {bound} this"
-        f" {'large' if supported == 'same' else 'small'}: how often evidence this strong for"
-        f" H<sub>{supported}</sub> was misleading.</li>"
-        f"<li>{right} {supported}-speaker comparisons reached it.</li>"
-    )
-
-
-def _caveats(case: Case) -> str:
-    excluded = case.scorer.excluded
-    items = [
-        f"Recordings: {escape(_sides(case))}. Few or short recordings give less reliable"
-        " attributes.",
-        (
-            f"{len(excluded)} of the scorer's {case.scorer.n_attributes} attributes are"
-            " excluded (dead, always on, or held by too few reference speakers) and contribute"
-            f" nothing: {escape(_index_list(excluded))}."
-            if excluded
-            else f"The scorer uses all {case.scorer.n_attributes} attributes (none excluded)."
-        ),
-    ]
-    if case.beyond_validation:
-        items.append(
-            "<b>This LR lies beyond every validation comparison</b> of known speakers: its"
-            " size is an extrapolation of the calibration. A bounded value (e.g. the"
-            " empirical lower and upper bounds of the validation set) is the safer report."
-        )
-    if case.calibration is None:
-        items.append(
-            "<b>The LR is not calibrated</b>: raw scorer LLRs can be far too large or small."
-            " Give <code>--calibration calibration.json</code> fitted on comparisons of"
-            " known speakers."
-        )
-    else:
-        c = case.calibration
-        items.append(
-            f"The LR is calibrated: ln LR = {c.a:.4g} &times; raw {'+' if c.b >= 0 else '&minus;'}"
-            f" {abs(c.b):.4g} (natural logs),"
-            f" from <code>{escape(c.path)}</code>. The per-attribute contributions are raw"
-            " terms; the calibration step is the purple bar of the chart."
-        )
-    items += [escape(note) for note in case.notes]
-    return "<h2>Caveats</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-
-
-def _index_list(indices: list[int], limit: int = 40) -> str:
-    text = ", ".join(str(i) for i in indices[:limit])
-    return text + (f" and {len(indices) - limit} more" if len(indices) > limit else "")
-
-
-def _recording_rows(side: str, recordings: list[Recording]) -> str:
-    return "".join(
-        f"<tr><td>{escape(side)}</td><td><code>{escape(r.name)}</code></td>"
-        f"<td>{escape(r.kind.replace('_', ' '))}</td>"
-        f"<td><code>{escape(r.sha256 or 'n/a')}</code></td></tr>"
-        for r in recordings
-    )
-
-
-def _provenance(case: Case) -> str:
-    s = case.scorer
-    scorer = (
-        f"<tr><td>scorer</td><td><code>{escape(s.path)}</code></td><td>{escape(s.name)}</td>"
-        f"<td><code>{escape(s.sha256 or 'n/a')}</code></td></tr>"
-    )
-    calibration = ""
-    if case.calibration is not None:
-        c = case.calibration
-        calibration = (
-            f"<tr><td>calibration</td><td><code>{escape(c.path)}</code></td><td>affine</td>"
-            f"<td><code>{escape(c.sha256 or 'n/a')}</code></td></tr>"
-        )
-    return (
-        "<h2>Inputs</h2><table><thead><tr><th>Role</th><th>Input</th><th>Kind</th>"
-        "<th>sha256 (of the file; of the vector for a packed dataset's row)</th></tr>"
-        "</thead><tbody>"
-        + _recording_rows("enrollment", case.enrollment)
-        + _recording_rows("test", case.test)
-        + scorer
-        + calibration
-        + f'</tbody></table><p class="meta">balr {escape(case.balr_version)}, '
-        f"{escape(case.created)}. The same content as data: <code>report.json</code>.</p>"
-    )
-
-
-_HERE = ' class="here"'
-
-
-def _scale(case: Case) -> str:
-    same = [r for r in scale_rows() if r[2] == SAME]
-    different = {r[1]: r[0] for r in scale_rows() if r[2] == DIFFERENT}
-    strength = case.verbal.strength
-    rows = "".join(
-        f"<tr{_HERE if s == strength else ''}><td>{escape(s)} support</td>"
-        f"<td>{escape(r)}</td><td>{escape(different[s])}</td></tr>"
-        for r, s, _ in same
-    )
-    return (
-        f"<h2>Verbal scale</h2><p>{escape(SCALE_NAME)}; each band includes its lower"
-        " bound; the band of this comparison is highlighted.</p><table><thead><tr>"
-        "<th>Verbal equivalent</th><th>LR for H<sub>same</sub></th>"
-        "<th>LR for H<sub>different</sub></th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    )
-
-
 def render_html(case: Case, contributions_png: Path, placement_png: Path | None = None) -> str:
     """The whole page as one string (figures read from the PNG files and embedded)."""
     title = f"Case report: log10 LR {case.log10_lr:+.2f} ({case.verbal.strength})"
     body = (
         "<h1>Speaker comparison: case report</h1>"
-        f'<p class="meta">{escape(_sides(case))}; scorer {escape(case.scorer.name)};'
+        f'<p class="meta">{escape(sides(case))}; scorer {escape(case.scorer.name)};'
         f" reference population <code>{escape(case.scorer.reference)}</code>.</p>"
         "<h2>The question</h2>"
         + _hypotheses(case)
         + _result(case)
         + _chart(case, contributions_png)
         + _table(case)
-        + _placement(case, placement_png)
-        + _caveats(case)
-        + _provenance(case)
-        + _scale(case)
+        + placement_section(case, placement_png)
+        + caveats_section(case)
+        + provenance_section(case)
+        + scale_section(case)
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -25,6 +25,7 @@ import numpy as np
 from balr.data.dataset import AUDIO_FORMATS
 from balr.data.vectors import VECTOR_SUFFIXES, MatrixRow, load_ref, load_vector
 from balr.errors import DatasetError
+from balr.extract.segments import segment_id
 from balr.report.build import Side
 from balr.report.case import Recording, sha256_of
 
@@ -104,7 +105,8 @@ def _from_file(
     if suffix in AUDIO_FORMATS:
         embeddings = _extract(role, name, path, encoders)
         bits = _binarise(role, name, embeddings, encoders)
-        return [Recording(name, "audio", str(path), digest)] * len(bits), bits
+        names = [name] if len(bits) == 1 else [segment_id(name, k) for k in range(len(bits))]
+        return [Recording(n, "audio", str(path), digest) for n in names], bits
     if f".{suffix}" not in VECTOR_SUFFIXES:
         raise DatasetError(
             f"{role} recording {path}: unsupported file type: give audio"
