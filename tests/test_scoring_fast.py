@@ -86,3 +86,16 @@ def test_empty_inputs_give_empty_scores(scorer: Scorer) -> None:
     assert scorer.score_pairs(none, none).shape == (0,)
     assert scorer.score_matrix(none, _pairs(5, 3)[0]).shape == (0, 3)
     assert scorer.score_rows(_pairs(5, 3)[0], np.zeros(0, int), np.zeros(0, int)).shape == (0,)
+
+
+def test_matrix_of_a_set_against_itself_is_symmetric_and_exact(
+    scorer: Scorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fast, "MATRIX_ROWS", 4)  # mirrored blocks
+    monkeypatch.setattr(fast, "MATRIX_ELEMENTS", 13 * 5)
+    bits = _pairs(6, 15)[0]
+    matrix = scorer.score_matrix(bits, bits)
+    np.testing.assert_array_equal(matrix, matrix.T)
+    e, t = np.meshgrid(np.arange(15), np.arange(15), indexing="ij")
+    expected = _general(scorer, bits[e.ravel()], bits[t.ravel()]).reshape(15, 15)
+    np.testing.assert_allclose(matrix, expected, rtol=1e-12, atol=1e-10)

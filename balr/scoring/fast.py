@@ -218,12 +218,18 @@ def score_rows(
 
 
 def iter_matrix(
-    form: LinearForm, enroll: np.ndarray, test: np.ndarray, out: np.ndarray | None = None
+    form: LinearForm,
+    enroll: np.ndarray,
+    test: np.ndarray,
+    out: np.ndarray | None = None,
+    symmetric: bool = False,
 ) -> Iterator[tuple[slice, np.ndarray]]:
     """All-pairs LLRs block by block: (enrollment rows, float64 [rows, len(test)]).
 
     Each block is one matrix product [e * w, 1, e.u + c] @ [t, t.v, 1]': the two vectors
-    ride along as two extra columns. With `out` given, blocks are views into it.
+    ride along as two extra columns. With `out` given, blocks are views into it, and with
+    `symmetric` (enroll and test the same rows, u = v) only the columns from the block's
+    first row on are multiplied: the rest is the transpose of rows already computed.
     """
     k = enroll.shape[1]
     own_v = _project(form.lookup("v"), pack_keys(test))
@@ -238,9 +244,19 @@ def iter_matrix(
         weighted[:, k] = 1.0
         weighted[:, k + 1] = e @ form.u + form.c
         block = out[rows] if out is not None else np.empty((len(e), len(test)))
+        first = start if symmetric and out is not None else 0
+        if first and out is not None:
+            block[:, :first] = out[:first, rows].T
         for cols in columns:
-            right = cached if cached is not None else _augment(test[cols], own_v[cols])
+            cols = slice(max(cols.start, first), cols.stop)
+            if cols.start >= cols.stop:
+                continue
+            right = cached[cols] if cached is not None else _augment(test[cols], own_v[cols])
             np.matmul(weighted, right.T, out=block[:, cols])
+        if symmetric and out is not None:
+            square = block[:, rows]  # mirror its upper triangle: exactly symmetric
+            lower = np.tril_indices(len(e), -1)
+            square[lower] = square.T[lower]
         yield rows, block
 
 
@@ -255,8 +271,17 @@ def _augment(test: np.ndarray, own_v: np.ndarray) -> np.ndarray:
 
 
 def score_matrix(form: LinearForm, enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
-    """float64 [E, T]: LLR of every row of `enroll` against every row of `test`."""
+    """float64 [E, T]: LLR of every row of `enroll` against every row of `test`.
+
+    Scoring a set against itself with a symmetric scorer (every balr scorer) computes
+    half the products and mirrors them.
+    """
     out = np.empty((len(enroll), len(test)))
-    for _ in iter_matrix(form, enroll, test, out):
+    symmetric = (
+        enroll.shape == test.shape
+        and np.allclose(form.u, form.v, rtol=1e-13, atol=1e-13)  # equal but for rounding
+        and (enroll is test or np.array_equal(enroll, test))
+    )
+    for _ in iter_matrix(form, enroll, test, out, symmetric):
         pass
     return out
