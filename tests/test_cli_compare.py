@@ -168,3 +168,21 @@ def test_audio_cut_into_segments_counts_each_segment(tmp_path: Path, monkeypatch
     assert len(report["enrollment"]) >= 2 and report["enrollment"][0]["kind"] == "audio"
     assert report["enrollment"][0]["sha256"] == report["test"][0]["sha256"]
     assert report["enrollment"][1]["name"] == f"{AUDIO}-s01"
+
+
+@pytest.mark.skipif(not BAE.is_file(), reason="shared material not present")
+def test_embedding_of_another_dimension_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    rng = np.random.default_rng(0)
+    bits = (rng.uniform(size=(60, 512)) < 0.3).astype(np.uint8)
+    scorer = BetaScorer()
+    scorer.fit(bits, np.repeat(np.arange(20), 3))
+    scorer.save(tmp_path / "scorer512")
+    save_vector(tmp_path / "small_emb.npy", np.ones(8, np.float32))
+    monkeypatch.chdir(tmp_path)
+    status = main(["compare", "small_emb.npy", "small_emb.npy", "--scorer", "scorer512",
+                   f"encoder.model.checkpoint_path={BAE}"])  # fmt: skip
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "enrollment recording small_emb.npy: an embedding has 8 dimensions" in err
+    assert "expects 256" in err
+    assert not any((tmp_path / "runs" / "compare").iterdir())

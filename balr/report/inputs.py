@@ -164,7 +164,11 @@ def _binarise(role: str, name: str, embeddings: np.ndarray, encoders: Encoders) 
             f"{role} recording {name} is an embedding, not binary attributes: to binarise it,"
             f" {encoders.binarizer_hint}"
         )
-    return _check_bits(role, name, encoders.binarizer(np.asarray(embeddings)), encoders)
+    try:
+        bits = encoders.binarizer(np.asarray(embeddings))
+    except DatasetError as error:
+        raise DatasetError(f"{role} recording {name}: {error}") from None
+    return _check_bits(role, name, bits, encoders)
 
 
 def _check_bits(role: str, name: str, vectors: np.ndarray, encoders: Encoders) -> np.ndarray:
