@@ -258,3 +258,13 @@ def test_a_shard_whose_files_all_failed_still_reports_to_the_merge(tmp_path: Pat
     result = merge_shards(tmp_path / "out")
     assert (result.rows, result.errors) == (3, 4)
     assert len(read_rows(tmp_path / "out" / "extract_errors.csv")) == 4
+
+
+def test_two_rows_of_one_audio_file_are_refused_before_any_work(tmp_path: Path) -> None:
+    folder = audio_folder(tmp_path)
+    audio = folder / "ls1624" / f"{FILES[1]}.flac"
+    table = tmp_path / "twice.csv"
+    table.write_text(f"id,audio\na,{audio}\nb,{audio}\n")
+    with pytest.raises(DatasetError, match="same audio file"):
+        run(table, tmp_path / "out")
+    assert not list(folder.rglob("*_emb*"))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from balr.data.vectors import SIDECAR_TAGS, VECTOR_SUFFIXES, MatrixRow
+from balr.errors import DatasetError
 from balr.extract.segments import segment_id
 
 EMB_TAG = SIDECAR_TAGS["embedding"]
@@ -87,6 +88,7 @@ def work_items(
     """
     pairs = sorted(items, key=lambda pair: pair[0])
     audios = [_audio_of(raw) for _, raw in pairs]
+    _check_distinct(pairs, audios)
     root = _common_folder([a for a in audios if a is not None]) if save_dir else None
     out = []
     for (item_id, raw), audio in zip(pairs, audios, strict=True):
@@ -111,6 +113,20 @@ def _work_item(
     return WorkItem(
         item_id, audio, None if speaker is None else str(speaker), folder, stem, existing
     )
+
+
+def _check_distinct(pairs: list[tuple[str, dict[str, Any]]], audios: list[Path | None]) -> None:
+    """Two items of one audio file would write one vector file: refuse that up front."""
+    seen: dict[Path, str] = {}
+    for (item_id, _), audio in zip(pairs, audios, strict=True):
+        if audio is None:
+            continue
+        if audio in seen:
+            raise DatasetError(
+                f"items {seen[audio]!r} and {item_id!r} name the same audio file {audio}:"
+                " keep one row per recording (--segments cuts a recording into pieces)"
+            )
+        seen[audio] = item_id
 
 
 def _audio_of(raw: dict[str, Any]) -> Path | None:
