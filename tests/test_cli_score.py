@@ -249,3 +249,25 @@ def test_embeddings_are_binarised_in_memory_by_an_encoder_checkpoint(work: Path)
     assert main(["score", "test", "emb.csv", str(trials), "--scorer", str(run), encoder]) == 0
     rows = read_tsv(work / "runs" / "score" / "test" / "scores.tsv")
     assert len(rows) == math.comb(15, 2) and all(np.isfinite(float(r["llr"])) for r in rows)
+
+
+def test_a_test_sweep_over_scorer_dirs_numbers_its_jobs(
+    scorer_dir: Path, ref: Path, data: Path, work: Path
+) -> None:
+    assert main(["score", "train", str(ref), "scorer=dna"]) == 0
+    other = scorer_dir.parent / "train2"
+    trials = all_pairs(work / "trials.tsv", SPEAKERS, PER)
+    sweep = f"scorer_dir='{scorer_dir}','{other}'"
+    assert main(["score", "test", "-m", str(data), str(trials), sweep]) == 0
+    table = pl.read_csv(work / "multirun" / "score" / "test" / "summary.csv")
+    assert sorted(table["run"].to_list()) == ["job0_", "job1_"]
+    assert sorted(table["scorer"].to_list()) == ["beta", "dna"]
+
+
+def test_an_unquoted_path_with_equals_in_a_sweep_is_one_line(
+    data: Path, work: Path, capsys: pytest.CaptureFixture
+) -> None:
+    trials = all_pairs(work / "trials.tsv", SPEAKERS, PER)
+    assert main(["score", "test", "-m", str(data), str(trials), "scorer_dir=a=b,c"]) == 2
+    assert "quote values" in capsys.readouterr().err
+    assert not (work / "multirun").exists()

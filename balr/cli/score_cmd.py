@@ -184,7 +184,16 @@ def _launch(ns: argparse.Namespace, app: str, overrides: list[str], folder: Path
     """Check the config(s), claim the run (or sweep) directory, run the app."""
     if ns.cfg:
         return hydra_launch.call_app(app, overrides, ["--cfg", ns.cfg])
-    compose_checked(app, overrides, conf_dir(), ns.multirun)
+    from hydra.errors import OverrideParseException
+
+    try:
+        compose_checked(app, overrides, conf_dir(), ns.multirun)
+    except OverrideParseException as error:
+        first = str(error).strip().splitlines()[0]
+        raise ConfigError(
+            f"cannot parse the overrides ({first}): quote values holding '=' or ',' like"
+            " key='a=b','c=d'"
+        ) from None
     run_dir, created = _claim(ns, Path("multirun" if ns.multirun else "runs") / folder, name)
     status = hydra_launch.run_app(app, overrides, run_dir, multirun=ns.multirun)
     if status == 2 and created and not any(run_dir.rglob("summary.json")):

@@ -77,7 +77,8 @@ def run_score_test(cfg: DictConfig, run_dir: Path, chosen: str | None) -> dict[s
         )
     llr_raw = score_comparisons(scorer, data.bits, comparisons)
     check_finite(llr_raw, comparisons, trials, "refit the scorer with balr score train")
-    llr = calibration.apply(llr_raw) if calibration is not None else llr_raw
+    with np.errstate(over="ignore"):  # an overflow is refused just below, by line
+        llr = calibration.apply(llr_raw) if calibration is not None else llr_raw
     check_finite(llr, comparisons, trials, f"refit the calibration {cfg.calibration}")
     metrics = _metrics(llr, labels)
     write_scores(run_dir / "scores.tsv", comparisons, llr, llr_raw if calibration else None)

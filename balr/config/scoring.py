@@ -123,14 +123,16 @@ class ScoreEncoderConfig:
     )
 
 
-def _score_hydra(job_name: str) -> dict[str, Any]:
+def _score_hydra(job_name: str, numbered: bool = False) -> dict[str, Any]:
+    # Test jobs often differ only in excluded paths (scorer_dir=A,B): number them.
+    subdir = "${hydra:job.override_dirname}"
     return {
         "job": {
             "name": job_name,
             "chdir": False,
             "config": {"override_dirname": {"exclude_keys": SCORE_NON_EXPERIMENT_KEYS}},
         },
-        "sweep": {"subdir": "${hydra:job.override_dirname}"},
+        "sweep": {"subdir": f"job${{hydra:job.num}}_{subdir}" if numbered else subdir},
     }
 
 
@@ -195,4 +197,4 @@ class ScoreTestConfig:
     save_dir: str | None = None
     # Allow an existing save_dir.
     exist_ok: bool = False
-    hydra: Any = field(default_factory=lambda: _score_hydra("score_test"))
+    hydra: Any = field(default_factory=lambda: _score_hydra("score_test", numbered=True))
