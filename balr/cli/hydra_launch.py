@@ -27,7 +27,8 @@ def _app(name: str) -> Callable[[], Any]:
     import importlib
 
     module, function = APPS[name].split(":")
-    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+    app: Callable[[], Any] = getattr(importlib.import_module(module), function)
+    return app
 
 
 def call_app(name: str, args: list[str], flags: list[str] | None = None) -> int:
