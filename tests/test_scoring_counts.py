@@ -42,8 +42,13 @@ def test_empty_side_is_refused() -> None:
 
 
 def test_values_other_than_zero_and_one_are_refused() -> None:
+    bits = np.array([[0, 1], [2, 0], [1, 1]])
     with pytest.raises(BalrError, match="row 1 holds values other than 0 and 1"):
-        Counts.of_rows(np.array([[0, 1], [2, 0]]), [np.array([0])])
+        Counts.of_rows(bits, [np.array([2]), np.array([1])])
+    with pytest.raises(BalrError, match="row 1 holds values other than 0 and 1"):
+        Counts.of_rows(bits, [np.array([0, 2]), np.array([2, 1])])
+    # Only the rows a side uses are read (and checked).
+    assert Counts.of_rows(bits, [np.array([0, 2])]).active.tolist() == [[1, 2]]
     with pytest.raises(BalrError, match="row 0"):
         Counts.of_speakers(np.array([[0.5, 1.0]]), np.array([0]))
 

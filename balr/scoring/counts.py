@@ -26,6 +26,14 @@ def check_bits(bits: np.ndarray, what: str = "binary attributes") -> np.ndarray:
     Raises:
         BalrError: not 2-D, or a value other than 0 and 1.
     """
+    array = as_matrix(bits, what)
+    for start in range(0, len(array), _CHECK_ROWS):
+        check_block(array[start : start + _CHECK_ROWS], start, what)
+    return array
+
+
+def as_matrix(bits: np.ndarray, what: str = "binary attributes") -> np.ndarray:
+    """`bits` as a 2-D numeric array (bool viewed as uint8); values are not checked."""
     array = np.asarray(bits)
     if array.ndim != 2:
         raise BalrError(f"{what}: expected a 2-D [recordings, attributes] array, got {array.shape}")
@@ -33,16 +41,24 @@ def check_bits(bits: np.ndarray, what: str = "binary attributes") -> np.ndarray:
         return array.view(np.uint8)
     if array.dtype.kind not in "biuf":
         raise BalrError(f"{what}: holds {array.dtype} values: binary attributes must be 0 or 1")
-    for start in range(0, len(array), _CHECK_ROWS):
-        block = array[start : start + _CHECK_ROWS]
-        if not block.size or _is_binary(block):
+    return array
+
+
+def check_block(block: np.ndarray, first_row: int | np.ndarray, what: str) -> None:
+    """BalrError naming the first row of `block` holding a value other than 0 and 1.
+
+    `first_row`: the row number of the block's first row, or the row number of each row.
+    """
+    for start in range(0, len(block), _CHECK_ROWS):
+        part = block[start : start + _CHECK_ROWS]
+        if not part.size or _is_binary(part):
             continue
-        bad = (block != 0) & (block != 1)
-        row = start + int(np.argmax(bad.any(axis=1)))
+        bad = (part != 0) & (part != 1)
+        local = start + int(np.argmax(bad.any(axis=1)))
+        row = first_row + local if isinstance(first_row, int) else int(first_row[local])
         raise BalrError(
             f"{what}: row {row} holds values other than 0 and 1: binarise the vectors again"
         )
-    return array
 
 
 def _is_binary(block: np.ndarray) -> bool:
@@ -108,7 +124,7 @@ class Counts:
         Raises:
             BalrError: a group is empty or points outside `bits`.
         """
-        bits = check_bits(bits)
+        bits = as_matrix(bits)  # only the rows used are checked, as they are gathered
         sizes = np.fromiter((len(g) for g in groups), np.int64, len(groups))
         empty = np.flatnonzero(sizes == 0)
         if len(empty):
@@ -120,7 +136,9 @@ class Counts:
         if index.min() < 0 or index.max() >= len(bits):
             raise BalrError(f"a side points at a recording outside the {len(bits)} given")
         if (sizes == 1).all():
-            active = bits[index].astype(np.int64)
+            block = bits[index]
+            check_block(block, index, "binary attributes")
+            active = block.astype(np.int64)
         else:
             starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
             active = _segment_sums(bits, index, starts)
@@ -134,7 +152,7 @@ class Counts:
             bits: 0/1 [N, k] recordings.
             labels: int [N] speaker index of each row, -1 for none.
         """
-        bits = check_bits(bits)
+        bits = as_matrix(bits)
         labels = np.asarray(labels, dtype=np.int64).reshape(-1)
         if len(labels) != len(bits):
             raise BalrError(f"{len(labels)} speaker labels given for {len(bits)} recordings")
@@ -163,6 +181,7 @@ def _segment_sums(bits: np.ndarray, index: np.ndarray, starts: np.ndarray) -> np
     for begin in range(0, len(index), _CHUNK_ROWS):
         end = min(begin + _CHUNK_ROWS, len(index))
         block = bits[index[begin:end]]
+        check_block(block, index[begin:end], "binary attributes")
         segments = segment_of[begin:end]
         local = np.flatnonzero(np.r_[True, segments[1:] != segments[:-1]])
         out[segments[local]] += np.add.reduceat(block, local, axis=0, dtype=np.int64)
