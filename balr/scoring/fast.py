@@ -8,9 +8,12 @@ L_i[e_i, t_i], which expands to
     w = L[1, 1] - L[1, 0] - L[0, 1] + L[0, 0].
 
 Trial lists: the 0/1 vectors are packed 8 attributes to a byte, and each byte indexes a
-256-entry table of partial sums, so a comparison costs k/8 table look-ups per term
-instead of k multiplications. All pairs: one float64 matrix product (E * w) T' per
-block, plus the two vectors. Memory stays bounded by the chunk sizes below.
+256-entry table of partial sums, so a term costs k/8 table look-ups instead of k
+multiplications. Over one matrix of recordings (`score_rows`), each recording's u.e
+and v.t are computed once, and a comparison only looks up the bytes its two rows share
+(w). Chunks run on a few threads (NumPy releases the GIL in take and sum). All pairs:
+one float64 matrix product per block of enrollment rows, with the two vectors as extra
+columns. Memory stays bounded by the chunk sizes below (plus the output matrix).
 """
 
 from __future__ import annotations
