@@ -240,3 +240,9 @@ def test_root_dir_and_audio_formats_reach_the_dataset(audio: Path, tmp_path: Pat
     assert status == 0 and len(rows(tmp_path / "c" / "extracted.csv")) == 2
     # Only flac: the silent wav (an error if read) is not part of the input.
     assert main(["extract", str(audio), "--audio-formats", "flac", "--save-dir", "f"]) == 0
+
+
+def test_cfg_prints_the_first_shard_job_config(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", "in.csv", "--shards", "2", "--cfg", "job"]) == 0
+    out = capsys.readouterr().out
+    assert "shards: 2" in out and "shard: 0" in out and "_target_: balr.extract.GE2EEncoder" in out

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from balr.cli import hydra_launch
-from balr.cli.overrides import compose_checked, key_of, quote
+from balr.cli.overrides import compose_checked, expand_sweeps, key_of, quote
 from balr.cli.paths import conf_dir
 from balr.errors import ConfigError
 from balr.training.run_dir import claim_run_dir, prepare_save_dir
@@ -109,7 +109,9 @@ def run(ns: argparse.Namespace) -> int:
     overrides = build_overrides(ns)
     multirun = ns.multirun or ns.shards is not None
     if ns.cfg:
-        return hydra_launch.call_app("extract", overrides, ["--cfg", ns.cfg])
+        # Hydra prints one job's config: that of the sweep's first job.
+        first = next(expand_sweeps(overrides)) if multirun else overrides
+        return hydra_launch.call_app("extract", first, ["--cfg", ns.cfg])
     configs = compose_checked("extract", overrides, conf_dir(), multirun=multirun)
     if ns.save_dir:
         # Reusing the folder is how an interrupted extraction continues.
