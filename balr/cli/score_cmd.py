@@ -125,12 +125,17 @@ def _add_calibrate(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run_calibrate)
 
 
-def _positionals(ns: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
+# The positional arguments of each Hydra-backed subcommand.
+NAMES = {"train": ("REF",), "test": ("DATA", "TRIALS")}
+
+
+def _positionals(ns: argparse.Namespace) -> list[str]:
+    names = NAMES[ns.score_command]
     found = [a for a in ns.args if "=" not in a]
     if len(found) != len(names):
         raise ConfigError(
             f"balr score {ns.score_command} takes {' and '.join(names)}, got {len(found)}"
-            f" ({' '.join(found) or 'none'})"
+            f" ({' '.join(found) or 'none'}): give {' '.join(names)}, then KEY=VALUE overrides"
         )
     return found
 
@@ -158,7 +163,7 @@ def _absolute_paths(overrides: list[str]) -> list[str]:
 
 def run_train(ns: argparse.Namespace) -> int:
     """Entry point of `balr score train`."""
-    (ref,) = _positionals(ns, ("REF",))
+    (ref,) = _positionals(ns)
     overrides = _dataset_overrides(ns, ref)
     if ns.val:
         overrides += [f"val_data={quote(Path(ns.val[0]).absolute())}"]
@@ -169,7 +174,7 @@ def run_train(ns: argparse.Namespace) -> int:
 
 def run_test(ns: argparse.Namespace) -> int:
     """Entry point of `balr score test`."""
-    data, trials = _positionals(ns, ("DATA", "TRIALS"))
+    data, trials = _positionals(ns)
     overrides = [*_dataset_overrides(ns, data), f"trials={quote(Path(trials).absolute())}"]
     if ns.scorer:
         overrides.append(f"scorer_dir={quote(Path(ns.scorer).absolute())}")
@@ -188,6 +193,11 @@ def _launch(ns: argparse.Namespace, app: str, overrides: list[str], folder: Path
 
     try:
         compose_checked(app, overrides, conf_dir(), ns.multirun)
+    except ConfigError as error:
+        # The shared explanations point at `balr train`; point at this command instead.
+        text = str(error).replace("balr train TRAIN VAL --cfg job", "balr train --cfg job")
+        usage = f"balr score {ns.score_command} {' '.join(NAMES[ns.score_command])} --cfg job"
+        raise ConfigError(text.replace("balr train --cfg job", usage)) from None
     except OverrideParseException as error:
         first = str(error).strip().splitlines()[0]
         raise ConfigError(
