@@ -86,7 +86,11 @@ def invalid_scorer_setting(tmp: Path) -> Outcome:
 
 def unknown_scorer_key(tmp: Path) -> Outcome:
     ref = write_attributes(tmp / "ref", speakers=3, per_speaker=2)
-    return ["score", "train", str(ref), "scorer.nope=1"], "scorer.nope", "balr score train REF --cfg job"
+    return (
+        ["score", "train", str(ref), "scorer.nope=1"],
+        "scorer.nope",
+        "balr score train REF --cfg job",
+    )
 
 
 def malformed_scorer_json(tmp: Path) -> Outcome:
