@@ -271,3 +271,18 @@ def test_an_unquoted_path_with_equals_in_a_sweep_is_one_line(
     assert main(["score", "test", "-m", str(data), str(trials), "scorer_dir=a=b,c"]) == 2
     assert "quote values" in capsys.readouterr().err
     assert not (work / "multirun").exists()
+
+
+def test_a_ba_lr_2_scorer_pt_loads_with_scorer_name(data: Path, work: Path) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    alpha = torch.tensor(rng.uniform(0.5, 3.0, size=(16, 2)), dtype=torch.float32)
+    torch.save({"alpha": alpha}, work / "scorer.pt")
+    trials = all_pairs(work / "trials.tsv", SPEAKERS, PER)
+    args = ["scorer=beta", f"scorer.checkpoint_path={work / 'scorer.pt'}"]
+    assert main(["score", "test", str(data), str(trials), *args]) == 0
+    summary = json.loads((work / "runs" / "score" / "test" / "summary.json").read_text())
+    assert summary["scorer"] == "beta" and summary["scorer_dir"].endswith("scorer.pt")
+    # A relative path works too (made absolute before Hydra runs).
+    relative = ["scorer=beta", "scorer.checkpoint_path=scorer.pt"]
+    assert main(["score", "test", str(data), str(trials), *relative]) == 0
