@@ -89,12 +89,16 @@ def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
     scorer.save(run_dir)
     used = int(scorer.n_attributes - scorer.excluded.sum())
     excluded = ", ".join(f"{n} {why}" for why, n in fit.excluded.items()) or "none"
-    state = "converged" if fit.converged else "NOT converged"
+    if fit.iterations == 0:
+        state = "closed-form fit"
+    else:
+        state = "converged" if fit.converged else "NOT converged"
+        state += f" after {fit.iterations} iteration(s), last change {fit.max_change:.3g}"
     log.info(
         "fitted %s on %d recordings of %d speakers in %.2fs: %d of %d attributes used"
-        " (excluded: %s); %s after %d iteration(s), last change %.3g",
+        " (excluded: %s); %s",
         scorer.name, len(reference.bits), len(reference.speakers), seconds, used,
-        scorer.n_attributes, excluded, state, fit.iterations, fit.max_change,
+        scorer.n_attributes, excluded, state,
     )  # fmt: skip
     for note in fit.notes:
         log.info("note: %s", note)
