@@ -28,6 +28,8 @@ _LABEL_VALUES = {"1": True, "0": False, "true": True, "false": False}
 
 # Comparisons scored per call: bounds the gathered 0/1 rows (and count matrices) in memory.
 CHUNK = 1 << 16
+# Cells (comparisons x attributes) per chunk of the multi-recording path.
+COUNT_CELLS = 1 << 22
 
 
 class RowGroups(Sequence[np.ndarray]):
@@ -260,8 +262,9 @@ def score_comparisons(scorer: Scorer, bits: np.ndarray, comparisons: Comparisons
 
     One recording per side takes the scorer's matrix fast path (``score_rows``, which
     gathers rows in chunks); otherwise each side's attribute counts are summed
-    (``Counts.of_rows``) and scored with ``score_counts``, CHUNK comparisons at a time, so
-    memory stays bounded. The vectors are the rows of `bits`, read once by the caller.
+    (``Counts.of_rows``) and scored with ``score_counts``, a chunk of comparisons at a time
+    (about COUNT_CELLS comparison-attribute cells), so memory stays bounded. The vectors
+    are the rows of `bits`, read once by the caller.
 
     Args:
         scorer: a fitted scorer.
@@ -275,7 +278,9 @@ def score_comparisons(scorer: Scorer, bits: np.ndarray, comparisons: Comparisons
         enroll, test = RowGroups.of(comparisons.enroll_rows), RowGroups.of(comparisons.test_rows)
         return np.asarray(scorer.score_rows(bits, enroll.values, test.values), dtype=np.float64)
     out = np.empty(len(comparisons), dtype=np.float64)
-    for start, (e_counts, t_counts) in iter_counts(bits, comparisons):
+    # score_counts builds several float64 [chunk, k] temporaries: keep each near 32 MiB.
+    chunk = max(1, min(CHUNK, COUNT_CELLS // max(int(bits.shape[1]), 1)))
+    for start, (e_counts, t_counts) in iter_counts(bits, comparisons, chunk):
         out[start : start + len(e_counts.active)] = scorer.score_counts(e_counts, t_counts)
     return out
 
