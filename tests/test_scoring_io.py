@@ -192,3 +192,12 @@ def test_balr_2_profile_state_dict_loads_and_rebuilds_its_table(tmp_path: Path, 
                 expected = np.log(formula(t, d, 0.12, e, x))
                 assert table[i, e, x] == pytest.approx(expected, rel=1e-12)
     assert (table[1] == 0).all()
+
+
+def test_vectors_of_another_width_name_the_loaded_scorer(tmp_path: Path) -> None:
+    scorer, bits = _fitted("beta")
+    scorer.save(tmp_path)
+    loaded = load_scorer(tmp_path)
+    wrong = np.zeros((2, bits.shape[1] + 3), np.uint8)
+    with pytest.raises(ScorerError, match=r"scorer\.json was fitted on 20"):
+        loaded.score_matrix(wrong, wrong)

@@ -72,6 +72,7 @@ class Scorer(ABC):
         self._stats: ReferenceStats | None = None
         self._table: np.ndarray | None = None
         self._form: fast.LinearForm | None = None
+        self.source: Path | None = None  # the file it was loaded from, for messages
 
     # -- settings ---------------------------------------------------------------------
 
@@ -230,8 +231,9 @@ class Scorer(ABC):
         """ScorerError unless `n_attributes` matches the scorer's."""
         self.check_fitted()
         if n_attributes != self.n_attributes:
+            scorer = f"the scorer {self.source}" if self.source is not None else "the scorer"
             raise ScorerError(
-                f"{what} have {n_attributes} attributes but the scorer was fitted on"
+                f"{what} have {n_attributes} attributes but {scorer} was fitted on"
                 f" {self.n_attributes}: score vectors of the model the scorer was fitted for"
             )
 

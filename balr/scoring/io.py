@@ -78,11 +78,12 @@ def load_scorer(path: Path, kind: str | None = None) -> Scorer:
     path = Path(path).expanduser()
     if path.is_dir():
         if not (path / SCORER_JSON).is_file() and (path / "scorer.pt").is_file():
-            return _load_torch(path / "scorer.pt", kind)
-        path = path / SCORER_JSON
-    if path.suffix == ".pt":
-        return _load_torch(path, kind)
-    return _load_balr(path, kind)
+            path = path / "scorer.pt"
+        else:
+            path = path / SCORER_JSON
+    scorer = _load_torch(path, kind) if path.suffix == ".pt" else _load_balr(path, kind)
+    scorer.source = path
+    return scorer
 
 
 def _load_balr(path: Path, kind: str | None) -> Scorer:
