@@ -15,7 +15,11 @@ import pytest
 
 from balr.cli.main import main
 from balr.config.scoring import SCORER_CONFIGS, SCORER_ONLY_KEYS
-from balr.scoring import SCORERS, load_scorer
+from balr.data import AudioDataset
+from balr.data.attributes import load_attribute_table
+from balr.scoring import SCORERS, Counts, load_scorer
+from balr.scoring.score_files import write_explanations
+from balr.scoring.trials import read_comparisons
 from tests.score_data import all_pairs, write_attributes
 
 SPEAKERS, PER = 6, 3
@@ -286,3 +290,24 @@ def test_a_ba_lr_2_scorer_pt_loads_with_scorer_name(data: Path, work: Path) -> N
     # A relative path works too (made absolute before Hydra runs).
     relative = ["scorer=beta", "scorer.checkpoint_path=scorer.pt"]
     assert main(["score", "test", str(data), str(trials), *relative]) == 0
+
+
+def test_explanations_of_one_recording_sides_match_the_scorer_contributions(
+    scorer_dir: Path, work: Path
+) -> None:
+    scorer = load_scorer(scorer_dir)
+    dataset = AudioDataset.from_path(write_attributes(work / "d", speakers=2, per_speaker=2))
+    attributes = load_attribute_table(dataset, progress=False)
+    trials = work / "pairs.tsv"
+    trials.write_text("enrollment\ttest\ns0/u0\ts1/u1\ns1/u0\ts1/u1\n")
+    comparisons = read_comparisons(trials, attributes.ids, attributes.labels)
+    assert comparisons.single()
+    write_explanations(work / "fast.tsv", scorer, attributes.bits, comparisons, 16)
+    sides = (comparisons.enroll_rows[1], comparisons.test_rows[1])
+    expected = scorer.contributions(*(Counts.of_rows(attributes.bits, [r]) for r in sides))[0]
+    listed = read_tsv(work / "fast.tsv")[17:33]  # the second comparison's 16 attributes
+    assert {r["enrollment"] for r in listed} == {"s1/u0"}
+    for row in listed:
+        assert float(row["contribution"]) == pytest.approx(
+            expected[int(row["attribute"])], abs=1e-4
+        )

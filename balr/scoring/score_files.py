@@ -135,9 +135,15 @@ def write_explanations(
     from balr.scoring.trials import iter_counts
 
     stats = scorer.reference_stats()
+    # One recording per side: each contribution is a cell of the [k, 2, 2] table (no lgamma).
+    cells = scorer.table() if comparisons.single() else None
     frames = []
     for start, (enroll, test) in iter_counts(bits, comparisons, chunk=4096):
-        contrib = scorer.contributions(enroll, test)
+        if cells is not None:
+            columns = np.arange(cells.shape[0])[None, :]
+            contrib = cells[columns, enroll.active, test.active]
+        else:
+            contrib = scorer.contributions(enroll, test)
         k = min(top, contrib.shape[1])
         order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :k]
         rows = np.repeat(np.arange(len(contrib)), k)
