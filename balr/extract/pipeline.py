@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import queue
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -136,7 +137,8 @@ def _worker(
     try:
         encoder = factory()
         for outcomes in run_pipeline(encoder, tasks.get, recipe):
-            results.put(("ok", outcomes))
+            # With this process's CPU seconds so far: the parent reports the cost per core.
+            results.put(("ok", (outcomes, mp.current_process().name, time.process_time())))
     except BalrError as error:
         results.put(("error", error))
     except BaseException as error:  # reported by the parent, which stops the run
@@ -155,6 +157,7 @@ class WorkerPool:
             context.set_forkserver_preload(["torch", "balr.extract"])
         else:
             context = mp.get_context("spawn")
+        self.cpu_seconds: dict[str, float] = {}
         self.tasks: Any = context.Queue()
         self.results: Any = context.Queue()
         self.processes = [
@@ -199,7 +202,9 @@ class WorkerPool:
                     ) from None
                 continue
             if kind == "ok":
-                return payload
+                outcomes, worker, cpu = payload
+                self.cpu_seconds[worker] = cpu
+                return outcomes
             if kind == "error":
                 raise payload
             raise RuntimeError(f"extraction worker failed: {payload}")

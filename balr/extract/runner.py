@@ -86,6 +86,7 @@ class ExtractSummary:
     vectors: int = 0
     audio_seconds: float = 0.0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     output: Path | None = None
     errors_path: Path | None = None
     rows: list[Row] = field(default_factory=list, repr=False)
@@ -100,7 +101,8 @@ class ExtractSummary:
             f"extracted {self.extracted} of {self.total} recordings ({self.vectors} vectors,"
             f" {self.audio_seconds / 60:.1f} min of audio) in {self.seconds:.1f}s"
             f" ({self.extracted / seconds:.1f} files/s, {self.audio_seconds / seconds:.0f}x"
-            f" real time)"
+            f" real time, {self.audio_seconds / max(self.cpu_seconds, 1e-9):.0f}x per CPU"
+            " second)"
         )
         if self.skipped:
             text += f"; {self.skipped} already done"
@@ -142,7 +144,7 @@ def extract_embeddings(
     collected: list[tuple[Row, np.ndarray]] = []
     if todo:
         with ExtractProgress(len(todo), options.progress) as progress:
-            for outcomes in _compute(todo, encoder_factory, options):
+            for outcomes in _compute(todo, encoder_factory, options, summary):
                 for outcome in outcomes:
                     item = todo[outcome.position]
                     if outcome.error is None:
@@ -225,19 +227,28 @@ def _plan(
 
 
 def _compute(
-    todo: list[WorkItem], encoder_factory: Callable[[], Any], options: ExtractOptions
+    todo: list[WorkItem],
+    encoder_factory: Callable[[], Any],
+    options: ExtractOptions,
+    summary: ExtractSummary,
 ) -> Iterator[list[Outcome]]:
+    """Outcomes batch by batch; `summary.cpu_seconds` counts the compute's CPU time."""
     recipe = Recipe(options.segments, options.min_last)
     batches = _batches(todo, options.batch_files)
     if options.workers == 1:
-        yield from _in_process(encoder_factory, batches, recipe)
+        started = time.process_time()
+        for outcomes in _in_process(encoder_factory, batches, recipe):
+            summary.cpu_seconds = time.process_time() - started
+            yield outcomes
         return
     # Built once here first, so a wrong model path is one error before any process starts.
     encoder_factory()
     pool = WorkerPool(encoder_factory, recipe, options.workers)
     finished = False
     try:
-        yield from pool.map(batches)
+        for outcomes in pool.map(batches):
+            summary.cpu_seconds = sum(pool.cpu_seconds.values())
+            yield outcomes
         finished = True
     finally:
         pool.close(abort=not finished)
