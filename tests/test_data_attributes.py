@@ -109,3 +109,13 @@ def test_many_one_hot_files_read_like_one_dimensional_ones(tmp_path: Path) -> No
         refs.append(path)
     matrix, _ = read_vectors(refs, kind="binary_attributes", num_workers=3, progress=False)
     np.testing.assert_array_equal(matrix, bits)
+
+
+def test_packed_values_other_than_zero_and_one_are_refused(vector_dataset, tmp_path: Path) -> None:
+    source = AudioDataset.from_path(vector_dataset(2, 3, 6, binary_dim=4))
+    root = pack_dataset(source, tmp_path / "pack", progress=False)
+    matrix = np.load(root / "binary_attributes.npy")
+    matrix[4, 1] = 3
+    np.save(root / "binary_attributes.npy", matrix)
+    with pytest.raises(DatasetError, match="item 'spk001/utt01' holds values other than 0 and 1"):
+        load_attribute_table(AudioDataset.from_path(root), progress=False)
