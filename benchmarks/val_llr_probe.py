@@ -12,7 +12,9 @@ validation, on:
   benchmarks/voxceleb_scale.py; 40 val speakers x 120), batch 512 = 32 x 16, mse+triplet,
   512 attributes; ``--quick``: 600 speakers, 109,200 rows.
 
-Each time is the best of ``--repeats`` (3) after one warm-up. Nothing asserts on time.
+Each time is the best of ``--repeats`` (3). Nothing asserts on time. On a machine shared with
+other jobs, run with ``--threads 1``: two OpenMP threads fighting other processes for two cores
+slowed an epoch 5x here, which would make the LLR step look cheap next to it.
 
 Usage::
 
@@ -78,6 +80,8 @@ def measure(
             "speakers": table.num_speakers,
             "trials": len(validator.trials.labels),
             "epoch_s": epoch_s,
+            "steps": trainer.sampler.num_batches(),
+            "batch": batch[0] * batch[1],
             "val_s": val_s,
             "probe": [],
         }
@@ -120,7 +124,8 @@ def report(name: str, result: dict[str, Any]) -> None:
         )
     _common.print_table(
         f"{name}: {result['rows']:,} train rows of {result['speakers']:,} speakers,"
-        f" {result['trials']:,} val trials; epoch {result['epoch_s']:.2f} s,"
+        f" {result['trials']:,} val trials; epoch ({result['steps']} steps of"
+        f" {result['batch']}) {result['epoch_s']:.2f} s,"
         f" validation without LLR metrics {result['val_s']:.2f} s",
         ["reference", "LLR step", "of an epoch", "of the rest of val", "once at setup"],
         rows,

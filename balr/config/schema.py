@@ -97,7 +97,7 @@ class TrainerConfig:
     val_max_pairs: int = 50_000
     # Train speakers (a fixed random subset of the seed, up to 32 recordings each) the default
     # LLR scorer is fitted on at each validation, for val llr_eer, cllr_min and cllr; 0: off.
-    val_scorer_speakers: int = 1000
+    val_scorer_speakers: int = 500
     # Selected losses, keyed by name; set with 'trainer.losses=[mse,triplet]'.
     losses: dict[str, Any] = field(default_factory=dict)
     # The autoencoder.

@@ -72,7 +72,7 @@ def validate_trainer_config(trainer: Any) -> None:
         raise ConfigError(
             "trainer.monitor=val_cllr_min needs the val LLR metrics, which"
             " trainer.val_scorer_speakers=0 turns off: set trainer.val_scorer_speakers to a"
-            " number of train speakers (e.g. 1000) or monitor val_eer"
+            " number of train speakers (e.g. 500) or monitor val_eer"
         )
     losses = trainer.losses
     if not losses:

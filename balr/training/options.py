@@ -30,7 +30,7 @@ class TrainerOptions:
     val_max_pairs: int = 50_000
     # Train speakers (a fixed random subset of the seed) the default LLR scorer is fitted
     # on at each validation, for val llr_eer, cllr_min and cllr; 0 turns them off.
-    val_scorer_speakers: int = 1000
+    val_scorer_speakers: int = 500
     # Show progress bars and per-epoch log lines.
     verbose: bool = True
     # The full run config, recorded in checkpoints and summary.json.

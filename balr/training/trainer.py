@@ -103,7 +103,7 @@ class BinaryAttributeEncoderTrainer:
         if self.options.monitor == "val_cllr_min" and self.options.val_scorer_speakers == 0:
             raise ConfigError(
                 "trainer.monitor=val_cllr_min needs trainer.val_scorer_speakers > 0"
-                " (e.g. 1000), or monitor val_eer"
+                " (e.g. 500), or monitor val_eer"
             )
         if self.options.init not in MODEL_INITS:
             raise ConfigError(f"trainer.init={self.options.init!r}: choose one of {MODEL_INITS}")
