@@ -245,3 +245,21 @@ def test_flat_likelihood_ridge_converges_where_the_plain_fixed_point_crawls() ->
     for _ in range(1000):
         plain = _minka_update(x, plain)
     assert (_log_likelihood(x, fitted)[keep] >= _log_likelihood(x, plain)[keep] - 1e-9).all()
+
+
+def test_speakers_with_more_recordings_than_the_tables_hold_fit_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from balr.scoring import beta as beta_module
+
+    bits, labels = make_reference(seed=9, n_speakers=12, per_speaker=8)
+    rng = np.random.default_rng(9)
+    huge = (rng.random((300, bits.shape[1])) < 0.3).astype(np.uint8)  # one 300-recording speaker
+    bits, labels = np.vstack([bits, huge]), np.concatenate([labels, np.full(300, 12)])
+    exact = BetaScorer(tol=1e-10)
+    exact.fit(bits, labels)
+    monkeypatch.setattr(beta_module, "TABLE_COUNTS", 64)
+    capped = BetaScorer(tol=1e-10)
+    capped.fit(bits, labels)
+    np.testing.assert_allclose(capped.alpha, exact.alpha, rtol=1e-8)
+    np.testing.assert_allclose(capped.beta, exact.beta, rtol=1e-8)

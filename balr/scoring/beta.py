@@ -40,6 +40,9 @@ from balr.scoring.special import lgamma
 
 # Smallest alpha or beta kept (keeps ln Gamma finite whatever the reference).
 _FLOOR = 1e-8
+# Largest count held in the counting tables (k x 4096 floats each); the rare speakers with
+# more recordings are handled by asymptotic series (`_Counting`).
+TABLE_COUNTS = 4096  # at least 64: the series are exact to rounding from there
 
 
 class BetaScorer(Scorer):
@@ -192,9 +195,9 @@ class BetaScorer(Scorer):
         as far (crosses the long plateaus where the fixed point crawls), and a Newton
         step on (ln alpha, ln beta) (quadratic convergence near the optimum).
         """
-        h1, h1sq = tables.sums(tables.active, a)
-        h0, h0sq = tables.sums(tables.inactive, b)
-        hn, hnsq = tables.sums(tables.total, a + b)
+        h1, h1sq = tables.active.sums(a)
+        h0, h0sq = tables.inactive.sums(b)
+        hn, hnsq = tables.total.sums(a + b)
         fixed = self._clip(a * h1 / hn, b * h0 / hn)
         stretched = self._clip(a * (fixed[0] / a) ** 8, b * (fixed[1] / b) ** 8)
         # Gradient and Hessian of the log-likelihood in (x, y) = (ln alpha, ln beta).
@@ -236,40 +239,71 @@ def _log_rising_beta(
 
 
 class _Tables:
-    """Counting form of the reference: float64 [k, J] speakers with more than j recordings.
-
-    With c_j the number of speakers whose count exceeds j,
-    sum_s [psi(x_s + z) - psi(z)] = sum_j c_j / (z + j), the trigamma analogue uses
-    1 / (z + j)^2, and sum_s [lnGamma(x_s + z) - lnGamma(z)] = sum_j c_j ln(z + j):
-    exact, no special function, cost k x (largest count).
-    """
+    """The reference in Minka's counting form, per state (active, inactive, total)."""
 
     def __init__(self, active: np.ndarray, inactive: np.ndarray) -> None:
-        self.active = _exceedances(active)
-        self.inactive = _exceedances(inactive)
-        self.total = _exceedances(active + inactive)
-
-    @staticmethod
-    def sums(table: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(sum_j c_j / (z + j), sum_j c_j / (z + j)^2) per attribute."""
-        inverse = 1.0 / (z[:, None] + np.arange(table.shape[1]))
-        weighted = table * inverse
-        return weighted.sum(axis=1), (weighted * inverse).sum(axis=1)
+        self.active = _Counting(active)
+        self.inactive = _Counting(inactive)
+        self.total = _Counting(active + inactive)
 
     def log_likelihood(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Per attribute: sum over speakers of ln B(a + x1, b + x0) - ln B(a, b)."""
-        return _log_sum(self.active, a) + _log_sum(self.inactive, b) - _log_sum(self.total, a + b)
+        return self.active.log_sum(a) + self.inactive.log_sum(b) - self.total.log_sum(a + b)
 
 
-def _log_sum(table: np.ndarray, z: np.ndarray) -> np.ndarray:
-    return (table * np.log(z[:, None] + np.arange(table.shape[1]))).sum(axis=1)
+class _Counting:
+    """Counts x_s [S, k] of one state as c_j, the speakers whose count exceeds j.
+
+    sum_s [psi(x_s + z) - psi(z)] = sum_j c_j / (z + j); the trigamma analogue uses
+    1 / (z + j)^2, and sum_s [lnGamma(x_s + z) - lnGamma(z)] = sum_j c_j ln(z + j): exact,
+    no special function, cost k x (largest count). The table stops at `TABLE_COUNTS`;
+    the few speakers with more recordings add the rest of their sums from asymptotic
+    series (their arguments are >= TABLE_COUNTS, where the series are exact to rounding),
+    so one huge "speaker" cannot blow memory up.
+    """
+
+    def __init__(self, counts: np.ndarray) -> None:
+        largest = int(counts.max()) if counts.size else 0
+        self.width = min(largest, TABLE_COUNTS)
+        self.table = np.zeros((counts.shape[1], self.width))
+        for column in range(counts.shape[1]):
+            histogram = np.bincount(
+                np.minimum(counts[:, column], self.width), minlength=self.width + 1
+            )
+            self.table[column] = histogram[::-1].cumsum()[::-1][1:]
+        big = counts.max(axis=1) > self.width if counts.size else np.zeros(0, bool)
+        self.tail = np.maximum(counts[big], self.width).astype(np.float64)  # [S_big, k]
+        self.steps = np.arange(self.width)
+
+    def sums(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per attribute: (sum_s psi(x_s + z) - psi(z), sum_s psi'(z) - psi'(x_s + z))."""
+        inverse = 1.0 / (z[:, None] + self.steps)
+        weighted = self.table * inverse
+        first, second = weighted.sum(axis=1), (weighted * inverse).sum(axis=1)
+        if len(self.tail):
+            start = self.width + z
+            first += (_digamma_large(self.tail + z) - _digamma_large(start)).sum(axis=0)
+            second += (_trigamma_large(start) - _trigamma_large(self.tail + z)).sum(axis=0)
+        return first, second
+
+    def log_sum(self, z: np.ndarray) -> np.ndarray:
+        """Per attribute: sum_s lnGamma(x_s + z) - lnGamma(z)."""
+        out = (self.table * np.log(z[:, None] + self.steps)).sum(axis=1)
+        if len(self.tail):
+            out += (lgamma(self.tail + z) - lgamma(self.width + z)).sum(axis=0)
+        return out
 
 
-def _exceedances(counts: np.ndarray) -> np.ndarray:
-    """float64 [k, J]: number of speakers whose count of each attribute exceeds j."""
-    largest = int(counts.max()) if counts.size else 0
-    out = np.zeros((counts.shape[1], largest))
-    for column in range(counts.shape[1]):
-        histogram = np.bincount(counts[:, column], minlength=largest + 1)
-        out[column] = histogram[::-1].cumsum()[::-1][1:]
-    return out
+def _digamma_large(y: np.ndarray) -> np.ndarray:
+    """psi(y) for y >= 64 (asymptotic series; next term below 1e-22)."""
+    inverse2 = 1.0 / (y * y)
+    series = inverse2 * (1 / 12 - inverse2 * (1 / 120 - inverse2 * (1 / 252)))
+    return np.log(y) - 0.5 / y - series
+
+
+def _trigamma_large(y: np.ndarray) -> np.ndarray:
+    """psi'(y) for y >= 64 (asymptotic series)."""
+    inverse = 1.0 / y
+    inverse2 = inverse * inverse
+    series = 1 + inverse * (0.5 + inverse * (1 / 6 - inverse2 * (1 / 30 - inverse2 / 42)))
+    return inverse * series
