@@ -311,3 +311,20 @@ def test_explanations_of_one_recording_sides_match_the_scorer_contributions(
         assert float(row["contribution"]) == pytest.approx(
             expected[int(row["attribute"])], abs=1e-4
         )
+
+
+def test_runs_shows_training_and_scoring_runs_in_separate_tables(
+    scorer_dir: Path, work: Path, capsys: pytest.CaptureFixture
+) -> None:
+    trained = work / "runs" / "train"
+    trained.mkdir(parents=True)
+    summary = {"losses": {"mse": 1.0}, "input_dim": 8, "internal_dim": 16, "best": {}}
+    (trained / "summary.json").write_text(json.dumps(summary))
+    capsys.readouterr()
+    assert main(["runs"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("1 run(s)") == 2  # one table per kind
+    assert "losses" in out and "attributes" in out and "16/16" in out
+    assert main(["runs", "--csv"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split(",")
+    assert header[:2] == ["run", "losses"] and "scorer" in header and "cllr_min" not in header

@@ -151,11 +151,16 @@ def to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
 
 
 def columns_of(rows: list[dict[str, Any]]) -> list[str]:
-    """SCORE_COLUMNS (those with a value) when every row is a `balr score` run, else COLUMNS."""
-    if rows and all(row.get("_kind") == "score" for row in rows):
-        # Fits have no metrics and tests no fit diagnostics: show what the runs have.
-        return [c for c in SCORE_COLUMNS if any(row.get(c) is not None for row in rows)]
-    return COLUMNS
+    """The columns of the rows: training COLUMNS, SCORE_COLUMNS, or both when mixed.
+
+    `balr score` rows show only the columns some of them fill (fits have no metrics,
+    tests no fit diagnostics).
+    """
+    scored = [row for row in rows if row.get("_kind") == "score"]
+    filled = [c for c in SCORE_COLUMNS if any(row.get(c) is not None for row in scored)]
+    if not scored or len(scored) < len(rows):
+        return COLUMNS + [c for c in filled if c not in COLUMNS]
+    return filled
 
 
 def print_table(rows: list[dict[str, Any]], title: str) -> None:
@@ -197,6 +202,10 @@ def run(ns: argparse.Namespace) -> int:
     rows = collect(dirs)
     if ns.csv:
         sys.stdout.write(to_csv(rows))
-    else:
-        print_table(rows, f"{len(rows)} run(s)")
+        return 0
+    # Training runs and `balr score` runs have different columns: one table per kind.
+    scored = [row for row in rows if row.get("_kind") == "score"]
+    trained = [row for row in rows if row.get("_kind") != "score"]
+    for group in (trained, scored) if trained and scored else (rows,):
+        print_table(group, f"{len(group)} run(s)")
     return 0
