@@ -29,7 +29,9 @@ import numpy as np
 # Comparisons per chunk of a trial list (scratch: ~1.5 MiB per thread at 512 attributes).
 PAIR_CHUNK = 2048
 # Threads of the trial-list paths (measured: 2 threads give 1.2-1.8x on 2 cores).
-THREADS = min(4, os.cpu_count() or 1)
+THREADS = min(
+    4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
 # Enrollment rows per block of an all-pairs matrix (a float64 block of 2048 x T scores).
 MATRIX_ROWS = 2048
 # Test columns converted to float64 at once (bounds that copy at 64 MiB).
