@@ -333,3 +333,13 @@ def test_bad_val_scorer_settings_are_config_errors(
 ) -> None:
     with pytest.raises(ConfigError, match=fragment.replace(".", r"\.")):
         make_trainer(datasets, tmp_path, **options)
+
+
+def test_a_nan_best_gives_way_to_the_next_number(datasets, tmp_path: Path) -> None:
+    # LLR metrics are NaN when no scorer can be fitted; best.pt must not stick to that epoch.
+    trainer = make_trainer(datasets, tmp_path, monitor="val_cllr_min")
+    assert trainer._update_best(1, {"cllr_min": float("nan")})
+    assert trainer._update_best(2, {"cllr_min": 0.5})
+    assert not trainer._update_best(3, {"cllr_min": float("nan")})
+    assert not trainer._update_best(4, {"cllr_min": 0.7})
+    assert trainer.best["epoch"] == 2
