@@ -99,3 +99,25 @@ def test_matrix_of_a_set_against_itself_is_symmetric_and_exact(
     e, t = np.meshgrid(np.arange(15), np.arange(15), indexing="ij")
     expected = _general(scorer, bits[e.ravel()], bits[t.ravel()]).reshape(15, 15)
     np.testing.assert_allclose(matrix, expected, rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_fast_paths_equal_the_table_sum_for_any_table(
+    symmetric: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fast, "PAIR_CHUNK", 8)
+    rng = np.random.default_rng(7)
+    table = rng.normal(size=(21, 2, 2))
+    if symmetric:
+        table[:, 0, 1] = table[:, 1, 0]
+    form = fast.LinearForm.from_table(table)
+    assert form.symmetric == symmetric
+    enroll, test = _pairs(8, 40, k=21)
+    columns = np.arange(21)
+    expected = np.array([table[columns, e, t].sum() for e, t in zip(enroll, test, strict=True)])
+    np.testing.assert_allclose(fast.score_pairs(form, enroll, test), expected, rtol=1e-12)
+    bits = np.vstack([enroll, test])
+    rows = fast.score_rows(form, bits, np.arange(40), np.arange(40, 80))
+    np.testing.assert_allclose(rows, expected, rtol=1e-12)
+    matrix = fast.score_matrix(form, enroll, test)
+    np.testing.assert_allclose(np.diag(matrix), expected, rtol=1e-12)

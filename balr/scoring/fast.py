@@ -64,11 +64,21 @@ class LinearForm:
         """k."""
         return int(self.u.shape[0])
 
+    @property
+    def symmetric(self) -> bool:
+        """u = v (but for rounding): swapping enrollment and test changes nothing."""
+        return bool(np.allclose(self.u, self.v, rtol=1e-13, atol=1e-13))
+
     def lookup(self, name: str) -> np.ndarray:
-        """float64 [ceil(k/8) * 256]: partial sums of coefficients `name` per packed byte."""
+        """float64 [ceil(k/8) * 256]: partial sums of coefficients `name` per packed byte.
+
+        Names: "u", "v", "w", and for symmetric forms "mismatch" = (u + v) / 2 (bits set
+        on one side) and "shared" = u + v + w (bits set on both sides).
+        """
         cached = self.__dict__.get(f"_lut_{name}")
         if cached is None:
-            cached = byte_table(getattr(self, name))
+            derived = {"mismatch": (self.u + self.v) / 2, "shared": self.u + self.v + self.w}
+            cached = byte_table(derived[name] if name in derived else getattr(self, name))
             object.__setattr__(self, f"_lut_{name}", cached)
         return cached
 
@@ -114,6 +124,7 @@ class _Buffers:
         dtype = _keys_dtype(groups)
         self.first = np.empty((PAIR_CHUNK, groups), dtype)
         self.second = np.empty((PAIR_CHUNK, groups), dtype)
+        self.third = np.empty((PAIR_CHUNK, groups), dtype)
         self.index = np.empty((PAIR_CHUNK, groups), np.intp)
         self.values = np.empty((PAIR_CHUNK, groups))
 
@@ -161,25 +172,37 @@ def _project(table: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 
 def score_pairs(form: LinearForm, enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
-    """LLR of row i of `enroll` against row i of `test` (0/1 [P, k] each), float64 [P]."""
+    """LLR of row i of `enroll` against row i of `test` (0/1 [P, k] each), float64 [P].
+
+    Symmetric forms take two look-ups per byte: c + mismatch.(e xor t) + shared.(e and t)
+    (as u.e + v.t = u.(e xor t) + 2u.(e and t) when u = v); others take three.
+    """
     if enroll.shape != test.shape:
         raise ValueError(f"enroll {enroll.shape} and test {test.shape} differ in shape")
     groups = -(-enroll.shape[1] // 8)
     offsets = (np.arange(groups) * 256).astype(_keys_dtype(groups))
-    tables = form.lookup("u"), form.lookup("v"), form.lookup("w")
+    symmetric = form.symmetric
+    names = ("mismatch", "shared") if symmetric else ("u", "v", "w")
+    tables = [form.lookup(name) for name in names]
     out = np.empty(len(enroll))
 
     def work(rows: slice, buffers: _Buffers) -> None:
         n = rows.stop - rows.start
-        e, t = buffers.first[:n], buffers.second[:n]
+        e, t, both = buffers.first[:n], buffers.second[:n], buffers.third[:n]
         np.bitwise_or(np.packbits(np.asarray(enroll[rows], np.uint8), axis=1), offsets, out=e)
         np.bitwise_or(np.packbits(np.asarray(test[rows], np.uint8), axis=1), offsets, out=t)
+        np.bitwise_and(e, t, out=both)  # the offsets survive AND
         part = np.empty(n)
-        buffers.lookup_sum(tables[0], e, out[rows])
-        buffers.lookup_sum(tables[1], t, part)
-        out[rows] += part
-        np.bitwise_and(e, t, out=e)
-        buffers.lookup_sum(tables[2], e, part)
+        if symmetric:
+            np.bitwise_xor(e, t, out=e)
+            np.bitwise_or(e, offsets, out=e)  # XOR cancelled them
+            buffers.lookup_sum(tables[0], e, out[rows])
+            buffers.lookup_sum(tables[1], both, part)
+        else:
+            buffers.lookup_sum(tables[0], e, out[rows])
+            buffers.lookup_sum(tables[1], t, part)
+            out[rows] += part
+            buffers.lookup_sum(tables[2], both, part)
         out[rows] += part + form.c
 
     _run_chunks(len(enroll), groups, work)
@@ -298,7 +321,7 @@ def score_matrix(form: LinearForm, enroll: np.ndarray, test: np.ndarray) -> np.n
     out = np.empty((len(enroll), len(test)))
     symmetric = (
         enroll.shape == test.shape
-        and np.allclose(form.u, form.v, rtol=1e-13, atol=1e-13)  # equal but for rounding
+        and form.symmetric
         and (enroll is test or np.array_equal(enroll, test))
     )
     for _ in iter_matrix(form, enroll, test, out, symmetric):
