@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from balr.errors import DatasetError
-from balr.scoring import BetaScorer, Counts
+from balr.scoring import SCORERS, BetaScorer, Counts
 from balr.scoring import trials as trials_module
 from balr.scoring.trials import (
     Comparisons,
@@ -157,3 +157,23 @@ def test_speaker_trial_lists_share_no_speaker_and_hold_every_pair() -> None:
 def test_too_few_speakers_to_split_is_a_dataset_error() -> None:
     with pytest.raises(DatasetError, match="cannot be split into 2 groups"):
         split_speaker_trials(np.array([0, 0, 1, 1, 2]), parts=2)
+
+
+@pytest.mark.parametrize("name", sorted(SCORERS))
+def test_grouped_multi_recording_scores_equal_score_counts(name: str) -> None:
+    rng = np.random.default_rng(7)
+    k = 20
+    rates = rng.uniform(0.05, 0.95, size=(30, k))
+    ref = (rng.random((30, 4, k)) < rates[:, None, :]).astype(np.uint8).reshape(120, k)
+    scorer = SCORERS[name]()
+    scorer.fit(ref, np.repeat(np.arange(30), 4))
+    bits = (rng.random((50, k)) < 0.5).astype(np.uint8)
+    # 40 comparisons of 2 vs 3 recordings (table path), 3 of 4 vs 1 (direct path), 1+1 mixed in.
+    shapes = [(2, 3)] * 40 + [(4, 1)] * 3 + [(1, 1)] * 2
+    order = rng.permutation(len(shapes))
+    enroll = [rng.choice(50, shapes[i][0], replace=False) for i in order]
+    test = [rng.choice(50, shapes[i][1], replace=False) for i in order]
+    comparisons = Comparisons(["e"] * len(order), ["t"] * len(order), enroll, test)
+    llrs = score_comparisons(scorer, bits, comparisons)
+    direct = scorer.score_counts(Counts.of_rows(bits, enroll), Counts.of_rows(bits, test))
+    np.testing.assert_allclose(llrs, direct, rtol=1e-12, atol=1e-9)

@@ -261,10 +261,13 @@ def score_comparisons(scorer: Scorer, bits: np.ndarray, comparisons: Comparisons
     """Natural-log LLR of every comparison, in order.
 
     One recording per side takes the scorer's matrix fast path (``score_rows``, which
-    gathers rows in chunks); otherwise each side's attribute counts are summed
-    (``Counts.of_rows``) and scored with ``score_counts``, a chunk of comparisons at a time
-    (about COUNT_CELLS comparison-attribute cells), so memory stays bounded. The vectors
-    are the rows of `bits`, read once by the caller.
+    gathers rows in chunks). Otherwise the comparisons are grouped by their sides' sizes
+    (ne, nt): an attribute's contribution depends only on its counts (a_e of ne, a_t of
+    nt), so the scorer computes the (ne + 1)(nt + 1) possible contributions of every
+    attribute once per group, and each comparison sums the ones its counts pick (a group
+    smaller than its table is scored by ``score_counts`` directly). Chunks of about
+    COUNT_CELLS comparison-attribute cells keep memory bounded. The vectors are the rows of
+    `bits`, read once by the caller.
 
     Args:
         scorer: a fitted scorer.
@@ -274,15 +277,58 @@ def score_comparisons(scorer: Scorer, bits: np.ndarray, comparisons: Comparisons
     Returns:
         float64 [P].
     """
+    enroll, test = RowGroups.of(comparisons.enroll_rows), RowGroups.of(comparisons.test_rows)
     if comparisons.single():
-        enroll, test = RowGroups.of(comparisons.enroll_rows), RowGroups.of(comparisons.test_rows)
         return np.asarray(scorer.score_rows(bits, enroll.values, test.values), dtype=np.float64)
     out = np.empty(len(comparisons), dtype=np.float64)
-    # score_counts builds several float64 [chunk, k] temporaries: keep each near 32 MiB.
-    chunk = max(1, min(CHUNK, COUNT_CELLS // max(int(bits.shape[1]), 1)))
-    for start, (e_counts, t_counts) in iter_counts(bits, comparisons, chunk):
-        out[start : start + len(e_counts.active)] = scorer.score_counts(e_counts, t_counts)
+    sizes = np.stack([enroll.sizes(), test.sizes()], axis=1)
+    shapes, group_of = np.unique(sizes, axis=0, return_inverse=True)
+    for g, (ne, nt) in enumerate(shapes.tolist()):
+        members = np.flatnonzero(group_of.reshape(-1) == g)
+        out[members] = _score_group(scorer, bits, enroll, test, members, (ne, nt))
     return out
+
+
+def _score_group(
+    scorer: Scorer,
+    bits: np.ndarray,
+    enroll: RowGroups,
+    test: RowGroups,
+    members: np.ndarray,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """LLRs of the comparisons `members`, whose sides hold shape = (ne, nt) recordings."""
+    from balr.scoring.counts import Counts
+
+    k = int(bits.shape[1])
+    ne, nt = shape
+    cells = _cells(scorer, k, ne, nt) if (ne + 1) * (nt + 1) <= len(members) else None
+    # score_counts builds several float64 [chunk, k] temporaries: keep each near 32 MiB.
+    chunk = max(1, min(CHUNK, COUNT_CELLS // max(k, 1)))
+    out = np.empty(len(members), dtype=np.float64)
+    for start in range(0, len(members), chunk):
+        rows = members[start : start + chunk]
+        e = Counts.of_rows(bits, [enroll[int(i)] for i in rows])
+        t = Counts.of_rows(bits, [test[int(i)] for i in rows])
+        if cells is None:
+            out[start : start + len(rows)] = scorer.score_counts(e, t)
+        else:
+            flat = (e.active * (nt + 1) + t.active) * k + np.arange(k)
+            out[start : start + len(rows)] = cells.reshape(-1)[flat].sum(axis=1)
+    return out
+
+
+def _cells(scorer: Scorer, k: int, ne: int, nt: int) -> np.ndarray:
+    """float64 [(ne + 1)(nt + 1), k]: contribution of each attribute for counts (a_e, a_t).
+
+    Row a_e * (nt + 1) + a_t holds the contributions when a_e of the ne enrollment
+    recordings and a_t of the nt test recordings show the attribute.
+    """
+    from balr.scoring.counts import Counts
+
+    a_e = np.repeat(np.arange(ne + 1), nt + 1)[:, None].repeat(k, axis=1)
+    a_t = np.tile(np.arange(nt + 1), ne + 1)[:, None].repeat(k, axis=1)
+    return scorer.contributions(Counts(a_e, ne - a_e), Counts(a_t, nt - a_t))
 
 
 def iter_counts(
