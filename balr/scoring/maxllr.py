@@ -91,7 +91,8 @@ class MaxLLRScorer(Scorer):
         while step < self.n_iterations and not converged:
             step += 1
             log_has, log_not = _log_terms(f, p, q, a, n)
-            has = np.exp(log_has - np.logaddexp(log_has, log_not))  # responsibilities [S, k]
+            with np.errstate(over="ignore"):  # exp overflows to inf: a responsibility of 0
+                has = 1.0 / (1.0 + np.exp(log_not - log_has))  # responsibilities [S, k]
             new_p = self._clip(_ratio((has * a).sum(0), (has * (a + n)).sum(0), p))
             new_q = self._clip(_ratio(((1 - has) * a).sum(0), ((1 - has) * (a + n)).sum(0), q))
             new_f = self._clip(has.mean(axis=0))
