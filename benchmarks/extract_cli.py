@@ -13,7 +13,7 @@ duration, with vectors written under a fresh --save-dir each time. Reported:
   (the command reports it too): the real-time factor per core, which other jobs on a
   shared machine do not change much, unlike the wall-clock figures.
 
-    python3 benchmarks/extract_cli.py              # 20 min of audio
+    python3 benchmarks/extract_cli.py              # 60 min of audio, ~1 min per case
     python3 benchmarks/extract_cli.py --quick      # 5 min
 """
 
@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=None, help="audio to extract")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="cases")
     args = parse(parser)
-    minutes = args.minutes or (5.0 if args.quick else 20.0)
+    minutes = args.minutes or (5.0 if args.quick else 60.0)
     folder, count, seconds = build_folder(args.workdir, minutes)
     print(*machine_lines(), sep="\n")
     print(f"input: {count} files, {seconds / 60:.1f} min of audio ({folder})\n")
