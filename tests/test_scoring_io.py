@@ -201,3 +201,18 @@ def test_vectors_of_another_width_name_the_loaded_scorer(tmp_path: Path) -> None
     wrong = np.zeros((2, bits.shape[1] + 3), np.uint8)
     with pytest.raises(ScorerError, match=r"scorer\.json was fitted on 20"):
         loaded.score_matrix(wrong, wrong)
+
+
+def test_attribute_count_comes_from_the_reference(tmp_path: Path) -> None:
+    # BA-LR 2.0 assumed 512 unless told otherwise; balr takes k from the data.
+    rng = np.random.default_rng(12)
+    labels = np.repeat(np.arange(10), 3)
+    bits = (rng.random((30, 1024)) < 0.4).astype(np.uint8)
+    scorer = BetaScorer()
+    scorer.fit(bits, labels)
+    scorer.save(tmp_path)
+    loaded = load_scorer(tmp_path)
+    assert loaded.n_attributes == 1024
+    assert json.loads((tmp_path / "scorer.json").read_text())["n_attributes"] == 1024
+    with pytest.raises(ScorerError, match="have 512 attributes"):
+        loaded.score_pairs(bits[:2, :512], bits[2:4, :512])
