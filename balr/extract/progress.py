@@ -39,7 +39,7 @@ class ExtractProgress:
                 TextColumn("extracting"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"),
+                TextColumn("{task.fields[rate]}, ETA"),
                 TimeRemainingColumn(),
                 transient=True,
             )
