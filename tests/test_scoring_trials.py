@@ -9,7 +9,7 @@ import pytest
 
 from balr.errors import DatasetError
 from balr.scoring import SCORERS, BetaScorer, Counts
-from balr.scoring import trials as trials_module
+from balr.scoring import sides as sides_module
 from balr.scoring.trials import (
     Comparisons,
     RowGroups,
@@ -125,7 +125,7 @@ def test_multi_recording_sides_sum_their_counts(monkeypatch: pytest.MonkeyPatch)
     enroll = [np.array([0, 1]), np.array([2]), np.array([3, 4, 0])]
     test = [np.array([2, 3]), np.array([4, 1]), np.array([1])]
     comparisons = Comparisons(["e"] * 3, ["t"] * 3, enroll, test)
-    monkeypatch.setattr(trials_module, "CHUNK", 2)  # the chunks must join seamlessly
+    monkeypatch.setattr(sides_module, "CHUNK", 2)  # the chunks must join seamlessly
     llrs = score_comparisons(scorer, bits, comparisons)
     for i in range(3):
         e = Counts(bits[enroll[i]].sum(0)[None], (1 - bits[enroll[i]]).sum(0)[None])

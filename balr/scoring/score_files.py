@@ -132,13 +132,14 @@ def write_explanations(
     A last row per comparison, attribute ``others``, sums the remaining attributes, so each
     comparison's contributions add up to its raw (uncalibrated) LLR.
     """
-    from balr.scoring.trials import iter_counts
+    from balr.scoring.sides import iter_counts
 
     stats = scorer.reference_stats()
     # One recording per side: each contribution is a cell of the [k, 2, 2] table (no lgamma).
     cells = scorer.table() if comparisons.single() else None
     frames = []
-    for start, (enroll, test) in iter_counts(bits, comparisons, chunk=4096):
+    sides = comparisons.enroll_rows, comparisons.test_rows
+    for start, (enroll, test) in iter_counts(bits, *sides, chunk=4096):
         if cells is not None:
             columns = np.arange(cells.shape[0])[None, :]
             contrib = cells[columns, enroll.active, test.active]
