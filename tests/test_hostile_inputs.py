@@ -233,7 +233,7 @@ def input_dim_mismatch(tmp: Path) -> Outcome:
 def val_without_embeddings(tmp: Path) -> Outcome:
     (tmp / "val.csv").write_text("id,audio,speaker\na,a.wav,s0\nb,b.wav,s1\n")
     args = train_args(tmp, write_dataset(tmp / "d"), val=tmp / "val.csv")
-    return args, "val.csv: item 'a' has no embedding", "give every item an embedding"
+    return args, "val.csv: item 'a' has audio but no embedding", "first with `balr extract"
 
 
 def config_case(override: str, key: str, fix: str, *more: str) -> Case:
