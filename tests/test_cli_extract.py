@@ -246,3 +246,9 @@ def test_cfg_prints_the_first_shard_job_config(capsys: pytest.CaptureFixture[str
     assert main(["extract", "in.csv", "--shards", "2", "--cfg", "job"]) == 0
     out = capsys.readouterr().out
     assert "shards: 2" in out and "shard: 0" in out and "_target_: balr.extract.GE2EEncoder" in out
+
+
+def test_an_explicit_shard_sweep_is_merged_too(audio: Path, tmp_path: Path) -> None:
+    sweep = ["-m", "extract.shards=2", "extract.shard=0,1", "--save-dir", "m"]
+    assert main(["extract", str(audio), *sweep]) == 0
+    assert len(rows(tmp_path / "m" / "extracted.csv")) == 3
