@@ -158,6 +158,12 @@ def test_merge_of_an_incomplete_sweep_names_the_missing_shard(
     assert main(["extract", str(audio), "--save-dir", "part", *overrides]) == 0
     assert main(["extract", "--merge", "part"]) == 2
     assert "shard-0-of-2" in capsys.readouterr().err
+    # A shard run on its own logs where the sweep's job would; then the merge completes.
+    assert (tmp_path / "part" / "extract.shard=1,extract.shards=2" / "extract.log").is_file()
+    overrides = ["extract.shards=2", "extract.shard=0"]
+    assert main(["extract", str(audio), "--save-dir", "part", *overrides]) == 0
+    assert main(["extract", "--merge", "part"]) == 0
+    assert len(rows(tmp_path / "part" / "extracted.csv")) == 3
 
 
 def test_shards_build_the_sweep_overrides() -> None:

@@ -117,6 +117,11 @@ def run(ns: argparse.Namespace) -> int:
         # Reusing the folder is how an interrupted extraction continues.
         run_dir, created = prepare_save_dir(Path(ns.save_dir), exist_ok=True)
         overrides.append(f"save_dir={quote(run_dir)}")
+        job = configs[0].extract
+        if not multirun and job.shards > 1:
+            # One shard run on its own (e.g. by an array job): its logs go where a sweep's would.
+            run_dir = run_dir / f"extract.shard={job.shard},extract.shards={job.shards}"
+            created = created or not run_dir.exists()
     else:
         run_dir, created = claim_run_dir(Path("runs") / "extract", "extract"), True
     status = hydra_launch.run_app("extract", overrides, run_dir, multirun=multirun)
