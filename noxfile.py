@@ -50,6 +50,15 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks that print measured ratios (see BENCHMARKS.md)."""
     install(session)
-    scripts = ("train_throughput.py", "voxceleb_scale.py", "file_loading.py", "sample_quality.py")
+    scripts = (
+        "train_throughput.py",
+        "voxceleb_scale.py",
+        "file_loading.py",
+        "val_llr_probe.py",
+        "scoring_speed.py",
+        "score_test_io.py",
+        "extract_speed.py",
+        "extract_cli.py",
+    )
     for script in scripts:
         session.run("python", f"benchmarks/{script}", *session.posargs)
