@@ -125,6 +125,37 @@ def test_fbank_of_audio_shorter_than_a_frame_is_empty() -> None:
     assert kaldi_fbank(np.zeros(399, np.float32)).shape == (0, 80)
 
 
+def test_fbank_in_blocks_equals_the_recipe_on_every_block_boundary(
+    speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wav = speech[: 16000 + 123]
+    whole = kaldi_fbank(wav).numpy()
+    monkeypatch.setattr("balr.extract.fbank.BLOCK_FRAMES", 7)
+    np.testing.assert_allclose(kaldi_fbank(wav).numpy(), whole, rtol=1e-6)
+    np.testing.assert_allclose(whole, reference_fbank(wav), atol=2e-3)
+
+
+@pytest.mark.slow
+def test_fbank_of_a_long_recording_needs_little_more_memory_than_its_features() -> None:
+    """10 min of audio (38 MB, 23 MB of features): whole-recording temporaries took ~500 MB."""
+    code = (
+        "import resource, numpy as np\n"
+        "from balr.extract.fbank import kaldi_fbank\n"
+        "kaldi_fbank(np.zeros(16000, np.float32))\n"
+        "wav = np.random.default_rng(0).standard_normal(600 * 16000).astype(np.float32) / 10\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "kaldi_fbank(wav)\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)\n"
+    )
+    import subprocess
+
+    env = {"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert int(done.stdout.split()[-1]) < 150, done.stdout
+
+
 def test_fbank_model_output_matches_torch_on_the_same_features(
     fbank_model: tuple[FbankNet, Path], speech: np.ndarray
 ) -> None:

@@ -24,6 +24,8 @@ PREEMPHASIS = 0.97
 LOW_HZ = 20.0
 PCM_SCALE = 32768.0
 LOG_FLOOR = float(np.finfo(np.float32).eps)
+# Frames computed together (60 s): bounds the temporaries of long recordings (~10 MB each).
+BLOCK_FRAMES = 6000
 
 
 def kaldi_mel(hz: float | np.ndarray) -> np.ndarray:
@@ -68,12 +70,22 @@ def kaldi_fbank(wav: np.ndarray, n_bins: int = 80, sample_rate: int = 16000) -> 
     """
     frame, shift = _sizes(sample_rate)
     n_frames = frame_count(len(wav), sample_rate)
-    n_fft = 1 << (frame - 1).bit_length()
-    window, banks = _constants(n_bins, frame, n_fft, sample_rate)
+    out = torch.zeros((n_frames, n_bins))
     if n_frames == 0:
-        return torch.zeros((0, n_bins))
-    signal = torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32)) * PCM_SCALE
-    frames = signal.unfold(0, frame, shift)[:n_frames]
+        return out
+    # A view of overlapping frames (no copy); the per-frame work goes block by block, so
+    # the temporaries stay a few MB however long the recording is.
+    frames = torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32)).unfold(0, frame, shift)
+    for start in range(0, n_frames, BLOCK_FRAMES):
+        block = frames[start : min(start + BLOCK_FRAMES, n_frames)]
+        out[start : start + len(block)] = _log_mel(block * PCM_SCALE, n_bins, sample_rate)
+    return out
+
+
+def _log_mel(frames: torch.Tensor, n_bins: int, sample_rate: int) -> torch.Tensor:
+    """Log mel energies [n, n_bins] of frames [n, frame] already scaled to the 16-bit range."""
+    n_fft = 1 << (frames.shape[1] - 1).bit_length()
+    window, banks = _constants(n_bins, frames.shape[1], n_fft, sample_rate)
     frames = frames - frames.mean(dim=1, keepdim=True)
     previous = torch.cat([frames[:, :1], frames[:, :-1]], dim=1)
     frames = (frames - PREEMPHASIS * previous) * window
