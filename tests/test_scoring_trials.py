@@ -177,3 +177,19 @@ def test_grouped_multi_recording_scores_equal_score_counts(name: str) -> None:
     llrs = score_comparisons(scorer, bits, comparisons)
     direct = scorer.score_counts(Counts.of_rows(bits, enroll), Counts.of_rows(bits, test))
     np.testing.assert_allclose(llrs, direct, rtol=1e-12, atol=1e-9)
+
+
+def test_lists_of_balr_score_trials_read_back_whatever_the_ids(tmp_path: Path) -> None:
+    # One trial format, one reader: what write_trials writes, both readers read verbatim.
+    from balr.evaluation import Trials, read_trials, write_trials
+
+    ids = ['a"1', "a2", "b 1", "b2"]
+    trials = Trials(np.array([0, 0, 2]), np.array([1, 2, 3]), np.array([True, False, True]))
+    path = tmp_path / "trials.tsv"
+    write_trials(path, trials, ids)
+    comparisons = read_comparisons(path, ids)
+    assert comparisons.enrollment == ['a"1', 'a"1', "b 1"]
+    assert [int(r[0]) for r in comparisons.test_rows] == [1, 2, 3]
+    assert comparisons.labels is not None and comparisons.labels.tolist() == [True, False, True]
+    again = read_trials(path, ids)
+    assert again.enroll.tolist() == [0, 0, 2] and again.labels.tolist() == [True, False, True]

@@ -16,27 +16,65 @@ import polars as pl
 from balr.errors import DatasetError
 from balr.evaluation.trials import Trials, as_label_array, draw_trials
 
-_LABEL_VALUES = {"1": True, "0": False, "true": True, "false": False}
+# The spellings of a trial (or score) label: 1 = same speaker.
+LABEL_VALUES = {"1": True, "0": False, "true": True, "false": False}
 
 
-def _read_table(path: Path) -> pl.DataFrame:
+def read_trial_frame(path: Path, hint: str = "check data.val_trials") -> pl.DataFrame:
+    """The rows of a trial file, every column as text, side cells stripped of blanks.
+
+    The one reader of the trial format, for validation lists (:func:`read_trials`) and
+    for `balr score`'s comparisons with multi-recording sides alike.
+
+    Args:
+        path: Tab-separated file with header ``enrollment<TAB>test[<TAB>label]``.
+        hint: What to check when the file does not exist (the option that named it).
+
+    Raises:
+        DatasetError: The file is missing, unreadable, lacks a column or has no rows.
+    """
     if not path.is_file():
-        raise DatasetError(f"{path}: trial file not found; check data.val_trials")
+        raise DatasetError(f"{path}: trial file not found; {hint}")
     try:
-        # Every column as text: numeric-looking ids must stay ids.
-        frame = pl.read_csv(path, separator="\t", infer_schema=False)
+        # Every column as text: numeric-looking ids must stay ids. No quoting: an id is
+        # taken as written (write_trials never quotes).
+        frame = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DatasetError(f"{path}: cannot read trial file ({first})") from err
+        raise DatasetError(
+            f"{path}: cannot read the trial file ({first}); write it as tab-separated"
+            " 'enrollment<TAB>test[<TAB>label]' with a header"
+        ) from err
     missing = [c for c in ("enrollment", "test") if c not in frame.columns]
     if missing:
         raise DatasetError(
-            f"{path}: missing column(s) {missing}; expected a tab-separated header "
-            f"'enrollment<TAB>test[<TAB>label]', found {frame.columns}"
+            f"{path}: missing column(s) {', '.join(missing)} (found {', '.join(frame.columns)});"
+            " write a tab-separated header 'enrollment<TAB>test[<TAB>label]'"
         )
     if frame.height == 0:
-        raise DatasetError(f"{path}: trial file has no trials; add rows below the header")
-    return frame
+        raise DatasetError(
+            f"{path}: the trial file has no trials (no comparisons); add rows below the header"
+        )
+    return frame.with_columns(pl.col("enrollment", "test").fill_null("").str.strip_chars())
+
+
+def parse_labels(column: pl.Series, path: Path, fix: str | None = None) -> np.ndarray:
+    """bool [P] of a text label column (1/0, true/false; blanks and case ignored).
+
+    Raises:
+        DatasetError: A label is something else (names the file, line and value, and `fix`).
+    """
+    text = column.fill_null("").str.strip_chars().str.to_lowercase()
+    parsed = text.replace_strict(LABEL_VALUES, default=None, return_dtype=pl.Boolean)
+    bad = np.flatnonzero(parsed.is_null().to_numpy())
+    if bad.size:
+        r = int(bad[0])
+        fix = fix or "fix it, or drop the label column to derive labels from speakers"
+        raise DatasetError(
+            f"{path}: row {r + 1} (line {r + 2}): label {column[r] or ''!r} is not 1/0 or"
+            f" true/false; {fix}"
+        )
+    return parsed.to_numpy().astype(bool)
 
 
 def _rows_of(frame: pl.DataFrame, column: str, ids: list[str], path: Path) -> np.ndarray:
@@ -53,19 +91,6 @@ def _rows_of(frame: pl.DataFrame, column: str, ids: list[str], path: Path) -> np
             "use ids from the dataset's id column"
         )
     return rows_np.astype(np.int64)
-
-
-def _parse_labels(column: pl.Series, path: Path) -> np.ndarray:
-    text = column.fill_null("").str.strip_chars().str.to_lowercase()
-    parsed = text.replace_strict(_LABEL_VALUES, default=None, return_dtype=pl.Boolean)
-    bad = np.flatnonzero(parsed.is_null().to_numpy())
-    if bad.size:
-        r = int(bad[0])
-        raise DatasetError(
-            f"{path}: row {r + 1} (line {r + 2}): label {column[r] or ''!r} is not 1/0 or "
-            "true/false; fix it or drop the label column to derive labels from speakers"
-        )
-    return parsed.to_numpy().astype(bool)
 
 
 def _labels_from_speakers(
@@ -105,11 +130,11 @@ def read_trials(path: str | Path, ids: list[str], labels: Any = None) -> Trials:
             or the list lacks target or non-target trials.
     """
     path = Path(path)
-    frame = _read_table(path)
+    frame = read_trial_frame(path)
     enroll = _rows_of(frame, "enrollment", ids, path)
     test = _rows_of(frame, "test", ids, path)
     if "label" in frame.columns:
-        target = _parse_labels(frame["label"], path)
+        target = parse_labels(frame["label"], path)
     else:
         target = _labels_from_speakers(enroll, test, labels, path)
     if target.all() or not target.any():
@@ -134,7 +159,7 @@ def write_trials(path: str | Path, trials: Trials, ids: list[str]) -> None:
             "label": trials.labels.astype(np.int8),
         },
         schema={"enrollment": pl.String, "test": pl.String, "label": pl.Int8},
-    ).write_csv(path, separator="\t")
+    ).write_csv(path, separator="\t", quote_style="never")
 
 
 def load_or_draw_trials(

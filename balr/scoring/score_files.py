@@ -17,13 +17,12 @@ import polars as pl
 
 from balr.data.atomic import atomic_path
 from balr.errors import DatasetError
+from balr.evaluation.trial_io import parse_labels
 
 if TYPE_CHECKING:
     from balr.scoring.base import Scorer
     from balr.scoring.counts import Counts
     from balr.scoring.trials import Comparisons
-
-_LABEL_VALUES = {"1": True, "0": False, "true": True, "false": False}
 
 
 @dataclass
@@ -104,18 +103,8 @@ def read_scores(path: Path) -> ScoreList:
             f"{path}: line {r + 2}: {column} {frame[column][r]!r} is not a finite number; fix"
             " or drop the line"
         )
-    labels = _labels(frame, path) if "label" in frame.columns else None
+    labels = parse_labels(frame["label"], path, "fix it") if "label" in frame.columns else None
     return ScoreList(frame, raw.astype(np.float64), labels)
-
-
-def _labels(frame: pl.DataFrame, path: Path) -> np.ndarray:
-    text = frame["label"].fill_null("").str.strip_chars().str.to_lowercase()
-    parsed = text.replace_strict(_LABEL_VALUES, default=None, return_dtype=pl.Boolean)
-    bad = np.flatnonzero(parsed.is_null().to_numpy())
-    if bad.size:
-        r = int(bad[0])
-        raise DatasetError(f"{path}: line {r + 2}: label {frame['label'][r]!r} is not 1/0; fix it")
-    return parsed.to_numpy().astype(bool)
 
 
 def write_explanations(

@@ -1,6 +1,7 @@
 """Comparisons whose sides are one or several recordings, read from a trial file.
 
-A trial file is tab-separated with the header ``enrollment<TAB>test[<TAB>label]``. Each
+A trial file (read by `balr.evaluation.trial_io.read_trial_frame`, like validation trial
+lists) is tab-separated with the header ``enrollment<TAB>test[<TAB>label]``. Each
 side cell lists one dataset id, or several separated by commas (all recordings of one
 person). ``label`` is 1/0 (or true/false). Without a label column, a comparison is labelled
 from the dataset's speakers when every id has one and every side is one speaker; otherwise
@@ -18,13 +19,12 @@ import numpy as np
 import polars as pl
 
 from balr.errors import DatasetError
+from balr.evaluation.trial_io import parse_labels, read_trial_frame
 from balr.scoring.sides import RowGroups, score_sides
 
 if TYPE_CHECKING:
     from balr.evaluation.trials import Trials
     from balr.scoring.base import Scorer
-
-_LABEL_VALUES = {"1": True, "0": False, "true": True, "false": False}
 
 
 @dataclass
@@ -89,12 +89,13 @@ def read_comparisons(path: Path, ids: list[str], labels: np.ndarray | None = Non
             not 1/0.
     """
     path = Path(path)
-    frame = _read_table(path)
+    frame = read_trial_frame(path, "check the TRIALS path")
     index = {name: i for i, name in enumerate(ids)}
     enroll = _side_rows(frame["enrollment"], "enrollment", index, path)
     test = _side_rows(frame["test"], "test", index, path)
     if "label" in frame.columns:
-        target: np.ndarray | None = _parse_labels(frame["label"], path)
+        fix = "fix it, or drop the label column to label comparisons from the dataset's speakers"
+        target: np.ndarray | None = parse_labels(frame["label"], path, fix)
     else:
         target = _labels_from_speakers(enroll, test, labels)
     return Comparisons(
@@ -104,29 +105,6 @@ def read_comparisons(path: Path, ids: list[str], labels: np.ndarray | None = Non
         test_rows=test,
         labels=target,
     )
-
-
-def _read_table(path: Path) -> pl.DataFrame:
-    if not path.is_file():
-        raise DatasetError(f"{path}: trial file not found; check the TRIALS path")
-    try:
-        # Every column as text: numeric-looking ids must stay ids.
-        frame = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DatasetError(
-            f"{path}: cannot read the trial file ({first}); write it as tab-separated"
-            " 'enrollment<TAB>test[<TAB>label]' with a header"
-        ) from err
-    missing = [c for c in ("enrollment", "test") if c not in frame.columns]
-    if missing:
-        raise DatasetError(
-            f"{path}: missing column(s) {', '.join(missing)} (found {', '.join(frame.columns)});"
-            " write a tab-separated header 'enrollment<TAB>test[<TAB>label]'"
-        )
-    if frame.height == 0:
-        raise DatasetError(f"{path}: the trial file has no comparisons; add rows below the header")
-    return frame.with_columns(pl.col("enrollment", "test").fill_null("").str.strip_chars())
 
 
 def _side_rows(column: pl.Series, name: str, index: dict[str, int], path: Path) -> RowGroups:
@@ -173,19 +151,6 @@ def _fail_cell(cell: str, name: str, r: int, index: dict[str, int], path: Path) 
         f"{path}: line {r + 2}: {name} id {unknown!r} is not in the dataset; use ids from"
         " the dataset's id column (or add the recording to the dataset)"
     )
-
-
-def _parse_labels(column: pl.Series, path: Path) -> np.ndarray:
-    text = column.fill_null("").str.strip_chars().str.to_lowercase()
-    parsed = text.replace_strict(_LABEL_VALUES, default=None, return_dtype=pl.Boolean)
-    bad = np.flatnonzero(parsed.is_null().to_numpy())
-    if bad.size:
-        r = int(bad[0])
-        raise DatasetError(
-            f"{path}: line {r + 2}: label {column[r] or ''!r} is not 1/0 or true/false; fix"
-            " it, or drop the label column to label comparisons from the dataset's speakers"
-        )
-    return parsed.to_numpy().astype(bool)
 
 
 def _labels_from_speakers(
