@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from balr.data.dataset import AudioDataset
 from balr.data.reader import read_vectors
+from balr.data.table import speaker_labels
 from balr.errors import DatasetError
 
 # Rows checked per step of the 0/1 check of a packed matrix (8 MiB at 512 attributes).
@@ -140,7 +142,6 @@ def _labels(
             f"{dataset.name}: item {dataset.ids[missing[0]]!r} has no speaker: give every"
             " reference item a speaker"
         )
-    speakers = sorted({str(name) for name in names if name})
-    index = {name: n for n, name in enumerate(speakers)}
-    labels = np.fromiter((index[str(name)] if name else -1 for name in names), np.int64, len(names))
-    return labels, speakers
+    # An empty speaker cell is no speaker, as in the embedding table.
+    texts = pl.Series("speaker", [str(name) if name else None for name in names], pl.String)
+    return speaker_labels(texts)
