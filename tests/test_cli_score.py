@@ -328,3 +328,21 @@ def test_runs_shows_training_and_scoring_runs_in_separate_tables(
     assert main(["runs", "--csv"]) == 0
     header = capsys.readouterr().out.splitlines()[0].split(",")
     assert header[:2] == ["run", "losses"] and "scorer" in header and "cllr_min" not in header
+
+
+def test_ba_lr_2_settings_at_test_time_configure_its_scorer_pt(
+    ref: Path, data: Path, work: Path
+) -> None:
+    # BA-LR 2.0's spelling, its n_attributes key included, with a setting of the scorer type.
+    torch = pytest.importorskip("torch")
+    state = {"typicality": torch.full((16,), 0.4), "dropout": torch.full((16,), 0.1)}
+    torch.save(state, work / "dna.pt")
+    trials = all_pairs(work / "trials.tsv", SPEAKERS, PER)
+    llrs = []
+    for drop_in in ("0.12", "0.3"):
+        args = ["scorer=dna", f"scorer.drop_in={drop_in}", "scorer.n_attributes=16"]
+        args += ["scorer.checkpoint_path=dna.pt", "--save-dir", f"dna{drop_in}"]
+        assert main(["score", "test", str(data), str(trials), *args]) == 0
+        llrs.append([float(r["llr"]) for r in read_tsv(work / f"dna{drop_in}" / "scores.tsv")])
+    assert llrs[0] != llrs[1]
+    assert main(["score", "train", str(ref), "scorer=maxllr", "scorer.n_attributes=16"]) == 0

@@ -69,6 +69,13 @@ def one_vector_of_another_length(tmp: Path) -> Outcome:
     return args, "s1u1_ba.npy", "15"
 
 
+def ba_lr_2_attribute_count_unlike_the_data(tmp: Path) -> Outcome:
+    # BA-LR 2.0's scorer.n_attributes is accepted, and checked against the vectors.
+    ref = write_attributes(tmp / "ref", speakers=3, per_speaker=2)
+    args = ["score", "train", str(ref), "scorer.n_attributes=512"]
+    return args, "have 16 attributes, not scorer.n_attributes=512", "drop scorer.n_attributes"
+
+
 def reference_of_one_speaker(tmp: Path) -> Outcome:
     ref = write_attributes(tmp / "ref", speakers=1, per_speaker=4)
     return ["score", "train", str(ref)], "1 speaker", "at least 2 speakers"
@@ -109,6 +116,12 @@ def foreign_scorer_dir(tmp: Path) -> Outcome:
 
 def scorer_of_another_type_than_asked(tmp: Path) -> Outcome:
     return score_test_args(tmp, None, "scorer=maxllr"), "beta", "scorer=maxllr"
+
+
+def scorer_setting_unlike_the_fitted_one(tmp: Path) -> Outcome:
+    # A fitted scorer keeps its settings: a scorer.KEY at test time is never ignored silently.
+    args = score_test_args(tmp, None, "scorer.min_speakers=5")
+    return args, "fitted with min_speakers=2, not 5", "refit"
 
 
 def no_scorer_given(tmp: Path) -> Outcome:
@@ -161,6 +174,7 @@ CASES: list[Case] = [
     empty_side,
     attribute_count_differs_from_the_scorer,
     one_vector_of_another_length,
+    ba_lr_2_attribute_count_unlike_the_data,
     reference_of_one_speaker,
     reference_without_speakers,
     invalid_scorer_setting,
@@ -168,6 +182,7 @@ CASES: list[Case] = [
     malformed_scorer_json,
     foreign_scorer_dir,
     scorer_of_another_type_than_asked,
+    scorer_setting_unlike_the_fitted_one,
     no_scorer_given,
     calibration_without_both_classes,
     calibration_of_unlabelled_scores,

@@ -216,3 +216,32 @@ def test_attribute_count_comes_from_the_reference(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "scorer.json").read_text())["n_attributes"] == 1024
     with pytest.raises(ScorerError, match="have 512 attributes"):
         loaded.score_pairs(bits[:2, :512], bits[2:4, :512])
+
+
+@pytest.mark.parametrize("kind", ["dna", "speech"])
+def test_settings_configure_a_balr_2_file(tmp_path: Path, kind: str) -> None:
+    state = {"typicality": torch.tensor([0.3, 0.6]), "dropout": torch.tensor([0.2, 0.1])}
+    torch.save(state, tmp_path / "scorer.pt")
+    default = load_scorer(tmp_path / "scorer.pt", kind=kind)
+    chosen = load_scorer(tmp_path / "scorer.pt", kind=kind, settings={"drop_in": 0.3})
+    assert chosen.hyperparameters()["drop_in"] == 0.3
+    # The 2x2 table is rebuilt with the drop-in asked for, not the default one.
+    assert not np.allclose(chosen.table(), default.table())
+
+
+def test_settings_that_differ_from_a_fitted_scorer_are_refused(tmp_path: Path) -> None:
+    scorer, _ = _fitted("dna")
+    scorer.save(tmp_path)
+    same = load_scorer(tmp_path, settings={"drop_in": SETTINGS["dna"]["drop_in"]})
+    assert same.hyperparameters() == scorer.hyperparameters()
+    with pytest.raises(ScorerError, match=r"fitted with drop_in=0\.2, not 0\.3.*refit") as info:
+        load_scorer(tmp_path, settings={"drop_in": 0.3})
+    assert "\n" not in str(info.value)
+
+
+def test_a_missing_scorer_pt_beside_a_scorer_json_loads_the_balr_folder(tmp_path: Path) -> None:
+    # BA-LR 2.0's documentation names RUN/scorer.pt; balr writes RUN/scorer.json.
+    scorer, bits = _fitted("beta")
+    scorer.save(tmp_path)
+    loaded = load_scorer(tmp_path / "scorer.pt", kind="beta")
+    np.testing.assert_array_equal(loaded.score_matrix(bits, bits), scorer.score_matrix(bits, bits))

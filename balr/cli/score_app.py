@@ -54,6 +54,18 @@ def load_bits(cfg: DictConfig, *, require_speakers: bool, path: str | None = Non
     return _binarised(cfg, dataset, require_speakers)
 
 
+def check_declared_width(cfg: DictConfig, data: Bits) -> None:
+    """DatasetError when BA-LR 2.0's scorer.n_attributes is set and the vectors differ."""
+    declared = cfg.scorer.get("n_attributes") if cfg.get("scorer") else None
+    k = int(data.bits.shape[1])
+    if declared is not None and int(declared) != k:
+        raise DatasetError(
+            f"{data.name}: the vectors have {k} attributes, not scorer.n_attributes={declared}:"
+            " drop scorer.n_attributes (balr reads the count from the data) or give vectors"
+            f" of {declared} attributes"
+        )
+
+
 def _binarised(cfg: DictConfig, dataset: Any, require_speakers: bool) -> Bits:
     import torch
 
@@ -77,6 +89,7 @@ def _binarised(cfg: DictConfig, dataset: Any, require_speakers: bool) -> Bits:
 def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
     """Fit cfg.scorer on cfg.input's speakers, save it into `run_dir`; return it."""
     reference = load_bits(cfg, require_speakers=True)
+    check_declared_width(cfg, reference)
     if len(reference.speakers) < 2:
         raise DatasetError(
             f"{reference.name}: the reference has {len(reference.speakers)} speaker(s); a scorer"
@@ -162,8 +175,12 @@ def score_test_app(cfg: DictConfig) -> None:
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     chosen = HydraConfig.get().runtime.choices.get("scorer")
-    explicit = any(o.lstrip("+~").startswith("scorer=") for o in HydraConfig.get().overrides.task)
+    task = [o.lstrip("+~") for o in HydraConfig.get().overrides.task]
+    explicit = any(o.startswith("scorer=") for o in task)
+    # scorer.KEY settings typed by the user (checkpoint_path only says where the scorer is).
+    keys = [o.split("=", 1)[0].removeprefix("scorer.") for o in task if o.startswith("scorer.")]
+    keys = [k for k in keys if k not in SCORER_ONLY_KEYS]
     try:
-        run_score_test(cfg, run_dir, chosen if explicit else None)
+        run_score_test(cfg, run_dir, chosen if explicit else None, keys)
     except BalrError as error:
         raise SystemExit(report(error)) from None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from omegaconf import DictConfig
 
-from balr.cli.score_app import Bits, load_bits
+from balr.cli.score_app import Bits, check_declared_width, load_bits
 from balr.data.atomic import atomic_path
 from balr.errors import ConfigError, DatasetError
 from balr.training.summary import write_summary
@@ -28,19 +29,29 @@ _SCORER_HELP = (
 )
 
 
-def load_test_scorer(cfg: DictConfig, chosen: str | None) -> tuple[Scorer, str]:
-    """The scorer to test and where it came from (`chosen`: an explicit scorer=NAME)."""
+def load_test_scorer(
+    cfg: DictConfig, chosen: str | None, keys: Sequence[str] = ()
+) -> tuple[Scorer, str]:
+    """The scorer to test and where it came from.
+
+    Args:
+        cfg: the score_test config.
+        chosen: an explicit scorer=NAME, else None.
+        keys: the scorer.KEY settings given on the command line: they configure a BA-LR
+            2.0 scorer.pt and must match a balr scorer's (never silently ignored).
+    """
     from balr.scoring import load_scorer
 
+    settings = {key: cfg.scorer[key] for key in keys} if cfg.get("scorer") else {}
     checkpoint = cfg.scorer.get("checkpoint_path") if cfg.get("scorer") else None
     if cfg.scorer_dir is not None:
         where = Path(cfg.scorer_dir)
-        return load_scorer(where, kind=chosen), str(where)
+        return load_scorer(where, kind=chosen, settings=settings), str(where)
     if checkpoint is not None:
         where = Path(checkpoint)
         # BA-LR 2.0 users name the type; its default scorer is beta.
         kind = chosen or ("beta" if where.suffix == ".pt" else None)
-        return load_scorer(where, kind=kind), str(where)
+        return load_scorer(where, kind=kind, settings=settings), str(where)
     raise ConfigError(f"no scorer to test: {_SCORER_HELP}")
 
 
@@ -56,16 +67,22 @@ def check_width(scorer: Scorer, data: Bits, where: str) -> None:
         )
 
 
-def run_score_test(cfg: DictConfig, run_dir: Path, chosen: str | None) -> dict[str, Any]:
-    """Score cfg.trials over cfg.input; write the outputs into `run_dir`; return the summary."""
+def run_score_test(
+    cfg: DictConfig, run_dir: Path, chosen: str | None, keys: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Score cfg.trials over cfg.input; write the outputs into `run_dir`; return the summary.
+
+    `chosen` and `keys`: an explicit scorer=NAME and scorer.KEY settings (`load_test_scorer`).
+    """
     from balr.scoring.score_files import check_finite, write_explanations, write_scores
     from balr.scoring.trials import read_comparisons, score_comparisons
 
-    scorer, where = load_test_scorer(cfg, chosen)
+    scorer, where = load_test_scorer(cfg, chosen, keys)
     calibration = _load_calibration(cfg.calibration)
     if cfg.explain < 0:
         raise ConfigError(f"--explain {cfg.explain}: give a number of attributes >= 0")
     data = load_bits(cfg, require_speakers=False)
+    check_declared_width(cfg, data)
     check_width(scorer, data, where)
     trials = Path(cfg.trials)
     comparisons = read_comparisons(trials, data.ids, data.labels)

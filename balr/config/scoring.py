@@ -9,8 +9,9 @@ from omegaconf import MISSING
 
 from balr.config.schema import NON_EXPERIMENT_KEYS, DatasetConfig
 
-# Keys read by balr, not passed to a scorer's constructor (a BA-LR 2.0 scorer.pt to load).
-SCORER_ONLY_KEYS = ("checkpoint_path",)
+# Keys read by balr, not passed to a scorer's constructor: a BA-LR 2.0 scorer.pt to load, and
+# BA-LR 2.0's attribute count (balr reads it from the data; when given, it is checked).
+SCORER_ONLY_KEYS = ("checkpoint_path", "n_attributes")
 
 # Where data, models and results are: left out of sweep job directory names.
 SCORE_NON_EXPERIMENT_KEYS = [
@@ -46,6 +47,8 @@ class BetaScorerConfig:
     prior_precision: float = 1.0
     # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
     checkpoint_path: str | None = None
+    # BA-LR 2.0's key: balr takes the attribute count from the data; when set, it must match.
+    n_attributes: int | None = None
 
 
 @dataclass
@@ -69,6 +72,8 @@ class MaxLLRScorerConfig:
     min_probability: float = 1e-6
     # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
     checkpoint_path: str | None = None
+    # BA-LR 2.0's key: balr takes the attribute count from the data; when set, it must match.
+    n_attributes: int | None = None
 
 
 @dataclass
@@ -84,6 +89,8 @@ class DnaScorerConfig:
     min_speakers: int = 2
     # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
     checkpoint_path: str | None = None
+    # BA-LR 2.0's key: balr takes the attribute count from the data; when set, it must match.
+    n_attributes: int | None = None
 
 
 @dataclass
@@ -99,6 +106,8 @@ class SpeechScorerConfig:
     min_speakers: int = 2
     # A BA-LR 2.0 scorer.pt to load at test time instead of a balr scorer run dir.
     checkpoint_path: str | None = None
+    # BA-LR 2.0's key: balr takes the attribute count from the data; when set, it must match.
+    n_attributes: int | None = None
 
 
 # The `scorer` config group: option name -> node (names are the scorers' `name`s).

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,16 +65,24 @@ def save(scorer: Scorer, run_dir: Path) -> None:
         tmp.write_text(json.dumps(description, indent=2) + "\n")
 
 
-def load_scorer(path: Path, kind: str | None = None) -> Scorer:
+def load_scorer(
+    path: Path, kind: str | None = None, settings: Mapping[str, Any] | None = None
+) -> Scorer:
     """Load a saved scorer: a balr scorer folder or its scorer.json, or a BA-LR 2.0 scorer.pt.
 
     Args:
         path: the folder, its ``scorer.json``, or a ``.pt`` state_dict of float buffers.
+            A missing ``FOLDER/scorer.pt`` (BA-LR 2.0's name) next to a scorer.json loads
+            the balr folder.
         kind: the scorer type ("beta", "maxllr", "dna", "speech"); required for a ``.pt``
             (which does not record it), checked against scorer.json otherwise.
+        settings: hyper-parameters by name (e.g. ``drop_in``): those of the scorer built
+            for a ``.pt`` (which holds none); checked against scorer.json otherwise (a
+            fitted scorer keeps the settings it was fitted with).
 
     Raises:
-        ScorerError: missing, malformed or foreign files, or a type mismatch.
+        ScorerError: missing, malformed or foreign files, a type mismatch, or settings
+            that differ from a balr scorer's.
     """
     path = Path(path).expanduser()
     if path.is_dir():
@@ -81,9 +90,30 @@ def load_scorer(path: Path, kind: str | None = None) -> Scorer:
             path = path / "scorer.pt"
         else:
             path = path / SCORER_JSON
-    scorer = _load_torch(path, kind) if path.suffix == ".pt" else _load_balr(path, kind)
+    elif path.suffix == ".pt" and not path.exists() and (path.parent / SCORER_JSON).is_file():
+        path = path.parent / SCORER_JSON
+    settings = dict(settings or {})
+    if path.suffix == ".pt":
+        scorer = _load_torch(path, kind, settings)
+    else:
+        scorer = _load_balr(path, kind)
+        _check_settings(scorer, settings, path)
     scorer.source = path
     return scorer
+
+
+def _check_settings(scorer: Scorer, settings: dict[str, Any], path: Path) -> None:
+    """ScorerError when `settings` ask for other values than the fitted scorer's."""
+    stored = scorer.hyperparameters()
+    for key, value in settings.items():
+        if key not in stored:
+            raise ScorerError(f"{path}: a {scorer.name} scorer has no setting {key!r}")
+        if stored[key] != value:
+            raise ScorerError(
+                f"{path}: the scorer was fitted with {key}={stored[key]!r}, not {value!r}:"
+                f" drop scorer.{key}, or refit with balr score train REF scorer={scorer.name}"
+                f" scorer.{key}={value}"
+            )
 
 
 def _load_balr(path: Path, kind: str | None) -> Scorer:
@@ -186,7 +216,7 @@ TORCH_BUFFERS = {
 }
 
 
-def _load_torch(path: Path, kind: str | None) -> Scorer:
+def _load_torch(path: Path, kind: str | None, settings: dict[str, Any]) -> Scorer:
     from balr.scoring import SCORERS
 
     if kind is None or kind not in SCORERS:
@@ -202,7 +232,10 @@ def _load_torch(path: Path, kind: str | None) -> Scorer:
         raise ScorerError(
             f"{path}: holds {sorted(state)}, not the {list(needed)} of a {kind} scorer: {hint}"
         )
-    scorer = SCORERS[kind]()
+    try:
+        scorer = SCORERS[kind](**settings)
+    except TypeError as error:
+        raise ScorerError(f"{path}: bad settings for a {kind} scorer ({error})") from None
     scorer.load_torch_state({name: state[name] for name in needed}, path)
     return scorer
 
