@@ -99,6 +99,7 @@ def test_calibration_applies_and_its_scores_place_the_lr(
         (("r0_ba.npy", "nothing_here"), [], "'nothing_here' is not a file"),
         (("r0_ba.npy", "r1_ba.npy"), ["--calibration", "missing.json"], "missing.json"),
         (("r0_ba.npy", "r1_ba.npy"), ["--data", "nowhere.csv"], "nowhere.csv"),
+        (("r0_ba.npy", "r1_ba.npy"), ["--segments", "-1"], "--segments -1.0: give a length"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(

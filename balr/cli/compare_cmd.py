@@ -109,6 +109,8 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
         if value:
             out.append(f"{key}={_existing(option, value, what)}")
     if ns.segments is not None:
+        if not ns.segments > 0:
+            raise ConfigError(f"--segments {ns.segments}: give a length in seconds > 0")
         out.append(f"segments={ns.segments}")
     if ns.top is not None:
         out.append(f"top={ns.top}")
