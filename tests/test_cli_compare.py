@@ -187,3 +187,28 @@ def test_embedding_of_another_dimension_is_one_line(tmp_path: Path, monkeypatch,
     assert "enrollment recording small_emb.npy: an embedding has 8 dimensions" in err
     assert "expects 256" in err
     assert not any((tmp_path / "runs" / "compare").iterdir())
+
+
+def test_the_page_names_the_reference_set_score_train_recorded(tmp_path: Path, monkeypatch) -> None:
+    """scorer.json keeps a readable name of the reference set; the page shows it, path aside."""
+    from tests.score_data import write_attributes
+
+    ref = write_attributes(tmp_path / "vox2dev", speakers=12, per_speaker=3, seed=1)
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", "train", str(ref)]) == 0
+    assert main(["score", "train", str(ref), "reference_name=VoxCeleb2 dev"]) == 0
+    meta = json.loads((tmp_path / "runs" / "scorer" / "train" / "scorer.json").read_text())
+    assert meta["reference"]["name"] == "vox2dev/data.csv"
+    assert meta["reference"]["path"] == str(ref.absolute())
+    assert meta["reference"]["speakers"] == 12
+    sides = [str(tmp_path / "vox2dev" / f"s{i}u0_ba.npy") for i in (0, 1)]
+    for run, name in (("train", "vox2dev/data.csv"), ("train2", "VoxCeleb2 dev")):
+        out = tmp_path / f"case_{run}"
+        scorer = str(tmp_path / "runs" / "scorer" / run)
+        assert main(["compare", *sides, "--scorer", scorer, "--save-dir", str(out)]) == 0
+        report = json.loads((out / "report.json").read_text())
+        assert report["scorer"]["reference"] == name
+        assert report["scorer"]["reference_path"] == str(ref.absolute())
+        page = (out / "report.html").read_text()
+        assert f"the reference set <b>{name}</b> (12 speakers, 36 recordings)" in page
+        assert f"<code>{ref.absolute()}</code>" in page

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from balr.cli.main import main
-from balr.scoring import BetaScorer
+from balr.scoring import BetaScorer, load_scorer
 
 
 def fitted(tmp_path: Path) -> Path:
@@ -46,3 +46,12 @@ def test_describe_of_a_missing_run_is_one_line(tmp_path: Path, capsys) -> None:
     assert main(["score", "describe", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("balr: error:") and err.count("\n") == 1
+
+
+def test_describe_names_the_reference_set_the_scorer_was_fitted_on(tmp_path: Path, capsys):
+    run_dir = fitted(tmp_path)
+    scorer = load_scorer(run_dir)
+    scorer.save(run_dir, reference={"name": "vox2/dev.csv", "path": "/data/vox2/dev.csv"})
+    assert main(["score", "describe", str(run_dir)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "reference: vox2/dev.csv (20 speakers, 60 recordings)" in out

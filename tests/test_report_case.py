@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from balr.errors import DatasetError
 from balr.report import CalibrationInfo, Recording, Side, case_from_scorer, scorer_info
-from balr.report.build import read_labelled_scores
+from balr.report.build import read_labelled_scores, reference_label
 from balr.report.case import case_of
 from balr.scoring import BetaScorer, Counts
 from tests.report_cases import make_case
@@ -138,6 +139,13 @@ def test_scores_tsv_prefers_the_raw_column_and_needs_both_classes(tmp_path: Path
     assert read_labelled_scores(path) is None
 
 
+def test_a_malformed_scores_line_is_one_line_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "scores.tsv"
+    path.write_text("enrollment\ttest\tllr\tlabel\na\tb\t1.5\ttrue\na\tc\t-2\tsame\n")
+    with pytest.raises(DatasetError, match=r"scores.tsv: .*line 3.*label 'same' is not 1/0"):
+        read_labelled_scores(path)
+
+
 def test_an_lr_beyond_every_validation_score_is_flagged_on_the_page(tmp_path: Path) -> None:
     from balr.report.case import placement_of
     from balr.report.html import render_html
@@ -154,3 +162,17 @@ def test_an_lr_beyond_every_validation_score_is_flagged_on_the_page(tmp_path: Pa
     png = tmp_path / "c.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n")
     assert "beyond every validation comparison" in render_html(case, png, png)
+
+
+def test_a_run_without_a_recorded_name_is_named_after_its_configs_dataset(tmp_path: Path):
+    """Scorers fitted before scorer.json named the reference: input.path of .hydra/config."""
+    scorer, _ = fitted_scorer()
+    run = tmp_path / "run"
+    scorer.save(run)
+    assert scorer_info(run, scorer).reference_path is None
+    (run / ".hydra").mkdir()
+    (run / ".hydra" / "config.yaml").write_text("input:\n  path: /data/sample/librispeech/train\n")
+    info = scorer_info(run, scorer)
+    assert info.reference == "librispeech/train"
+    assert info.reference_path == "/data/sample/librispeech/train"
+    assert reference_label("/vox/dev.csv") == "vox/dev.csv" and reference_label("dev") == "dev"

@@ -18,6 +18,7 @@ from balr.cli.instantiate import build
 from balr.config.scoring import SCORER_ONLY_KEYS
 from balr.config.store import register_configs
 from balr.errors import BalrError, ConfigError, DatasetError
+from balr.report.build import reference_facts
 from balr.training.summary import write_summary
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
     started = time.perf_counter()
     fit = scorer.fit(reference.bits, reference.labels)
     seconds = time.perf_counter() - started
-    scorer.save(run_dir)
+    scorer.save(run_dir, reference_facts(reference.name, cfg.reference_name))
     used = int(scorer.n_attributes - scorer.excluded.sum())
     excluded = ", ".join(f"{n} {why}" for why, n in fit.excluded.items()) or "none"
     if fit.iterations == 0:

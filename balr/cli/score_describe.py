@@ -63,13 +63,11 @@ def print_description(scorer: Any, frame: Any, top: int) -> None:
     from rich.console import Console
 
     console = Console()
-    stats = scorer.reference_stats()
     excluded = frame.filter(frame["excluded"] == 1)
     used = frame.filter(frame["excluded"] == 0).sort("typicality", descending=True)
     console.print(
         f"[bold]{scorer.name}[/bold] scorer: {scorer.n_attributes} attributes,"
-        f" {len(used)} used, {len(excluded)} excluded; reference: {stats.n_speakers:,}"
-        f" speakers, {stats.n_recordings:,} recordings",
+        f" {len(used)} used, {len(excluded)} excluded; reference: {_reference(scorer)}",
         highlight=False,
     )
     if len(excluded):
@@ -81,6 +79,17 @@ def print_description(scorer: Any, frame: Any, top: int) -> None:
         )
     console.print(_table(f"Most typical {min(top, len(used))} attributes", used.head(top)))
     console.print(_table(f"Least typical {min(top, len(used))} attributes", used.tail(top)))
+
+
+def _reference(scorer: Any) -> str:
+    """'librispeech/train (217 speakers, 1,148 recordings)'; the size only when recorded."""
+    from balr.report.build import reference_of
+
+    stats = scorer.reference_stats()
+    name = reference_of(scorer.source)[0] if scorer.source is not None else "the reference set"
+    if stats.n_speakers > 0:
+        return f"{name} ({stats.n_speakers:,} speakers, {stats.n_recordings:,} recordings)"
+    return f"{name} (size not recorded)"
 
 
 def _indices(frame: Any, reason: str, limit: int = 12) -> str:

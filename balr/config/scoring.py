@@ -19,6 +19,7 @@ SCORE_NON_EXPERIMENT_KEYS = [
     "trials",
     "val_data",
     "val_trials",
+    "reference_name",
     "scorer_dir",
     "calibration",
     "explain",
@@ -161,6 +162,9 @@ class ScoreTrainConfig:
     defaults: list[Any] = field(default_factory=_defaults)
     # Reference dataset: binary attributes (or embeddings with encoder.model) and speakers.
     input: DatasetConfig = field(default_factory=DatasetConfig)
+    # Name of the reference population, kept in scorer.json and shown by case reports
+    # (None: the dataset's folder or file with the folder above it, e.g. librispeech/train).
+    reference_name: str | None = None
     # The scorer and its settings (scorer=beta|maxllr|dna|speech, scorer.KEY=VALUE).
     scorer: Any = MISSING
     # Optional encoder that binarises the dataset's embeddings in memory.

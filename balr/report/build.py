@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from balr.data.atomic import atomic_path
-from balr.errors import BalrError
 from balr.report.case import (
     CalibrationInfo,
     Case,
@@ -111,16 +110,38 @@ def _placement(
 def scorer_info(run_dir: Path, scorer: Scorer, sha256: str | None = None) -> ScorerInfo:
     """What the report says about a scorer: its statistics, and its run's reference name."""
     stats = scorer.reference_stats()
+    name, path = reference_of(run_dir)
     return ScorerInfo(
         name=str(scorer.name),
         path=str(run_dir),
-        reference=_reference_name(run_dir, _scorer_json(run_dir)),
+        reference=name,
         n_speakers=_int(getattr(stats, "n_speakers", None)),
         n_recordings=_int(getattr(stats, "n_recordings", None)),
         n_attributes=int(scorer.n_attributes),
         excluded=[int(i) for i in np.flatnonzero(np.asarray(scorer.excluded, dtype=bool))],
         sha256=sha256,
+        reference_path=path,
     )
+
+
+def reference_label(path: str | Path) -> str:
+    """A readable name of a reference dataset: its folder or file with the folder above it.
+
+    ``/data/sample/librispeech/train`` -> ``librispeech/train``; ``/vox/dev.csv`` ->
+    ``vox/dev.csv`` (the full path stays in the report's provenance).
+    """
+    path = Path(path)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name or str(path)
+
+
+def reference_facts(path: str, name: str | None = None) -> dict[str, str]:
+    """scorer.json's description of the reference set a scorer is fitted on (`balr score train`).
+
+    Args:
+        path: where the dataset was read (a folder, CSV or packed dataset).
+        name: the population's name as the user gives it (None: :func:`reference_label`).
+    """
+    return {"name": name or reference_label(path), "path": path}
 
 
 def _scorer_json(run_dir: Path) -> dict[str, Any]:
@@ -141,51 +162,47 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def _reference_name(run_dir: Path, meta: dict[str, Any]) -> str:
-    """The reference population's name: scorer.json's, else the dataset the run was fitted on."""
-    reference = meta.get("reference")
-    name = reference.get("name") if isinstance(reference, dict) else reference
-    if isinstance(name, str) and name:
-        return name
-    config = (run_dir if run_dir.is_dir() else run_dir.parent) / ".hydra" / "config.yaml"
-    if config.is_file():
-        from omegaconf import OmegaConf
+def reference_of(run_dir: Path) -> tuple[str, str | None]:
+    """(name, path) of a scorer run's reference set: scorer.json's, else its config's dataset."""
+    reference = _scorer_json(run_dir).get("reference")
+    if isinstance(reference, dict) and isinstance(reference.get("name"), str):
+        path = reference.get("path")
+        return reference["name"], path if isinstance(path, str) else None
+    fitted_on = _config_input(run_dir)
+    if fitted_on is not None:
+        return reference_label(fitted_on), fitted_on
+    return f"the reference set of {run_dir}", None
 
-        try:
-            loaded = OmegaConf.to_container(OmegaConf.load(config), resolve=False)
-        except Exception:  # a damaged config only costs the name
-            loaded = None
-        if isinstance(loaded, dict):
-            for key in ("reference", "train", "input", "data"):
-                node = loaded.get(key)
-                if isinstance(node, dict) and isinstance(node.get("path"), str):
-                    return str(node["path"])
-    return f"the reference set of {run_dir}"
+
+def _config_input(run_dir: Path) -> str | None:
+    """input.path of the run's saved Hydra config (runs fitted before scorer.json named it)."""
+    config = (run_dir if run_dir.is_dir() else run_dir.parent) / ".hydra" / "config.yaml"
+    if not config.is_file():
+        return None
+    from omegaconf import OmegaConf
+
+    try:
+        loaded = OmegaConf.to_container(OmegaConf.load(config), resolve=False)
+    except Exception:  # a damaged config only costs the name
+        return None
+    node = loaded.get("input") if isinstance(loaded, dict) else None
+    path = node.get("path") if isinstance(node, dict) else None
+    return path if isinstance(path, str) else None
 
 
 def read_labelled_scores(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
     """(raw natural-log LLRs, bool labels) of a balr scores.tsv; None without both classes.
 
-    The raw column is ``llr_raw`` when the file was itself calibrated, else ``llr``.
+    Read by :func:`balr.scoring.score_files.read_scores` (``llr_raw`` when the file was
+    itself calibrated, else ``llr``; a malformed line is a one-line DatasetError).
     """
-    import polars as pl
+    from balr.scoring.score_files import read_scores
 
-    try:
-        frame = pl.read_csv(path, separator="\t", infer_schema_length=10_000)
-    except Exception as error:
-        raise BalrError(
-            f"{path}: unreadable scores file ({error}): give a balr scores.tsv"
-        ) from None
-    column = "llr_raw" if "llr_raw" in frame.columns else "llr"
-    if column not in frame.columns or "label" not in frame.columns:
+    scores = read_scores(path)
+    labels = scores.labels
+    if labels is None or labels.all() or not labels.any():
         return None
-    llrs = frame[column].cast(pl.Float64).to_numpy()
-    labels = frame["label"].cast(pl.Int64).to_numpy()
-    keep = np.isfinite(llrs)
-    llrs, target = llrs[keep], labels[keep] == 1
-    if not target.any() or target.all():
-        return None
-    return llrs, target
+    return scores.raw, labels
 
 
 def write_report(case: Case, out_dir: Path, top: int = TOP_PER_SIDE) -> dict[str, Path]:

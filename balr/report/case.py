@@ -53,7 +53,8 @@ class ScorerInfo:
         n_recordings: reference recordings (None when unknown).
         n_attributes: attributes per vector.
         excluded: indices of the attributes the scorer excludes (they contribute 0).
-        sha256: digest of scorer.json (or of the scorer file).
+        sha256: digest of the scorer's parameters.npz (or of the scorer file).
+        reference_path: where the reference set was read when the scorer was fitted.
     """
 
     name: str
@@ -64,6 +65,7 @@ class ScorerInfo:
     n_attributes: int
     excluded: list[int]
     sha256: str | None = None
+    reference_path: str | None = None
 
 
 @dataclass(frozen=True)

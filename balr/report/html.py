@@ -79,7 +79,7 @@ def _hypotheses(case: Case) -> str:
         " test recordings were spoken by the <b>same speaker</b>.</div>"
         '<div class="diff"><b>H<sub>different</sub></b>: they were spoken by <b>different'
         " speakers</b>: the test speaker is another person of the population represented by"
-        f" the reference set <code>{reference}</code> ({_population(case)}).</div></div>"
+        f" the reference set <b>{reference}</b> ({_population(case)}).</div></div>"
     )
 
 
@@ -240,7 +240,7 @@ def render_html(case: Case, contributions_png: Path, placement_png: Path | None 
     body = (
         "<h1>Speaker comparison: case report</h1>"
         f'<p class="meta">{escape(sides(case))}; scorer {escape(case.scorer.name)};'
-        f" reference population <code>{escape(case.scorer.reference)}</code>.</p>"
+        f" reference population <b>{escape(case.scorer.reference)}</b>.</p>"
         "<h2>The question</h2>"
         + _hypotheses(case)
         + _result(case)

@@ -117,6 +117,11 @@ def provenance_section(case: Case) -> str:
         f"<tr><td>scorer</td><td><code>{escape(s.path)}</code></td><td>{escape(s.name)}</td>"
         f"<td><code>{escape(s.sha256 or 'n/a')}</code></td></tr>"
     )
+    if s.reference_path is not None:
+        scorer += (
+            f"<tr><td>reference set</td><td><code>{escape(s.reference_path)}</code></td>"
+            f"<td>{escape(s.reference)} (the scorer was fitted on it)</td><td>n/a</td></tr>"
+        )
     calibration = ""
     if case.calibration is not None:
         c = case.calibration

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -327,11 +327,15 @@ class Scorer(ABC):
         )
         return pl.DataFrame(columns)
 
-    def save(self, run_dir: Path) -> None:
-        """Write scorer.json, parameters.npz and attributes.tsv into `run_dir`."""
+    def save(self, run_dir: Path, reference: Mapping[str, Any] | None = None) -> None:
+        """Write scorer.json, parameters.npz and attributes.tsv into `run_dir`.
+
+        `reference`: facts about the reference population for scorer.json (e.g. its
+        ``name`` and ``path``).
+        """
         from balr.scoring.io import save
 
-        save(self, Path(run_dir))
+        save(self, Path(run_dir), reference)
 
 
 def _checked(values: np.ndarray) -> np.ndarray:

@@ -31,8 +31,12 @@ PARAMETERS = "parameters.npz"
 ATTRIBUTES = "attributes.tsv"
 
 
-def save(scorer: Scorer, run_dir: Path) -> None:
-    """Write `scorer` (fitted) into `run_dir` (created when missing); files are atomic."""
+def save(scorer: Scorer, run_dir: Path, reference: Mapping[str, Any] | None = None) -> None:
+    """Write `scorer` (fitted) into `run_dir` (created when missing); files are atomic.
+
+    `reference` adds facts about the reference population to scorer.json's ``reference``
+    (beside its size), e.g. ``name`` and ``path`` of the dataset, which case reports show.
+    """
     scorer.check_fitted()
     run_dir.mkdir(parents=True, exist_ok=True)
     stats = scorer.reference_stats()
@@ -56,7 +60,11 @@ def save(scorer: Scorer, run_dir: Path) -> None:
         "type": scorer.name,
         "settings": scorer.hyperparameters(),
         "n_attributes": scorer.n_attributes,
-        "reference": {"speakers": stats.n_speakers, "recordings": stats.n_recordings},
+        "reference": {
+            **(reference or {}),
+            "speakers": stats.n_speakers,
+            "recordings": stats.n_recordings,
+        },
         "fit": report.to_dict(),
         "exclusion_reasons": list(EXCLUSION_REASONS),
         "balr_version": balr.__version__,
