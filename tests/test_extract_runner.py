@@ -222,19 +222,19 @@ def test_a_failed_write_leaves_no_partial_vector_file(tmp_path: Path, monkeypatc
     def no_rename(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(outputs.os, "replace", no_rename)
+    monkeypatch.setattr("balr.data.atomic.os.replace", no_rename)
     with pytest.raises(OSError):
         outputs.write_vector(tmp_path / "a_emb.npy", np.ones(4, np.float32))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_progress_without_a_terminal_logs_rate_audio_hours_and_eta(caplog, monkeypatch) -> None:
-    from balr.extract import progress
+    from balr.extract.progress import ExtractProgress
 
-    monkeypatch.setattr(progress, "LOG_EVERY_S", 0.0)
-    with caplog.at_level("INFO", logger="balr.extract"), progress.ExtractProgress(10) as bar:
+    monkeypatch.setattr("balr.data.reader.LOG_EVERY_S", 0.0)
+    with caplog.at_level("INFO", logger="balr.extract"), ExtractProgress(10) as bar:
         bar.advance(2, 7200.0)
-    assert "2/10 files" in caplog.text and "files/s" in caplog.text
+    assert "extracted 2/10 files" in caplog.text and "files/s" in caplog.text
     assert "audio h/h" in caplog.text and "ETA" in caplog.text
 
 
@@ -268,3 +268,4 @@ def test_two_rows_of_one_audio_file_are_refused_before_any_work(tmp_path: Path) 
     with pytest.raises(DatasetError, match="same audio file"):
         run(table, tmp_path / "out")
     assert not list(folder.rglob("*_emb*"))
+

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -205,8 +205,19 @@ def _gather_matrix_rows(
         raise VectorFileError(f"{next(iter(groups))}: holds NaN or infinite values: pack again")
 
 
+# Seconds between plain progress lines when stderr is not a terminal (batch jobs, logs).
+LOG_EVERY_S = 10.0
+
+
 class ReadProgress:
-    """A rich progress bar (rate, ETA) on a terminal; a log line every ~10 s otherwise."""
+    """A rich progress bar (rate, ETA) on a terminal; a log line every ~10 s otherwise.
+
+    Subclasses change the words (`verb` on the bar, `past` in log lines), the logger and
+    `rate_text` (e.g. balr.extract adds hours of audio per hour).
+    """
+
+    verb, past = "reading", "read"
+    logger = log
 
     def __init__(self, total: int, what: str, enabled: bool = True) -> None:
         self.total, self.what, self.enabled = total, what, enabled
@@ -216,7 +227,7 @@ class ReadProgress:
         self._last_log = time.perf_counter()
         self._started = self._last_log
 
-    def __enter__(self) -> ReadProgress:
+    def __enter__(self) -> Self:
         if self.enabled and sys.stderr.isatty():
             from rich.progress import (
                 BarColumn,
@@ -228,34 +239,39 @@ class ReadProgress:
             )
 
             self._bar = Progress(
-                TextColumn(f"reading {self.what}"),
+                TextColumn(f"{self.verb} {self.what}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TaskProgressColumn(),
-                TextColumn("{task.fields[rate]}"),
+                TextColumn("{task.fields[rate]}, ETA"),
                 TimeRemainingColumn(),
                 transient=True,
             )
             self._bar.start()
-            self._task = self._bar.add_task("read", total=self.total, rate="")
+            self._task = self._bar.add_task(self.verb, total=self.total, rate="")
         return self
 
+    def rate_text(self, elapsed: float) -> str:
+        """The rates shown after the count, e.g. '1,234 files/s'."""
+        return f"{self.done / elapsed:,.0f} files/s"
+
     def advance(self, count: int) -> None:
-        """Record `count` more files read."""
+        """Record `count` more files done."""
         self.done += count
         now = time.perf_counter()
-        rate = self.done / max(now - self._started, 1e-9)
+        elapsed = max(now - self._started, 1e-9)
         if self._bar is not None and self._task is not None:
-            self._bar.update(self._task, advance=count, rate=f"{rate:,.0f} files/s")
-        elif self.enabled and now - self._last_log >= 10.0:
+            self._bar.update(self._task, advance=count, rate=self.rate_text(elapsed))
+        elif self.enabled and now - self._last_log >= LOG_EVERY_S:
             self._last_log = now
-            eta = (self.total - self.done) / max(rate, 1e-9)
-            log.info(
-                "read %d/%d %s (%.0f files/s, ETA %.0fs)",
+            eta = (self.total - self.done) * elapsed / max(self.done, 1)
+            self.logger.info(
+                "%s %d/%d %s (%s, ETA %.0fs)",
+                self.past,
                 self.done,
                 self.total,
                 self.what,
-                rate,
+                self.rate_text(elapsed),
                 eta,
             )
 

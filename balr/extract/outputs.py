@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,12 +38,8 @@ def write_vector(path: Path, vector: np.ndarray) -> None:
     starts with a dot, so no dataset scan takes it for a vector file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}.partial{path.suffix}")
-    try:
+    with atomic_path(path, suffix=path.suffix) as tmp:
         save_vector(tmp, vector)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_rows_csv(path: Path, rows: Sequence[Row]) -> Path:
