@@ -269,3 +269,13 @@ def test_two_rows_of_one_audio_file_are_refused_before_any_work(tmp_path: Path) 
         run(table, tmp_path / "out")
     assert not list(folder.rglob("*_emb*"))
 
+
+def test_two_recordings_with_one_stem_are_refused_before_any_work(tmp_path: Path) -> None:
+    folder = tmp_path / "audio" / "ls1"
+    folder.mkdir(parents=True)
+    shutil.copy(AUDIO / f"{FILES[0]}.flac", folder / "a.flac")
+    sf.write(folder / "a.wav", sf.read(folder / "a.flac")[0], 16000)
+    with pytest.raises(DatasetError, match=r"same vector file .*a_emb"):
+        run(tmp_path / "audio", tmp_path / "out")
+    assert not list(folder.rglob("*_emb*"))
+

@@ -88,11 +88,11 @@ def work_items(
     """
     pairs = sorted(items, key=lambda pair: pair[0])
     audios = [_audio_of(raw) for _, raw in pairs]
-    _check_distinct(pairs, audios)
     root = _common_folder([a for a in audios if a is not None]) if save_dir else None
     out = []
     for (item_id, raw), audio in zip(pairs, audios, strict=True):
         out.append(_work_item(item_id, raw, audio, save_dir, root))
+    _check_distinct(out)
     return out
 
 
@@ -115,18 +115,27 @@ def _work_item(
     )
 
 
-def _check_distinct(pairs: list[tuple[str, dict[str, Any]]], audios: list[Path | None]) -> None:
-    """Two items of one audio file would write one vector file: refuse that up front."""
-    seen: dict[Path, str] = {}
-    for (item_id, _), audio in zip(pairs, audios, strict=True):
-        if audio is None:
+def _check_distinct(items: list[WorkItem]) -> None:
+    """Two items writing one vector file (one audio file listed twice, or ``a.wav`` beside
+    ``a.flac``) would overwrite each other's vectors: refuse that up front."""
+    seen: dict[Path, WorkItem] = {}
+    for item in items:
+        if item.audio is None:
             continue
-        if audio in seen:
+        key = item.folder / item.stem
+        first = seen.setdefault(key, item)
+        if first is item:
+            continue
+        if first.audio == item.audio:
             raise DatasetError(
-                f"items {seen[audio]!r} and {item_id!r} name the same audio file {audio}:"
+                f"items {first.id!r} and {item.id!r} name the same audio file {item.audio}:"
                 " keep one row per recording (--segments cuts a recording into pieces)"
             )
-        seen[audio] = item_id
+        raise DatasetError(
+            f"items {first.id!r} and {item.id!r} would write the same vector file"
+            f" {key}{EMB_TAG}: keep one of {first.audio} and {item.audio}"
+            " (or rename one)"
+        )
 
 
 def _audio_of(raw: dict[str, Any]) -> Path | None:
