@@ -279,3 +279,16 @@ def test_two_recordings_with_one_stem_are_refused_before_any_work(tmp_path: Path
         run(tmp_path / "audio", tmp_path / "out")
     assert not list(folder.rglob("*_emb*"))
 
+
+@pytest.mark.slow
+def test_a_strict_stop_ends_the_worker_processes_at_once(tmp_path: Path) -> None:
+    import multiprocessing as mp
+
+    folder = audio_folder(tmp_path)
+    write_bad_files(folder / "bad")
+    with pytest.raises(DatasetError) as info:
+        run(folder, tmp_path / "out", strict=True, workers=2, batch_files=1)
+    # The exception's traceback still holds the run's frames here.
+    assert info.traceback and not [
+        p for p in mp.active_children() if p.name.startswith("balr-extract")
+    ]

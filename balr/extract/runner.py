@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -74,19 +75,7 @@ def extract_embeddings(
         summary.skipped, summary.output = len(items), names["pack"]
         return summary
     todo, errors = _plan(items, fmt, options, summary)
-    collected: list[tuple[Row, np.ndarray]] = []
-    if todo:
-        with ExtractProgress(len(todo), options.progress) as progress:
-            for outcomes in _compute(todo, encoder_factory, options, summary):
-                for outcome in outcomes:
-                    item = todo[outcome.position]
-                    if outcome.error is None:
-                        _record(item, outcome, fmt, options, summary, collected)
-                    elif options.strict:
-                        raise DatasetError(outcome.error)
-                    else:
-                        errors.append((item.id, item.audio, outcome.error))
-                progress.advance(len(outcomes), sum(o.audio_seconds for o in outcomes))
+    collected = _extract(todo, encoder_factory, options, fmt, summary, errors) if todo else []
     summary.failed = len(errors)
     if options.save_output:
         _write_outputs(summary, collected, errors, names, options)
@@ -159,12 +148,39 @@ def _plan(
     return todo, errors
 
 
+def _extract(
+    todo: list[WorkItem],
+    encoder_factory: Callable[[], Any],
+    options: ExtractOptions,
+    fmt: str,
+    summary: ExtractSummary,
+    errors: list[tuple[str, Path | None, str]],
+) -> list[tuple[Row, np.ndarray]]:
+    """Embed `todo`, writing each file's vectors as it finishes (kept and returned if packed)."""
+    collected: list[tuple[Row, np.ndarray]] = []
+    # closing(): a --strict stop ends the worker processes now, not when the exception's
+    # traceback (which holds the generator) is dropped.
+    computed = closing(_compute(todo, encoder_factory, options, summary))
+    with ExtractProgress(len(todo), options.progress) as progress, computed as batches:
+        for outcomes in batches:
+            for outcome in outcomes:
+                item = todo[outcome.position]
+                if outcome.error is None:
+                    _record(item, outcome, fmt, options, summary, collected)
+                elif options.strict:
+                    raise DatasetError(outcome.error)
+                else:
+                    errors.append((item.id, item.audio, outcome.error))
+            progress.advance(len(outcomes), sum(o.audio_seconds for o in outcomes))
+    return collected
+
+
 def _compute(
     todo: list[WorkItem],
     encoder_factory: Callable[[], Any],
     options: ExtractOptions,
     summary: ExtractSummary,
-) -> Iterator[list[Outcome]]:
+) -> Generator[list[Outcome], None, None]:
     """Outcomes batch by batch; `summary.cpu_seconds` counts the compute's CPU time."""
     recipe = Recipe(options.segments, options.min_last)
     batches = _batches(todo, options.batch_files)
