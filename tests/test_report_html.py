@@ -112,3 +112,18 @@ def test_an_lr_of_exactly_one_supports_neither(tmp_path: Path) -> None:
     page = render_html(case, png)
     assert "equally probable under both hypotheses" in page
     assert "an LR of 1 supports neither hypothesis" in page
+
+
+def test_no_waterfall_bar_or_label_is_cut_by_the_frame(tmp_path: Path, monkeypatch) -> None:
+    """A step starting at the running maximum used to pin the axis there (sticky edges)."""
+    from balr.report import figure
+
+    case = make_case(k=64, calibrated=False, placed=False)
+    drawn = []
+    monkeypatch.setattr(figure, "_save", lambda fig, path: drawn.append(fig) or path)
+    figure.contributions_figure(case, tmp_path / "c.png")
+    for ax in drawn[0].axes:
+        ends = [x for bar in ax.patches for x in (bar.get_x(), bar.get_x() + bar.get_width())]
+        low, high = ax.get_xlim()
+        span = max(ends) - min(ends)
+        assert high > max(ends) + 0.05 * span and low < min(ends) - 0.05 * span

@@ -113,6 +113,9 @@ def contributions_figure(case: Case, path: Path, top: int = TOP_PER_SIDE) -> Pat
     for ax in (bars, fall):
         ax.invert_yaxis()
         ax.axvline(0.0, color="black", linewidth=0.8)
+        # Bars pin the axis at their start ("sticky edges"): a waterfall step starting at
+        # the running maximum would touch the frame and push its label outside.
+        ax.use_sticky_edges = False
         ax.margins(x=0.15)
         ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
