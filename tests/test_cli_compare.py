@@ -150,6 +150,12 @@ def test_dataset_ids_are_binarised_with_the_checkpoint(tmp_path: Path, monkeypat
     assert len(report["enrollment"][0]["sha256"]) == 64
     assert report["enrollment"][0]["sha256"] != report["enrollment"][1]["sha256"]
     assert sum(a["enroll_total"] == 2 for a in report["attributes"]) == 512
+    # The model that made the attributes is part of the provenance; ids show where they live.
+    (model,) = report["models"]
+    assert model["name"] == "binary-attribute encoder" and model["path"] == str(BAE)
+    assert len(model["sha256"]) == 64
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert f"<code>{BAE}</code>" in page and "read from <code>" in page
 
 
 @pytest.mark.skipif(not (BAE.is_file() and AUDIO.is_file()), reason="shared audio not present")
@@ -169,6 +175,9 @@ def test_audio_cut_into_segments_counts_each_segment(tmp_path: Path, monkeypatch
     assert len(report["enrollment"]) >= 2 and report["enrollment"][0]["kind"] == "audio"
     assert report["enrollment"][0]["sha256"] == report["test"][0]["sha256"]
     assert report["enrollment"][1]["name"] == f"{AUDIO}-s01"
+    names = [m["name"] for m in report["models"]]
+    assert names == ["speaker encoder ge2e", "binary-attribute encoder"]
+    assert all(len(m["sha256"]) == 64 for m in report["models"])
 
 
 @pytest.mark.skipif(not BAE.is_file(), reason="shared material not present")

@@ -17,7 +17,7 @@ from balr.config.store import register_configs
 from balr.errors import BalrError, DatasetError
 from balr.report import CalibrationInfo, Case, case_from_scorer, scorer_info, write_report
 from balr.report.build import read_labelled_scores
-from balr.report.case import LN10, sha256_of
+from balr.report.case import LN10, Recording, sha256_of
 from balr.report.inputs import Encoders, load_side
 from balr.report.text import lr_text
 
@@ -32,7 +32,8 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     scorer_path = Path(cfg.scorer_dir)
     scorer = load_scorer(scorer_path)
     calibration = _calibration(cfg.calibration)
-    encoders = Encoders(_binarizer(cfg), _extractor(cfg), int(scorer.n_attributes))
+    models: list[Recording] = []
+    encoders = Encoders(_binarizer(cfg, models), _extractor(cfg, models), int(scorer.n_attributes))
     dataset = None
     if cfg.data:
         from balr.data import AudioDataset
@@ -44,6 +45,7 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     case = case_from_scorer(
         scorer, info, enrollment, test, calibration, _labelled(cfg, scorer_path)
     )
+    case.models = models
     paths = write_report(case, run_dir, int(cfg.top))
     print_summary(case, int(cfg.top))
     log.info("case report written to %s", paths["report.html"])
@@ -88,8 +90,17 @@ def _labelled(
     return None
 
 
-def _binarizer(cfg: DictConfig) -> Callable[[np.ndarray], np.ndarray] | None:
-    """Embeddings -> 0/1 rows by cfg.encoder.model, loaded on first use; None when unset."""
+def _model(name: str, path: str | Path) -> Recording:
+    """A model file as the report lists it (with its sha256)."""
+    path = Path(path).absolute()
+    return Recording(name, "model", str(path), sha256_of(path))
+
+
+def _binarizer(cfg: DictConfig, used: list[Recording]) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Embeddings -> 0/1 rows by cfg.encoder.model, loaded on first use; None when unset.
+
+    The model file is added to `used` when it is loaded.
+    """
     if cfg.encoder.model.get("checkpoint_path") is None:
         return None
     models: list = []
@@ -99,6 +110,7 @@ def _binarizer(cfg: DictConfig) -> Callable[[np.ndarray], np.ndarray] | None:
 
         if not models:
             models.append(build(cfg.encoder.model, "encoder.model", device=str(cfg.device)))
+            used.append(_model("binary-attribute encoder", models[0].checkpoint_path))
         model = models[0]
         if embeddings.shape[1] != model.input_dim:
             raise DatasetError(
@@ -113,15 +125,21 @@ def _binarizer(cfg: DictConfig) -> Callable[[np.ndarray], np.ndarray] | None:
     return binarise
 
 
-def _extractor(cfg: DictConfig) -> Callable[[Path], np.ndarray]:
-    """Audio file -> embeddings [m, D] (m segments, or 1), the encoder loaded on first use."""
+def _extractor(cfg: DictConfig, used: list[Recording]) -> Callable[[Path], np.ndarray]:
+    """Audio file -> embeddings [m, D] (m segments, or 1), the encoder loaded on first use.
+
+    The encoder's weights file is added to `used` when it is loaded.
+    """
     encoders: list = []
 
     def extract(path: Path) -> np.ndarray:
         from balr.extract import AudioError, read_audio, split_segments
+        from balr.extract.ge2e import WEIGHTS
 
         if not encoders:
             encoders.append(build(cfg.extractor, "extractor"))
+            weights = cfg.extractor.get("weights") or WEIGHTS
+            used.append(_model(f"speaker encoder {encoders[0].name}", weights))
         encoder = encoders[0]
         try:
             wav = encoder.prepare(read_audio(path, encoder.sample_rate))
@@ -143,6 +161,7 @@ def _extractor(cfg: DictConfig) -> Callable[[Path], np.ndarray]:
 def print_summary(case: Case, top: int) -> None:
     """log10 LR, verbal category and the top attributes, as a rich table on stdout."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -150,7 +169,8 @@ def print_summary(case: Case, top: int) -> None:
     console.print(
         f"[bold]log10 LR = {case.log10_lr:+.2f}[/bold] (LR = {lr_text(case.log10_lr)},"
         f" {calibrated}): {case.verbal.phrase} [dim]({len(case.enrollment)} enrollment vs"
-        f" {len(case.test)} test recordings, scorer {case.scorer.name})[/dim]",
+        f" {len(case.test)} test recordings, scorer {case.scorer.name}, reference"
+        f" {escape(case.scorer.reference)})[/dim]",
         highlight=False,
     )
     n_up, up, n_down, down = case.balance()

@@ -149,7 +149,12 @@ class Placement:
 
 @dataclass
 class Case:
-    """One comparison, explained: see the module docstring."""
+    """One comparison, explained: see the module docstring.
+
+    `models` are the files that turned recordings into binary attributes (the speaker
+    encoder's weights, the binary-attribute encoder's checkpoint), kind "model", with the
+    sha256 of each: what a reader needs to reproduce the attributes.
+    """
 
     scorer: ScorerInfo
     enrollment: list[Recording]
@@ -159,6 +164,7 @@ class Case:
     calibration: CalibrationInfo | None = None
     placement: Placement | None = None
     notes: list[str] = field(default_factory=list)
+    models: list[Recording] = field(default_factory=list)
     balr_version: str = __version__
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
@@ -228,6 +234,7 @@ class Case:
             "calibration": None if self.calibration is None else asdict(self.calibration),
             "enrollment": [asdict(r) for r in self.enrollment],
             "test": [asdict(r) for r in self.test],
+            "models": [asdict(r) for r in self.models],
             "placement": None if self.placement is None else self.placement.summary(),
             "notes": list(self.notes),
             "attributes": [

@@ -142,8 +142,8 @@ def _chart(case: Case, figure: Path) -> str:
     n, excluded = len(case.contributing), len(case.scorer.excluded)
     return (
         "<h2>The attributes behind the LR</h2>"
-        f"<p>The scorer treats the {case.scorer.n_attributes} binary attributes as independent,"
-        f" so the log<sub>10</sub> LR is the sum of one term per attribute ({n} are nonzero"
+        f"<p>The scorer treats the {case.scorer.n_attributes:,} binary attributes as independent,"
+        f" so the log<sub>10</sub> LR is the sum of one term per attribute ({n:,} are nonzero"
         f"{_excluded_text(excluded)}). A term is positive when what the"
         " two sides show is more likely from one person than from two people of the reference"
         " population: a rare attribute present on both sides weighs most, and so does the"

@@ -66,11 +66,11 @@ def caveats_section(case: Case) -> str:
         f"Recordings: {escape(sides(case))}. Few or short recordings give less reliable"
         " attributes.",
         (
-            f"{len(excluded)} of the scorer's {case.scorer.n_attributes} attributes are"
+            f"{len(excluded):,} of the scorer's {case.scorer.n_attributes:,} attributes are"
             " excluded (dead, always on, or held by too few reference speakers) and contribute"
             f" nothing: {escape(_index_list(excluded))}."
             if excluded
-            else f"The scorer uses all {case.scorer.n_attributes} attributes (none excluded)."
+            else f"The scorer uses all {case.scorer.n_attributes:,} attributes (none excluded)."
         ),
     ]
     if case.beyond_validation:
@@ -104,11 +104,18 @@ def _index_list(indices: list[int], limit: int = 40) -> str:
 
 def _recording_rows(side: str, recordings: list[Recording]) -> str:
     return "".join(
-        f"<tr><td>{escape(side)}</td><td><code>{escape(r.name)}</code></td>"
+        f"<tr><td>{escape(side)}</td><td><code>{escape(r.name)}</code>{_where(r)}</td>"
         f"<td>{escape(r.kind.replace('_', ' '))}</td>"
         f"<td><code>{escape(r.sha256 or 'n/a')}</code></td></tr>"
         for r in recordings
     )
+
+
+def _where(recording: Recording) -> str:
+    """The file read, under the name given, when they differ (a dataset id, a relative path)."""
+    if not recording.path or recording.path == recording.name:
+        return ""
+    return f'<br><span class="meta">read from <code>{escape(recording.path)}</code></span>'
 
 
 def provenance_section(case: Case) -> str:
@@ -135,6 +142,7 @@ def provenance_section(case: Case) -> str:
         "</thead><tbody>"
         + _recording_rows("enrollment", case.enrollment)
         + _recording_rows("test", case.test)
+        + _recording_rows("model", case.models)
         + scorer
         + calibration
         + f'</tbody></table><p class="meta">balr {escape(case.balr_version)}, '
