@@ -91,6 +91,13 @@ def invalid_scorer_setting(tmp: Path) -> Outcome:
     return ["score", "train", str(ref), "scorer=dna", "scorer.drop_in=2"], "drop_in=2", "give"
 
 
+def unknown_scorer_name(tmp: Path) -> Outcome:
+    # BA-LR 2.0 has a cosine scorer; balr's options are all named (Hydra lists one per line).
+    ref = write_attributes(tmp / "ref", speakers=3, per_speaker=2)
+    args = ["score", "train", str(ref), "scorer=cosine"]
+    return args, "unknown scorer 'cosine'", "beta, dna, maxllr, speech"
+
+
 def unknown_scorer_key(tmp: Path) -> Outcome:
     ref = write_attributes(tmp / "ref", speakers=3, per_speaker=2)
     return (
@@ -122,6 +129,16 @@ def scorer_setting_unlike_the_fitted_one(tmp: Path) -> Outcome:
     # A fitted scorer keeps its settings: a scorer.KEY at test time is never ignored silently.
     args = score_test_args(tmp, None, "scorer.min_speakers=5")
     return args, "fitted with min_speakers=2, not 5", "refit"
+
+
+def model_checkpoint_as_scorer(tmp: Path) -> Outcome:
+    # A training checkpoint (nested dicts, not a state_dict of tensors) is not a scorer.
+    import torch
+
+    args = score_test_args(tmp)
+    torch.save({"model": {"w": torch.ones(2)}, "epoch": 3}, tmp / "best.pt")
+    args[args.index("--scorer") + 1] = str(tmp / "best.pt")
+    return args, "best.pt: not a scorer", "`balr score train` run dir"
 
 
 def no_scorer_given(tmp: Path) -> Outcome:
@@ -178,11 +195,13 @@ CASES: list[Case] = [
     reference_of_one_speaker,
     reference_without_speakers,
     invalid_scorer_setting,
+    unknown_scorer_name,
     unknown_scorer_key,
     malformed_scorer_json,
     foreign_scorer_dir,
     scorer_of_another_type_than_asked,
     scorer_setting_unlike_the_fitted_one,
+    model_checkpoint_as_scorer,
     no_scorer_given,
     calibration_without_both_classes,
     calibration_of_unlabelled_scores,

@@ -140,7 +140,7 @@ def test_balr_2_beta_state_dict_loads_with_its_kind(tmp_path: Path) -> None:
 
 def test_balr_2_state_dict_without_kind_is_refused(tmp_path: Path) -> None:
     torch.save({"alpha": torch.ones(4, 2)}, tmp_path / "scorer.pt")
-    with pytest.raises(ScorerError, match="add scorer=NAME"):
+    with pytest.raises(ScorerError, match=r"add scorer=NAME.*looks like scorer=beta"):
         load_scorer(tmp_path / "scorer.pt")
 
 

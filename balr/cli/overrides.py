@@ -103,6 +103,19 @@ def explain(error: BaseException) -> str:
             f"unknown config key {key!r}: check its spelling (`balr train --cfg job` lists the"
             " keys)"
         )
+    if "Available options in '" in text and "Could not find '" in text:
+        # An unknown option of a config group (e.g. scorer=cosine): name every option.
+        wanted = text.split("Could not find '", 1)[1].split("'", 1)[0]
+        group, _, rest = text.split("Available options in '", 1)[1].partition("'")
+        options = []
+        for line in rest.splitlines()[1:]:
+            if not line.startswith("\t"):
+                break
+            options.append(line.strip())
+        return (
+            f"unknown {group} {wanted.rsplit('/', 1)[-1]!r}: choose one of"
+            f" {', '.join(options)}, e.g. {group}={options[0] if options else 'NAME'}"
+        )
     cause = error.__cause__
     if text.startswith("Error merging override ") and cause is not None and str(cause).strip():
         # Hydra's own line names the override only; OmegaConf's cause says what is wrong.

@@ -227,16 +227,17 @@ TORCH_BUFFERS = {
 def _load_torch(path: Path, kind: str | None, settings: dict[str, Any]) -> Scorer:
     from balr.scoring import SCORERS
 
+    # The file first: a model checkpoint given as a scorer must be named as such.
+    state = _torch_state(path)
+    fits = [n for n, keys in TORCH_BUFFERS.items() if all(b in state for b in keys)]
+    hint = f"it looks like scorer={fits[0]}" if fits else "it is not a scorer file"
     if kind is None or kind not in SCORERS:
         raise ScorerError(
             f"{path}: a BA-LR 2.0 scorer file does not record its type: add scorer=NAME"
-            f" with NAME one of {sorted(SCORERS)}"
+            f" with NAME one of {sorted(SCORERS)} ({hint})"
         )
-    state = _torch_state(path)
     needed = TORCH_BUFFERS[kind]
     if any(name not in state for name in needed):
-        fits = [n for n, keys in TORCH_BUFFERS.items() if all(b in state for b in keys)]
-        hint = f"it looks like scorer={fits[0]}" if fits else "it is not a scorer file"
         raise ScorerError(
             f"{path}: holds {sorted(state)}, not the {list(needed)} of a {kind} scorer: {hint}"
         )
@@ -260,7 +261,10 @@ def _torch_state(path: Path) -> dict[str, np.ndarray]:
             f"{path}: unreadable scorer checkpoint ({type(error).__name__}): fit the scorer again"
         ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ScorerError(f"{path}: not a state_dict of tensors: give a BA-LR 2.0 scorer.pt")
+        raise ScorerError(
+            f"{path}: not a scorer (no state_dict of tensors; a model checkpoint?): give a"
+            " `balr score train` run dir or a BA-LR 2.0 scorer.pt"
+        )
     out = {}
     for name, tensor in state.items():
         if not tensor.is_floating_point():
