@@ -61,13 +61,15 @@ def _folder_of(path: Path) -> Path:
 def print_description(scorer: Any, frame: Any, top: int) -> None:
     """The scorer's summary line, its most/least typical attributes and the excluded ones."""
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console()
     excluded = frame.filter(frame["excluded"] == 1)
     used = frame.filter(frame["excluded"] == 0).sort("typicality", descending=True)
     console.print(
-        f"[bold]{scorer.name}[/bold] scorer: {scorer.n_attributes} attributes,"
-        f" {len(used)} used, {len(excluded)} excluded; reference: {_reference(scorer)}",
+        f"[bold]{scorer.name}[/bold] scorer: {scorer.n_attributes:,} attributes,"
+        f" {len(used):,} used, {len(excluded):,} excluded; reference:"
+        f" {escape(_reference(scorer))}",
         highlight=False,
     )
     if len(excluded):
@@ -134,6 +136,7 @@ def draw(scorer: Any, frame: Any, y: str, path: Path) -> Path | None:
              "rate": "activation rate (share of reference recordings with it)"}[y]  # fmt: skip
     excluded = frame["excluded"].to_numpy().astype(bool)
     title = (
-        f"{scorer.name} scorer: {int((~excluded).sum())} of {scorer.n_attributes} attributes used"
+        f"{scorer.name} scorer: {int((~excluded).sum()):,} of {scorer.n_attributes:,} attributes"
+        f" used\nreference: {_reference(scorer)}"
     )
     return attributes_figure(typicality, second, label, excluded, path, title)
