@@ -42,6 +42,16 @@ def material(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def scorer512(folder: Path) -> Path:
+    """A beta scorer over 512 attributes (the width of BAE_mse.pt) in folder/scorer512."""
+    rng = np.random.default_rng(0)
+    bits = (rng.uniform(size=(60, 512)) < 0.3).astype(np.uint8)
+    scorer = BetaScorer()
+    scorer.fit(bits, np.repeat(np.arange(20), 3))
+    scorer.save(folder / "scorer512")
+    return folder / "scorer512"
+
+
 def run(material: Path, tmp_path: Path, monkeypatch, *args: str) -> int:
     monkeypatch.chdir(tmp_path)
     return main(["compare", *args, "--scorer", str(material / "scorer")])
@@ -131,11 +141,7 @@ def test_embeddings_without_a_checkpoint_ask_for_one(material: Path, tmp_path, m
 @pytest.mark.skipif(not BAE.is_file(), reason="shared material not present")
 def test_dataset_ids_are_binarised_with_the_checkpoint(tmp_path: Path, monkeypatch) -> None:
     """Ids of the bundled (packed) sample, binarised by BA-LR 2.0's 512-attribute model."""
-    rng = np.random.default_rng(0)
-    bits = (rng.uniform(size=(60, 512)) < 0.3).astype(np.uint8)
-    scorer = BetaScorer()
-    scorer.fit(bits, np.repeat(np.arange(20), 3))
-    scorer.save(tmp_path / "scorer512")
+    scorer512(tmp_path)
     monkeypatch.chdir(tmp_path)
     status = main([
         "compare", "ls1116/132847-0000-s00,ls1116/132847-0000-s01", "ls1116/132847-0000-s02",
@@ -160,11 +166,7 @@ def test_dataset_ids_are_binarised_with_the_checkpoint(tmp_path: Path, monkeypat
 
 @pytest.mark.skipif(not (BAE.is_file() and AUDIO.is_file()), reason="shared audio not present")
 def test_audio_cut_into_segments_counts_each_segment(tmp_path: Path, monkeypatch) -> None:
-    rng = np.random.default_rng(0)
-    bits = (rng.uniform(size=(60, 512)) < 0.3).astype(np.uint8)
-    scorer = BetaScorer()
-    scorer.fit(bits, np.repeat(np.arange(20), 3))
-    scorer.save(tmp_path / "scorer512")
+    scorer512(tmp_path)
     monkeypatch.chdir(tmp_path)
     status = main([
         "compare", str(AUDIO), str(AUDIO), "--segments", "4", "--scorer", "scorer512",
@@ -182,11 +184,7 @@ def test_audio_cut_into_segments_counts_each_segment(tmp_path: Path, monkeypatch
 
 @pytest.mark.skipif(not BAE.is_file(), reason="shared material not present")
 def test_embedding_of_another_dimension_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
-    rng = np.random.default_rng(0)
-    bits = (rng.uniform(size=(60, 512)) < 0.3).astype(np.uint8)
-    scorer = BetaScorer()
-    scorer.fit(bits, np.repeat(np.arange(20), 3))
-    scorer.save(tmp_path / "scorer512")
+    scorer512(tmp_path)
     save_vector(tmp_path / "small_emb.npy", np.ones(8, np.float32))
     monkeypatch.chdir(tmp_path)
     status = main(["compare", "small_emb.npy", "small_emb.npy", "--scorer", "scorer512",
