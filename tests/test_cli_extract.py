@@ -258,3 +258,15 @@ def test_an_explicit_shard_sweep_is_merged_too(audio: Path, tmp_path: Path) -> N
     sweep = ["-m", "extract.shards=2", "extract.shard=0,1", "--save-dir", "m"]
     assert main(["extract", str(audio), *sweep]) == 0
     assert len(rows(tmp_path / "m" / "extracted.csv")) == 3
+
+
+def test_onnx_without_a_model_path_names_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["extract", "in", "encoder=onnx"]) == 2
+    assert main(["extract", "in", "extract.nope=1"]) == 2
+    missing, unknown = capsys.readouterr().err.strip().splitlines()
+    assert missing.startswith("balr: error: encoder.path is not set: add encoder.path=")
+    assert "balr extract INPUT --cfg job" in unknown and "balr train" not in unknown
+    assert not (tmp_path / "runs").exists()

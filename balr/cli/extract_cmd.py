@@ -6,12 +6,18 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
 
 from balr.cli import hydra_launch
 from balr.cli.overrides import compose_checked, expand_sweeps, key_of, quote
 from balr.cli.paths import conf_dir
 from balr.errors import ConfigError
 from balr.training.run_dir import claim_run_dir, prepare_save_dir
+
+# How error hints name this command.
+USAGE = "balr extract INPUT"
 
 EPILOG = """\
 examples:
@@ -100,6 +106,16 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
     return out + user
 
 
+def check_required(cfg: Any) -> None:
+    """A required key left unset (encoder=onnx without encoder.path) is one line."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigError(
+            f"{missing[0]} is not set: add {missing[0]}=..., e.g. encoder.path=model.onnx with"
+            f" encoder=onnx (`{USAGE} --cfg job` lists the keys)"
+        )
+
+
 def run(ns: argparse.Namespace) -> int:
     """Entry point of `balr extract`."""
     if ns.merge is not None:
@@ -112,7 +128,9 @@ def run(ns: argparse.Namespace) -> int:
         # Hydra prints one job's config: that of the sweep's first job.
         first = next(expand_sweeps(overrides)) if multirun else overrides
         return hydra_launch.call_app("extract", first, ["--cfg", ns.cfg])
-    configs = compose_checked("extract", overrides, conf_dir(), multirun=multirun)
+    configs = compose_checked("extract", overrides, conf_dir(), multirun, USAGE)
+    for cfg in configs:
+        check_required(cfg)
     if ns.save_dir:
         # Reusing the folder is how an interrupted extraction continues.
         run_dir, created = prepare_save_dir(Path(ns.save_dir), exist_ok=True)

@@ -57,9 +57,12 @@ def expand_sweeps(overrides: list[str]) -> Iterator[list[str]]:
 
 
 def compose_checked(
-    config_name: str, overrides: list[str], conf: Path, multirun: bool
+    config_name: str, overrides: list[str], conf: Path, multirun: bool, usage: str = ""
 ) -> list[Any]:
-    """Compose the config for every sweep value; a mistake is a one-line ConfigError."""
+    """Compose the config for every sweep value; a mistake is a one-line ConfigError.
+
+    `usage` (e.g. "balr extract INPUT") is the command the error's `--cfg job` hint names.
+    """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
@@ -73,21 +76,26 @@ def compose_checked(
     try:
         with initialize_config_dir(str(conf), version_base="1.3"):
             for variant in variants:
-                configs.append(_compose_one(compose, config_name, variant))
+                configs.append(_compose_one(compose, config_name, variant, usage))
     finally:
         GlobalHydra.instance().clear()
     return configs
 
 
-def _compose_one(compose: Callable[..., Any], name: str, overrides: list[str]) -> Any:
+def _compose_one(
+    compose: Callable[..., Any], name: str, overrides: list[str], usage: str = ""
+) -> Any:
     try:
         return compose(config_name=name, overrides=overrides)
     except Exception as error:  # Hydra and OmegaConf raise many types; all are user input here.
-        raise ConfigError(explain(error)) from None
+        raise ConfigError(explain(error, usage)) from None
 
 
-def explain(error: BaseException) -> str:
-    """A one-line reading of a Hydra/OmegaConf composition error."""
+def explain(error: BaseException, usage: str = "") -> str:
+    """A one-line reading of a Hydra/OmegaConf composition error.
+
+    `usage` names the command whose `--cfg job` lists the keys (default: balr train's).
+    """
     text = str(error)
     if "trainer.losses/" in text:
         name = text.split("trainer.losses/", 1)[1].split("'", 1)[0]
@@ -100,8 +108,8 @@ def explain(error: BaseException) -> str:
     if text.startswith("Could not override '"):
         key = text.split("'", 2)[1]
         return (
-            f"unknown config key {key!r}: check its spelling (`balr train --cfg job` lists the"
-            " keys)"
+            f"unknown config key {key!r}: check its spelling (`{usage or 'balr train'} --cfg job`"
+            " lists the keys)"
         )
     if "Available options in '" in text and "Could not find '" in text:
         # An unknown option of a config group (e.g. scorer=cosine): name every option.
@@ -122,8 +130,8 @@ def explain(error: BaseException) -> str:
         override = text.removeprefix("Error merging override ").strip()
         reason = str(cause).strip().splitlines()[0]
         return (
-            f"{override}: {reason}: give a value of the key's type (`balr train TRAIN VAL"
-            " --cfg job` shows every key and its default)"
+            f"{override}: {reason}: give a value of the key's type"
+            f" (`{usage or 'balr train TRAIN VAL'} --cfg job` shows every key and its default)"
         )
     lines = [
         line.strip()
