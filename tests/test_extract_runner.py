@@ -292,3 +292,14 @@ def test_a_strict_stop_ends_the_worker_processes_at_once(tmp_path: Path) -> None
     assert info.traceback and not [
         p for p in mp.active_children() if p.name.startswith("balr-extract")
     ]
+
+
+def test_a_wrong_encoder_is_an_error_even_with_nothing_left_to_do(tmp_path: Path) -> None:
+    from functools import partial
+
+    from balr.extract import OnnxEncoder
+
+    folder = audio_folder(tmp_path)
+    run(folder, tmp_path / "out")
+    with pytest.raises(ConfigError, match=r"nope\.onnx"):
+        run(folder, tmp_path / "out", factory=partial(OnnxEncoder, tmp_path / "nope.onnx"))

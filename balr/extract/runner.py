@@ -55,8 +55,9 @@ def extract_embeddings(
 
     Args:
         dataset: items with an "audio" path (and optionally "speaker", "embedding").
-        encoder_factory: builds a SpeakerEncoder (called once per worker process, so it
-            must pickle for workers > 1: a class or a functools.partial of one).
+        encoder_factory: builds a SpeakerEncoder: once here first (a wrong encoder config
+            is an error even when nothing is left to do), then once per worker process when
+            workers > 1, so it must pickle: a class or a functools.partial of one.
         options: see `ExtractOptions`.
         out_dir: folder for the CSV (or pack) and the error list: ``extracted.csv``,
             ``extract_errors.csv``, or ``shard-<i>-of-<K>.csv`` / ``..._errors.csv``.
@@ -67,6 +68,7 @@ def extract_embeddings(
     """
     fmt = _check(options)
     started = time.perf_counter()
+    factory = _checked_factory(encoder_factory, options.workers)
     items = _shard_items(dataset, options)
     summary = ExtractSummary(total=len(items))
     names = _output_names(out_dir, options)
@@ -75,7 +77,7 @@ def extract_embeddings(
         summary.skipped, summary.output = len(items), names["pack"]
         return summary
     todo, errors = _plan(items, fmt, options, summary)
-    collected = _extract(todo, encoder_factory, options, fmt, summary, errors) if todo else []
+    collected = _extract(todo, factory, options, fmt, summary, errors) if todo else []
     summary.failed = len(errors)
     if options.save_output:
         _write_outputs(summary, collected, errors, names, options)
@@ -190,8 +192,6 @@ def _compute(
             summary.cpu_seconds = time.process_time() - started
             yield outcomes
         return
-    # Built once here first, so a wrong model path is one error before any process starts.
-    encoder_factory()
     pool = WorkerPool(encoder_factory, recipe, options.workers)
     finished = False
     try:
@@ -201,6 +201,12 @@ def _compute(
         finished = True
     finally:
         pool.close(abort=not finished)
+
+
+def _checked_factory(encoder_factory: Callable[[], Any], workers: int) -> Callable[[], Any]:
+    """The factory the compute uses, after one build here that checks the encoder config."""
+    encoder = encoder_factory()
+    return encoder_factory if workers > 1 else lambda: encoder
 
 
 def _in_process(
