@@ -270,3 +270,16 @@ def test_onnx_without_a_model_path_names_the_key(
     assert missing.startswith("balr: error: encoder.path is not set: add encoder.path=")
     assert "balr extract INPUT --cfg job" in unknown and "balr train" not in unknown
     assert not (tmp_path / "runs").exists()
+
+
+def test_an_unwritable_audio_folder_is_one_line_pointing_to_save_dir(
+    audio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    def read_only(path: Path, vector: np.ndarray) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("balr.extract.outputs.save_vector", read_only)
+    assert main(["extract", str(audio)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("balr: error: ") and "--save-dir" in err[-1], err
+    assert not (tmp_path / "runs" / "extract" / "extract").exists()

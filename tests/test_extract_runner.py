@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from balr.data import AudioDataset, load_vector
-from balr.errors import ConfigError, DatasetError
+from balr.errors import ConfigError, DatasetError, VectorFileError
 from balr.extract import GE2EEncoder
 from balr.extract.merge import merge_shards
 from balr.extract.runner import ExtractOptions, extract_embeddings
@@ -223,7 +223,7 @@ def test_a_failed_write_leaves_no_partial_vector_file(tmp_path: Path, monkeypatc
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("balr.data.atomic.os.replace", no_rename)
-    with pytest.raises(OSError):
+    with pytest.raises(VectorFileError, match=r"No space left.*--save-dir"):
         outputs.write_vector(tmp_path / "a_emb.npy", np.ones(4, np.float32))
     assert list(tmp_path.iterdir()) == []
 

@@ -23,6 +23,7 @@ from balr.data.packed import (
     write_matrix,
 )
 from balr.data.vectors import save_vector
+from balr.errors import VectorFileError
 from balr.extract.worklist import Row
 
 CSV_NAME = "extracted.csv"
@@ -36,10 +37,21 @@ def write_vector(path: Path, vector: np.ndarray) -> None:
 
     The temporary name keeps the suffix, so `save_vector` picks the same format, and
     starts with a dot, so no dataset scan takes it for a vector file.
+
+    Raises:
+        VectorFileError: the folder cannot be written (e.g. read-only audio beside which
+            the vectors were to go): the message says to give --save-dir.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path, suffix=path.suffix) as tmp:
-        save_vector(tmp, vector)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path, suffix=path.suffix) as tmp:
+            save_vector(tmp, vector)
+    except OSError as error:
+        raise VectorFileError(
+            f"{path}: cannot write the vector file ({error.strerror or error}): give --save-dir"
+            " a folder you can write (vectors already written are kept: the same command"
+            " continues from them)"
+        ) from None
 
 
 def write_rows_csv(path: Path, rows: Sequence[Row]) -> Path:
