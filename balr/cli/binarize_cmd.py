@@ -10,7 +10,7 @@ from balr.cli import hydra_launch
 from balr.cli.overrides import compose_checked, quote
 from balr.cli.paths import conf_dir
 from balr.errors import ConfigError
-from balr.training.run_dir import claim_run_dir, prepare_save_dir
+from balr.training.run_dir import choose_run_dir
 
 EPILOG = """\
 examples:
@@ -74,11 +74,9 @@ def run(ns: argparse.Namespace) -> int:
     (cfg,) = compose_checked("binarize", overrides, conf_dir(), multirun=False)
     if cfg.data.batch_size < 1:
         raise ConfigError(f"data.batch_size={cfg.data.batch_size} is invalid: it must be >= 1")
+    run_dir, created = choose_run_dir(ns.save_dir, ns.exist_ok, Path("runs"), "binarize")
     if ns.save_dir:
-        run_dir, created = prepare_save_dir(Path(ns.save_dir), ns.exist_ok)
         overrides.append(f"save_dir={quote(run_dir)}")
-    else:
-        run_dir, created = claim_run_dir(Path("runs"), "binarize"), True
     status = hydra_launch.run_app("binarize", overrides, run_dir)
     if status == 2 and created:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -11,7 +11,7 @@ from balr.cli.overrides import compose_checked, quote
 from balr.cli.paths import conf_dir
 from balr.errors import ConfigError, DatasetError
 from balr.report.inputs import split_side
-from balr.training.run_dir import claim_run_dir, prepare_save_dir
+from balr.training.run_dir import choose_run_dir
 
 EPILOG = """\
 ENROLL and TEST are each one or more recordings of one person, separated by commas:
@@ -127,11 +127,9 @@ def run(ns: argparse.Namespace) -> int:
     (cfg,) = compose_checked("compare", overrides, conf_dir(), multirun=False)
     if cfg.top < 1:
         raise ConfigError(f"top={cfg.top} is invalid: list at least 1 attribute")
+    run_dir, created = choose_run_dir(ns.save_dir, ns.exist_ok, Path("runs") / "compare", "case")
     if ns.save_dir:
-        run_dir, created = prepare_save_dir(Path(ns.save_dir), ns.exist_ok)
         overrides.append(f"save_dir={quote(run_dir)}")
-    else:
-        run_dir, created = claim_run_dir(Path("runs") / "compare", "case"), True
     status = hydra_launch.run_app("compare", overrides, run_dir)
     if status == 2 and created:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 from balr.cli import hydra_launch, score_describe, score_trials
 from balr.cli.overrides import compose_checked, quote
 from balr.cli.paths import conf_dir
-from balr.errors import BalrError, ConfigError, RunDirError
-from balr.training.run_dir import claim_run_dir, prepare_save_dir
+from balr.errors import BalrError, ConfigError
+from balr.training.run_dir import choose_run_dir
 
 EPILOG = """\
 examples:
@@ -217,15 +217,7 @@ def _launch(ns: argparse.Namespace, app: str, overrides: list[str], folder: Path
 
 
 def _claim(ns: argparse.Namespace, parent: Path, name: str) -> tuple[Path, bool]:
-    try:
-        if ns.save_dir:
-            return prepare_save_dir(Path(ns.save_dir), ns.exist_ok)
-        return claim_run_dir(parent, name), True
-    except OSError as error:
-        raise RunDirError(
-            f"cannot prepare the run directory in {ns.save_dir or parent}"
-            f" ({error.strerror or error}): give a --save-dir you can write"
-        ) from None
+    return choose_run_dir(ns.save_dir, ns.exist_ok, parent, name)
 
 
 def run_calibrate(ns: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from balr.cli.paths import conf_dir, sample_datasets
 from balr.config.validate import validate_train_config
 from balr.errors import BalrError, ConfigError, RunDirError
 from balr.training import distributed as ddp
-from balr.training.run_dir import claim_run_dir, prepare_save_dir
+from balr.training.run_dir import choose_run_dir
 
 log = logging.getLogger("balr")
 
@@ -218,15 +218,6 @@ def claim(ns: argparse.Namespace, resume_dir: Path | None) -> tuple[Path, bool]:
         if not (resume_dir / "last.pt").is_file():
             raise RunDirError(f"--resume {resume_dir}: no last.pt there; give a balr run directory")
         return resume_dir, False
+    # Raised on rank 0 only: as a BalrError it reaches the other ranks instead of hanging them.
     parent = Path("multirun" if ns.multirun else "runs")
-    try:
-        if ns.save_dir:
-            return prepare_save_dir(Path(ns.save_dir), ns.exist_ok)
-        return claim_run_dir(parent, "train"), True
-    except OSError as error:
-        # Raised on rank 0 only: as a BalrError it reaches the other ranks instead of hanging them.
-        where = ns.save_dir or parent
-        raise RunDirError(
-            f"cannot prepare the run directory in {where} ({error.strerror or error}): give a"
-            " --save-dir you can write"
-        ) from None
+    return choose_run_dir(ns.save_dir, ns.exist_ok, parent, "train")

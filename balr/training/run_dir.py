@@ -56,3 +56,26 @@ def prepare_save_dir(path: Path, exist_ok: bool) -> tuple[Path, bool]:
     if not os.access(path, os.W_OK | os.X_OK):
         raise RunDirError(f"--save-dir {path} is not writable: choose a directory you can write")
     return path, created
+
+
+def choose_run_dir(
+    save_dir: str | Path | None, exist_ok: bool, parent: Path, name: str
+) -> tuple[Path, bool]:
+    """A command's run dir: `save_dir` prepared when given, else the next free parent/nameN.
+
+    Returns:
+        The run dir (absolute) and whether this call created it: a failed command removes
+        only a folder it created.
+
+    Raises:
+        RunDirError: the folder cannot be made or written (one line naming it and the fix).
+    """
+    try:
+        if save_dir:
+            return prepare_save_dir(Path(save_dir), exist_ok)
+        return claim_run_dir(parent, name), True
+    except OSError as error:
+        raise RunDirError(
+            f"cannot prepare the run directory in {save_dir or parent}"
+            f" ({error.strerror or error}): give a --save-dir you can write"
+        ) from None
