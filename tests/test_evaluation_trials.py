@@ -167,3 +167,22 @@ def test_load_or_draw_trials_prefers_the_file(tmp_path: Path) -> None:
     path = write(tmp_path / "t.tsv", "enrollment\ttest\na\tb\na\tc\n")
     assert len(load_or_draw_trials(IDS, LABELS, path=path)) == 2
     assert len(load_or_draw_trials(IDS, LABELS)) == 6
+
+
+def test_a_fully_quoted_trial_file_reads_like_a_plain_one(tmp_path: Path) -> None:
+    # R's write.table and QUOTE_ALL writers quote every cell; both trial readers unwrap them.
+    from balr.scoring.trials import read_comparisons
+
+    plain = write(tmp_path / "plain.tsv", "enrollment\ttest\tlabel\na\tb\t1\na\tc\t0\n")
+    quoted = write(
+        tmp_path / "quoted.tsv",
+        '"enrollment"\t"test"\t"label"\n"a"\t"b"\t"1"\n"a"\t"c"\t0\n',
+    )
+    expected = read_trials(plain, IDS, LABELS)
+    got = read_trials(quoted, IDS, LABELS)
+    assert got.enroll.tolist() == expected.enroll.tolist()
+    assert got.test.tolist() == expected.test.tolist()
+    assert got.labels.tolist() == expected.labels.tolist()
+    comparisons = read_comparisons(quoted, IDS)
+    assert comparisons.enrollment == ["a", "a"] and comparisons.test == ["b", "c"]
+    assert comparisons.labels is not None and comparisons.labels.tolist() == [True, False]

@@ -36,9 +36,9 @@ def read_trial_frame(path: Path, hint: str = "check data.val_trials") -> pl.Data
     if not path.is_file():
         raise DatasetError(f"{path}: trial file not found; {hint}")
     try:
-        # Every column as text: numeric-looking ids must stay ids. No quoting: an id is
-        # taken as written (write_trials never quotes).
-        frame = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
+        # Every column as text: numeric-looking ids must stay ids. No CSV quoting (an id
+        # may hold a '"'); cells wholly in quotes (R, QUOTE_ALL writers) are unwrapped below.
+        frame = _unquoted(pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None))
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise DatasetError(
@@ -56,6 +56,27 @@ def read_trial_frame(path: Path, hint: str = "check data.val_trials") -> pl.Data
             f"{path}: the trial file has no trials (no comparisons); add rows below the header"
         )
     return frame.with_columns(pl.col("enrollment", "test").fill_null("").str.strip_chars())
+
+
+def _unquoted(frame: pl.DataFrame) -> pl.DataFrame:
+    """Column names and cells wrapped in a pair of double quotes, without them."""
+
+    def strip(text: str) -> str:
+        return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+    frame = frame.rename({name: strip(name) for name in frame.columns})
+    wrapped = [
+        pl.when(
+            pl.col(c).str.len_chars().ge(2)
+            & pl.col(c).str.starts_with('"')
+            & pl.col(c).str.ends_with('"')
+        )
+        .then(pl.col(c).str.slice(1, pl.col(c).str.len_chars() - 2))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in frame.columns
+    ]
+    return frame.with_columns(wrapped)
 
 
 def parse_labels(column: pl.Series, path: Path, fix: str | None = None) -> np.ndarray:
