@@ -30,7 +30,12 @@ LN10 = math.log(10.0)
 ECE_PRIOR_RANGE = (-2.5, 2.5)
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend (no display).
+
+    Raises:
+        BalrError: matplotlib is not installed (one line saying how to install it).
+    """
     if importlib.util.find_spec("matplotlib") is None:
         raise BalrError("plots need matplotlib, which is not installed: pip install 'balr[plots]'")
     import matplotlib
@@ -41,14 +46,15 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(plt: Any, fig: Any, path: Path) -> Path:
+def save_png(fig: Any, path: Path, dpi: int = 100) -> Path:
+    """Lay out `fig`, write it to `path` atomically as PNG and close it; returns `path`."""
     path = Path(path)
     fig.tight_layout()
     try:
         with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=100)
+            fig.savefig(handle, format="png", dpi=dpi)
     finally:
-        plt.close(fig)
+        pyplot().close(fig)
     return path
 
 
@@ -68,7 +74,7 @@ def tippett_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
         ``path``.
     """
     s, target = _check(llrs, labels, "LLRs")
-    plt = _pyplot()
+    plt = pyplot()
     log10 = s / LN10
     left, right = _range(log10)
     fig, ax = plt.subplots(figsize=(6, 4.2))
@@ -93,7 +99,7 @@ def tippett_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
     ax.set_title(title or "Tippett plot")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="center left")
-    return _save(plt, fig, path)
+    return save_png(fig, path)
 
 
 def ece_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
@@ -113,7 +119,7 @@ def ece_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
         ``path``.
     """
     s, target = _check(llrs, labels, "LLRs")
-    plt = _pyplot()
+    plt = pyplot()
     x = np.linspace(*ECE_PRIOR_RANGE, 201)
     theta = x * LN10
     system = empirical_cross_entropy(s, target, theta)
@@ -139,7 +145,7 @@ def ece_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
     ax.set_title(title or "ECE plot")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="best")
-    return _save(plt, fig, path)
+    return save_png(fig, path)
 
 
 def pav_plot(
@@ -161,7 +167,7 @@ def pav_plot(
         ``path``.
     """
     s, target = _check(scores, labels, "scores")
-    plt = _pyplot()
+    plt = pyplot()
     order = np.argsort(s, kind="stable")
     xs, ys = s[order], pav_llrs(s, target)[order]
     finite = np.isfinite(ys)
@@ -192,7 +198,7 @@ def pav_plot(
     ax.set_title(title or "PAV calibration")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="upper left")
-    return _save(plt, fig, path)
+    return save_png(fig, path)
 
 
 def _range(values: np.ndarray) -> tuple[float, float]:

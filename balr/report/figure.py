@@ -7,15 +7,13 @@ units, the unit forensic reports use.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from balr.data.atomic import atomic_path
-from balr.errors import BalrError
+from balr.evaluation.plots import pyplot, save_png
 from balr.report.build import TOP_PER_SIDE
 from balr.report.case import LN10, AttributeRow, Case
 
@@ -26,26 +24,8 @@ DIFFERENT_COLOUR = "#d95f02"
 TOTAL_COLOUR = "#404040"
 
 
-def _pyplot() -> Any:
-    if importlib.util.find_spec("matplotlib") is None:
-        raise BalrError(
-            "the report's figures need matplotlib, which is not installed:"
-            " pip install 'balr[plots]'"
-        )
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _save(fig: Any, path: Path) -> Path:
-    plt = _pyplot()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=110)
 
 
 def waterfall_steps(case: Case, top: int = TOP_PER_SIDE) -> list[tuple[str, float, str]]:
@@ -88,7 +68,7 @@ def _annotate(ax: Any, text: str, x: float, y: float) -> None:
 
 def contributions_figure(case: Case, path: Path, top: int = TOP_PER_SIDE) -> Path:
     """Draw the largest contributions and how all of them add up into `path` (PNG)."""
-    plt = _pyplot()
+    plt = pyplot()
     shown = case.largest(top)
     steps = waterfall_steps(case, top)
     fig, (bars, fall) = plt.subplots(
@@ -148,7 +128,7 @@ def placement_figure(case: Case, path: Path) -> Path:
     placement = case.placement
     if placement is None:
         raise ValueError("the case has no labelled validation scores to place it among")
-    plt = _pyplot()
+    plt = pyplot()
     target, nontarget = placement.target / LN10, placement.nontarget / LN10
     here = case.log10_lr
     fig, (hist, tippett) = plt.subplots(2, 1, figsize=(9.0, 6.0), sharex=True)
@@ -185,7 +165,7 @@ def attributes_figure(
     title: str = "",
 ) -> Path:
     """Scatter of each attribute's typicality against its drop-out (or activation rate)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.0, 5.5))
     kept = ~excluded
     ax.scatter(
