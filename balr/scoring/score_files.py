@@ -20,7 +20,7 @@ from balr.errors import DatasetError
 from balr.evaluation.trial_io import parse_labels
 
 if TYPE_CHECKING:
-    from balr.scoring.base import Scorer
+    from balr.scoring.base import ReferenceStats, Scorer
     from balr.scoring.counts import Counts
     from balr.scoring.trials import Comparisons
 
@@ -134,39 +134,45 @@ def write_explanations(
             contrib = cells[columns, enroll.active, test.active]
         else:
             contrib = scorer.contributions(enroll, test)
-        k = min(top, contrib.shape[1])
-        order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :k]
-        rows = np.repeat(np.arange(len(contrib)), k)
-        attrs = order.ravel()
-        shown = contrib[rows, attrs]
-        rest = contrib.sum(axis=1) - shown.reshape(len(contrib), k).sum(axis=1)
-        index = start + np.concatenate([rows, np.arange(len(contrib))])
-        n_rest = contrib.shape[1] - k
-        frames.append(
-            pl.DataFrame(
-                {
-                    "index": index,
-                    "enrollment": [comparisons.enrollment[i] for i in index],
-                    "test": [comparisons.test[i] for i in index],
-                    "rank": np.concatenate(
-                        [np.tile(np.arange(1, k + 1), len(contrib)), np.full(len(contrib), k + 1)]
-                    ),
-                    "attribute": [str(a) for a in attrs] + ["others"] * len(contrib),
-                    "enrollment_counts": _counts(enroll, rows, attrs)
-                    + [f"{n_rest} attributes"] * len(contrib),
-                    "test_counts": _counts(test, rows, attrs) + [""] * len(contrib),
-                    "contribution": np.concatenate([shown, rest]),
-                    "rate": np.concatenate([stats.rate[attrs], np.full(len(contrib), np.nan)]),
-                    "typicality": np.concatenate(
-                        [stats.typicality[attrs], np.full(len(contrib), np.nan)]
-                    ),
-                }
-            )
-        )
+        frames.append(_explained(start, (enroll, test), contrib, top, comparisons, stats))
     table = pl.concat(frames).sort("index", "rank").drop("index")
     table = table.with_columns(pl.col("rate", "typicality").fill_nan(None))
     with atomic_path(path) as tmp:
         table.write_csv(tmp, separator="\t", float_precision=4, quote_style="never")
+
+
+def _explained(
+    start: int,
+    sides: tuple[Counts, Counts],
+    contrib: np.ndarray,
+    top: int,
+    comparisons: Comparisons,
+    stats: ReferenceStats,
+) -> pl.DataFrame:
+    """explain.tsv rows of the comparisons start, start + 1, ... (contributions [P, k])."""
+    enroll, test = sides
+    n, k = len(contrib), min(top, contrib.shape[1])
+    attrs = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :k].ravel()
+    rows = np.repeat(np.arange(n), k)
+    shown = contrib[rows, attrs]
+    rest = contrib.sum(axis=1) - shown.reshape(n, k).sum(axis=1)
+    index = start + np.concatenate([rows, np.arange(n)])
+    blank = np.full(n, np.nan)
+    return pl.DataFrame(
+        {
+            "index": index,
+            "enrollment": [comparisons.enrollment[i] for i in index],
+            "test": [comparisons.test[i] for i in index],
+            "rank": np.concatenate([np.tile(np.arange(1, k + 1), n), np.full(n, k + 1)]),
+            "attribute": [str(a) for a in attrs] + ["others"] * n,
+            "enrollment_counts": _counts(enroll, rows, attrs)
+            + [f"{contrib.shape[1] - k} attributes"] * n,
+            "test_counts": _counts(test, rows, attrs) + [""] * n,
+            "contribution": np.concatenate([shown, rest]),
+            "rate": np.concatenate([stats.rate[attrs], blank]),
+            "typicality": np.concatenate([stats.typicality[attrs], blank]),
+        }
+    )
 
 
 def _counts(counts: Counts, rows: np.ndarray, attrs: np.ndarray) -> list[str]:
