@@ -346,3 +346,17 @@ def test_ba_lr_2_settings_at_test_time_configure_its_scorer_pt(
         llrs.append([float(r["llr"]) for r in read_tsv(work / f"dna{drop_in}" / "scores.tsv")])
     assert llrs[0] != llrs[1]
     assert main(["score", "train", str(ref), "scorer=maxllr", "scorer.n_attributes=16"]) == 0
+
+
+def test_a_failed_validation_leaves_an_existing_scorer_dir_as_it_was(
+    ref: Path, data: Path, work: Path
+) -> None:
+    assert main(["score", "train", str(ref), "--save-dir", "fitted"]) == 0
+    before = {p.name: p.read_bytes() for p in (work / "fitted").iterdir() if p.is_file()}
+    bad = work / "bad.tsv"
+    bad.write_text("enrollment\ttest\ns0/u0\tghost\n")
+    args = ["scorer=dna", "--save-dir", "fitted", "--exist-ok", "--val", str(data), str(bad)]
+    assert main(["score", "train", str(ref), *args]) == 2
+    after = {p.name: p.read_bytes() for p in (work / "fitted").iterdir() if p.is_file()}
+    for name in ("scorer.json", "parameters.npz", "attributes.tsv", "summary.json"):
+        assert after[name] == before[name], name

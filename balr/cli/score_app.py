@@ -22,7 +22,7 @@ from balr.report.build import reference_facts
 from balr.training.summary import write_summary
 
 if TYPE_CHECKING:
-    from balr.scoring.base import Scorer
+    from balr.scoring.base import FitReport, Scorer
 
 register_configs()
 log = logging.getLogger("balr.score")
@@ -88,7 +88,11 @@ def _binarised(cfg: DictConfig, dataset: Any, require_speakers: bool) -> Bits:
 
 
 def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
-    """Fit cfg.scorer on cfg.input's speakers, save it into `run_dir`; return it."""
+    """Fit cfg.scorer on cfg.input's speakers, save it into `run_dir`; return it.
+
+    With val_data and val_trials the fitted scorer is validated first: a failing
+    validation leaves `run_dir` as it was (no scorer beside an older summary).
+    """
     reference = load_bits(cfg, require_speakers=True)
     check_declared_width(cfg, reference)
     if len(reference.speakers) < 2:
@@ -100,7 +104,28 @@ def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
     started = time.perf_counter()
     fit = scorer.fit(reference.bits, reference.labels)
     seconds = time.perf_counter() - started
+    used = _log_fit(scorer, fit, reference, seconds)
+    summary = {
+        "kind": "scorer",
+        "scorer": scorer.name,
+        "settings": scorer.hyperparameters(),
+        "n_attributes": scorer.n_attributes,
+        "n_used": used,
+        "n_speakers": len(reference.speakers),
+        "n_recordings": len(reference.bits),
+        "fit": fit.to_dict(),
+        "fit_seconds": seconds,
+    }
+    if cfg.val_data is not None or cfg.val_trials is not None:
+        summary["metrics"] = validate(cfg, scorer)
     scorer.save(run_dir, reference_facts(reference.name, cfg.reference_name))
+    write_summary(run_dir / "summary.json", summary)
+    log.info("scorer saved in %s", run_dir)
+    return scorer
+
+
+def _log_fit(scorer: Scorer, fit: FitReport, reference: Bits, seconds: float) -> int:
+    """Log what the fit did; return the number of attributes used."""
     used = int(scorer.n_attributes - scorer.excluded.sum())
     excluded = ", ".join(f"{n} {why}" for why, n in fit.excluded.items()) or "none"
     if fit.iterations == 0:
@@ -116,22 +141,7 @@ def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
     )  # fmt: skip
     for note in fit.notes:
         log.info("note: %s", note)
-    log.info("scorer saved in %s", run_dir)
-    summary = {
-        "kind": "scorer",
-        "scorer": scorer.name,
-        "settings": scorer.hyperparameters(),
-        "n_attributes": scorer.n_attributes,
-        "n_used": used,
-        "n_speakers": len(reference.speakers),
-        "n_recordings": len(reference.bits),
-        "fit": fit.to_dict(),
-        "fit_seconds": seconds,
-    }
-    if cfg.val_data is not None or cfg.val_trials is not None:
-        summary["metrics"] = validate(cfg, scorer)
-    write_summary(run_dir / "summary.json", summary)
-    return scorer
+    return used
 
 
 def validate(cfg: DictConfig, scorer: Scorer) -> dict[str, float]:
