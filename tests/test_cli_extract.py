@@ -136,17 +136,18 @@ def test_packed_output_is_a_dataset(audio: Path, tmp_path: Path) -> None:
     assert not list(audio.rglob("*_emb*"))
 
 
-def test_shards_shorthand_merges_into_the_same_vectors_as_one_run(
-    audio: Path, tmp_path: Path
-) -> None:
+def test_a_shard_sweep_merges_into_the_same_vectors_as_one_run(audio: Path, tmp_path: Path) -> None:
+    # The spelling; --shards K builds this sweep (test_shards_build_the_sweep_overrides;
+    # end to end through Slurm in tests/test_slow_extract_slurm.py).
+    sweep = ["extract.shards=2", "extract.shard=0,1", "--save-dir", "two"]
+    assert main(["extract", "-m", str(audio), *sweep]) == 0
     assert main(["extract", str(audio), "--save-dir", "one"]) == 0
-    assert main(["extract", str(audio), "--save-dir", "two", "--shards", "2"]) == 0
     names = sorted(p.name for p in (tmp_path / "two").iterdir())
     assert "shard-0-of-2.csv" in names and "shard-1-of-2.csv" in names
     assert "extract.shard=0,extract.shards=2" in names
     one = AudioDataset.from_path(tmp_path / "one" / "extracted.csv")
     two = AudioDataset.from_path(tmp_path / "two" / "extracted.csv")
-    assert one.ids == two.ids
+    assert one.ids == two.ids and len(one) == 3
     for a, b in zip(one, two, strict=True):
         np.testing.assert_allclose(a.embedding, b.embedding, atol=1e-6)
 
@@ -252,12 +253,6 @@ def test_cfg_prints_the_first_shard_job_config(capsys: pytest.CaptureFixture[str
     assert main(["extract", "in.csv", "--shards", "2", "--cfg", "job"]) == 0
     out = capsys.readouterr().out
     assert "shards: 2" in out and "shard: 0" in out and "_target_: balr.extract.GE2EEncoder" in out
-
-
-def test_an_explicit_shard_sweep_is_merged_too(audio: Path, tmp_path: Path) -> None:
-    sweep = ["-m", "extract.shards=2", "extract.shard=0,1", "--save-dir", "m"]
-    assert main(["extract", str(audio), *sweep]) == 0
-    assert len(rows(tmp_path / "m" / "extracted.csv")) == 3
 
 
 def test_onnx_without_a_model_path_names_the_key(
