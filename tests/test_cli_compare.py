@@ -219,3 +219,23 @@ def test_the_page_names_the_reference_set_score_train_recorded(tmp_path: Path, m
         page = (out / "report.html").read_text()
         assert f"the reference set <b>{name}</b> (12 speakers, 36 recordings)" in page
         assert f"<code>{ref.absolute()}</code>" in page
+
+
+def test_a_scorer_validated_at_train_time_places_an_uncalibrated_lr(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`balr score train --val` keeps its validation scores; compare draws on them."""
+    from tests.score_data import all_pairs, write_attributes
+
+    ref = write_attributes(tmp_path / "ref", speakers=12, per_speaker=3, seed=1, prefix="r")
+    dev = write_attributes(tmp_path / "dev", speakers=6, per_speaker=3, seed=2)
+    trials = all_pairs(tmp_path / "dev.tsv", 6, 3)
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", "train", str(ref), "--val", str(dev), str(trials)]) == 0
+    run = tmp_path / "runs" / "scorer" / "train"
+    assert (run / "scores.tsv").is_file()
+    sides = [str(tmp_path / "dev" / "s0u0_ba.npy"), str(tmp_path / "dev" / "s0u1_ba.npy")]
+    assert main(["compare", *sides, "--scorer", str(run), "--save-dir", "case"]) == 0
+    placement = json.loads((tmp_path / "case" / "report.json").read_text())["placement"]
+    assert placement["source"] == str(run / "scores.tsv") and not placement["calibrated"]
+    assert placement["n_target"] == 18 and placement["n_nontarget"] == 135

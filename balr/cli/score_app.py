@@ -117,7 +117,7 @@ def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
         "fit_seconds": seconds,
     }
     if cfg.val_data is not None or cfg.val_trials is not None:
-        summary["metrics"] = validate(cfg, scorer)
+        summary["metrics"] = validate(cfg, scorer, run_dir)
     scorer.save(run_dir, reference_facts(reference.name, cfg.reference_name))
     write_summary(run_dir / "summary.json", summary)
     log.info("scorer saved in %s", run_dir)
@@ -144,10 +144,14 @@ def _log_fit(scorer: Scorer, fit: FitReport, reference: Bits, seconds: float) ->
     return used
 
 
-def validate(cfg: DictConfig, scorer: Scorer) -> dict[str, float]:
-    """Raw-LLR metrics of the fitted scorer on cfg.val_trials over cfg.val_data."""
+def validate(cfg: DictConfig, scorer: Scorer, run_dir: Path) -> dict[str, float]:
+    """Raw-LLR metrics of the fitted scorer on cfg.val_trials over cfg.val_data.
+
+    The scores go to `run_dir`/scores.tsv: `balr compare` places a case among them.
+    """
     from balr.cli.score_test import check_width
     from balr.evaluation.calibration import llr_metrics
+    from balr.scoring.score_files import write_scores
     from balr.scoring.trials import read_comparisons, score_comparisons
 
     if cfg.val_data is None or cfg.val_trials is None:
@@ -161,7 +165,9 @@ def validate(cfg: DictConfig, scorer: Scorer) -> dict[str, float]:
             f"{cfg.val_trials}: validation needs same- and different-speaker comparisons: add"
             " a 'label' column (1/0) or give val_data speakers"
         )
-    metrics = llr_metrics(score_comparisons(scorer, data.bits, comparisons), labels)
+    llrs = score_comparisons(scorer, data.bits, comparisons)
+    write_scores(run_dir / "scores.tsv", comparisons, llrs)
+    metrics = llr_metrics(llrs, labels)
     log.info(
         "validation on %d comparisons (raw LLRs): EER %.2f%%  Cllr %.3f  Cllr_min %.3f",
         len(comparisons), metrics["eer"], metrics["cllr"], metrics["cllr_min"],
