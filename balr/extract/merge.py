@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from balr.data.atomic import atomic_path
 from balr.data.packed import open_pack
 from balr.errors import DatasetError
 from balr.extract.outputs import CSV_NAME, ERRORS_NAME, PACK_NAME, write_pack
@@ -89,8 +90,6 @@ def _check_unique(ids: pl.Series, folder: Path) -> None:
 
 
 def _write_frame(frame: pl.DataFrame, path: Path) -> Path:
-    from balr.data.atomic import atomic_path
-
     with atomic_path(path) as tmp:
         frame.write_csv(tmp)
     return path

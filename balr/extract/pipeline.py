@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from balr.errors import BalrError
+from balr.extract.audio import read_audio
+from balr.extract.segments import split_segments
 
 # Seconds between checks that every worker process is still alive.
 _POLL_S = 1.0
@@ -64,8 +66,6 @@ def load_batch(encoder: Any, batch: Batch, recipe: Recipe) -> Loaded:
 def _load_one(
     encoder: Any, task: Task, recipe: Recipe
 ) -> tuple[Task, float, list[np.ndarray] | str]:
-    from balr.extract import read_audio, split_segments
-
     seconds = 0.0
     try:
         wav = read_audio(Path(task.audio), encoder.sample_rate)
