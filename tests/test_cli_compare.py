@@ -239,3 +239,27 @@ def test_a_scorer_validated_at_train_time_places_an_uncalibrated_lr(
     placement = json.loads((tmp_path / "case" / "report.json").read_text())["placement"]
     assert placement["source"] == str(run / "scores.tsv") and not placement["calibrated"]
     assert placement["n_target"] == 18 and placement["n_nontarget"] == 135
+
+
+def test_scorers_that_differ_only_in_settings_have_different_digests(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """dna's drop_in lives in scorer.json alone (same parameters.npz), yet changes the LR."""
+    from tests.score_data import write_attributes
+
+    ref = write_attributes(tmp_path / "ref", speakers=12, per_speaker=3, seed=1)
+    monkeypatch.chdir(tmp_path)
+    for drop_in in ("0.1", "0.3"):
+        assert main(["score", "train", str(ref), "scorer=dna", f"scorer.drop_in={drop_in}"]) == 0
+    sides = [str(tmp_path / "ref" / f"s{i}u0_ba.npy") for i in (0, 1)]
+    reports = []
+    for run in ("train", "train2"):
+        scorer = tmp_path / "runs" / "scorer" / run
+        assert main(["compare", *sides, "--scorer", str(scorer), "--save-dir", run]) == 0
+        reports.append(json.loads((tmp_path / run / "report.json").read_text()))
+    first, second = (r["scorer"] for r in reports)
+    assert first["sha256"] == second["sha256"]  # parameters.npz: the same numbers
+    assert first["settings_sha256"] != second["settings_sha256"]
+    assert reports[0]["llr"] != reports[1]["llr"]
+    page = (tmp_path / "train" / "report.html").read_text()
+    assert first["settings_sha256"] in page and "scorer.json" in page

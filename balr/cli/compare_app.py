@@ -41,7 +41,7 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
         dataset = AudioDataset.from_path(cfg.data)
     enrollment = load_side("enrollment", list(cfg.enrollment), encoders, dataset)
     test = load_side("test", list(cfg.test), encoders, dataset)
-    info = scorer_info(scorer_path, scorer, _scorer_digest(scorer_path))
+    info = scorer_info(scorer_path, scorer, *_scorer_digests(scorer_path))
     case = case_from_scorer(
         scorer, info, enrollment, test, calibration, _labelled(cfg, scorer_path)
     )
@@ -61,12 +61,18 @@ def _calibration(path: str | None) -> CalibrationInfo | None:
     return CalibrationInfo(str(Path(path).absolute()), loaded.a, loaded.b, sha256_of(Path(path)))
 
 
-def _scorer_digest(path: Path) -> str | None:
-    """sha256 of the fitted numbers (parameters.npz), else of the scorer file given."""
-    for candidate in (path / "parameters.npz", path / "scorer.json", path):
-        if candidate.is_file():
-            return sha256_of(candidate)
-    return None
+def _scorer_digests(path: Path) -> tuple[str | None, str | None]:
+    """sha256 of a scorer run's parameters.npz and of its scorer.json (which holds settings
+    such as drop_in that change the LLR); of a lone BA-LR 2.0 scorer.pt, (its digest, None).
+    """
+    folder = path if path.is_dir() else path.parent
+    if path.is_dir() and not (folder / "scorer.json").is_file():
+        path = folder / "scorer.pt"
+    if path.is_file() and path.name != "scorer.json":
+        return sha256_of(path), None
+    found = [folder / "parameters.npz", folder / "scorer.json"]
+    params, settings = (sha256_of(f) if f.is_file() else None for f in found)
+    return params, settings
 
 
 def _labelled(

@@ -107,8 +107,17 @@ def _placement(
     )
 
 
-def scorer_info(run_dir: Path, scorer: Scorer, sha256: str | None = None) -> ScorerInfo:
-    """What the report says about a scorer: its statistics, and its run's reference name."""
+def scorer_info(
+    run_dir: Path,
+    scorer: Scorer,
+    sha256: str | None = None,
+    settings_sha256: str | None = None,
+) -> ScorerInfo:
+    """What the report says about a scorer: its statistics, and its run's reference name.
+
+    `sha256`: digest of its parameters.npz (or scorer file); `settings_sha256`: of its
+    scorer.json.
+    """
     stats = scorer.reference_stats()
     name, path = reference_of(run_dir)
     return ScorerInfo(
@@ -121,6 +130,7 @@ def scorer_info(run_dir: Path, scorer: Scorer, sha256: str | None = None) -> Sco
         excluded=[int(i) for i in np.flatnonzero(np.asarray(scorer.excluded, dtype=bool))],
         sha256=sha256,
         reference_path=path,
+        settings_sha256=settings_sha256,
     )
 
 

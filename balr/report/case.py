@@ -53,8 +53,9 @@ class ScorerInfo:
         n_recordings: reference recordings (None when unknown).
         n_attributes: attributes per vector.
         excluded: indices of the attributes the scorer excludes (they contribute 0).
-        sha256: digest of the scorer's parameters.npz (or of the scorer file).
+        sha256: digest of the scorer's parameters.npz (or of a BA-LR 2.0 scorer.pt).
         reference_path: where the reference set was read when the scorer was fitted.
+        settings_sha256: digest of scorer.json (its settings, e.g. drop_in, change LLRs).
     """
 
     name: str
@@ -66,6 +67,7 @@ class ScorerInfo:
     excluded: list[int]
     sha256: str | None = None
     reference_path: str | None = None
+    settings_sha256: str | None = None
 
 
 @dataclass(frozen=True)

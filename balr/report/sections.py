@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from balr.report.case import Case, Recording
+from balr.report.case import Case, Recording, ScorerInfo
 from balr.report.text import image, share, sides
 from balr.report.verbal import DIFFERENT, SAME, SCALE_NAME, scale_rows
 
@@ -118,17 +118,29 @@ def _where(recording: Recording) -> str:
     return f'<br><span class="meta">read from <code>{escape(recording.path)}</code></span>'
 
 
-def provenance_section(case: Case) -> str:
-    s = case.scorer
-    scorer = (
-        f"<tr><td>scorer</td><td><code>{escape(s.path)}</code></td><td>{escape(s.name)}</td>"
+def _scorer_rows(s: ScorerInfo) -> str:
+    """The scorer's files: a balr run's parameters and settings, each with its digest."""
+    folder = Path(s.path).parent if s.path.endswith(".json") else Path(s.path)
+    where = s.path if s.settings_sha256 is None else str(folder / "parameters.npz")
+    rows = (
+        f"<tr><td>scorer</td><td><code>{escape(where)}</code></td><td>{escape(s.name)}</td>"
         f"<td><code>{escape(s.sha256 or 'n/a')}</code></td></tr>"
     )
+    if s.settings_sha256 is not None:
+        rows += (
+            f"<tr><td>scorer settings</td><td><code>{escape(str(folder / 'scorer.json'))}"
+            f"</code></td><td>{escape(s.name)}</td><td><code>{escape(s.settings_sha256)}</code>"
+            "</td></tr>"
+        )
     if s.reference_path is not None:
-        scorer += (
+        rows += (
             f"<tr><td>reference set</td><td><code>{escape(s.reference_path)}</code></td>"
             f"<td>{escape(s.reference)} (the scorer was fitted on it)</td><td>n/a</td></tr>"
         )
+    return rows
+
+
+def provenance_section(case: Case) -> str:
     calibration = ""
     if case.calibration is not None:
         c = case.calibration
@@ -143,7 +155,7 @@ def provenance_section(case: Case) -> str:
         + _recording_rows("enrollment", case.enrollment)
         + _recording_rows("test", case.test)
         + _recording_rows("model", case.models)
-        + scorer
+        + _scorer_rows(case.scorer)
         + calibration
         + f'</tbody></table><p class="meta">balr {escape(case.balr_version)}, '
         f"{escape(case.created)}. The same content as data: <code>report.json</code>.</p>"
