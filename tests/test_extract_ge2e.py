@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from balr.errors import CheckpointError
+from balr.errors import CheckpointError, DeviceError
 from balr.extract import AudioError, GE2EEncoder, SpeakerEncoder, read_audio
 from balr.extract.ge2e import WEIGHTS, window_starts
 from tests.extract_shared import shared_data
@@ -115,3 +115,11 @@ def test_bad_weights_files_are_one_line_errors(tmp_path: Path) -> None:
     torch.save({"linear.weight": torch.zeros(2, 2)}, other)
     with pytest.raises(CheckpointError, match="not GE2E weights"):
         GE2EEncoder(str(other))
+
+
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has MPS")
+@pytest.mark.skipif(torch.cuda.device_count() > 7, reason="this machine has cuda:7")
+@pytest.mark.parametrize("device", ["mps", "cuda:7", "gpu"])
+def test_devices_that_cannot_be_used_are_one_line_device_errors(device: str) -> None:
+    with pytest.raises(DeviceError, match=f"device='{device}' cannot be used"):
+        GE2EEncoder(device=device)

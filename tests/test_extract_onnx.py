@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from balr.errors import ConfigError
+from balr.errors import ConfigError, DeviceError
 from balr.extract import AudioError, read_audio
 from balr.extract.fbank import kaldi_fbank, mean_normalise
 from balr.extract.onnx import OnnxEncoder
@@ -236,3 +236,8 @@ def test_missing_onnxruntime_says_how_to_install_it(
 def test_too_short_audio_is_an_audio_error(fbank_model: tuple[FbankNet, Path]) -> None:
     with pytest.raises(AudioError, match="too short"):
         OnnxEncoder(fbank_model[1]).prepare(np.zeros(4000, np.float32))
+
+
+def test_a_device_onnxruntime_cannot_use_is_an_error(fbank_model: tuple[FbankNet, Path]) -> None:
+    with pytest.raises(DeviceError, match=r"'mps'.*cpu or cuda"):
+        OnnxEncoder(fbank_model[1], device="mps")

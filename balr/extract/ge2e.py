@@ -19,10 +19,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from balr.errors import CheckpointError, DeviceError
+from balr.errors import CheckpointError
 from balr.extract.audio import AudioError
 from balr.extract.mel import HOP, N_MELS, mel_spectrogram
 from balr.extract.preprocess import ge2e_preprocess
+from balr.training.devices import resolve_device
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "ge2e.pt"
 SAMPLE_RATE = 16000
@@ -92,7 +93,7 @@ class GE2EEncoder:
     def __init__(
         self, weights: str | Path | None = None, device: str = "cpu", batch_windows: int = 128
     ) -> None:
-        self.device = _device(device)
+        self.device = resolve_device(device)
         self.batch_windows = batch_windows
         self.net = GE2ENet()
         self.net.load_state_dict(_load_state(Path(weights) if weights else WEIGHTS))
@@ -169,14 +170,3 @@ def _load_state(path: Path) -> dict[str, torch.Tensor]:
             "LSTM over 40 mels): use a GE2E state dict"
         )
     return {k: state[k].float() for k in expected}
-
-
-def _device(name: str) -> torch.device:
-    """The torch device `name`, checked to exist."""
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise DeviceError(f"device {name!r} is not a torch device: use cpu or cuda") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise DeviceError(f"device {name!r} requested but CUDA is not available: use cpu")
-    return device

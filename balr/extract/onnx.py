@@ -142,6 +142,8 @@ def _session(path: Path, threads: int, device: str) -> Any:
     if not path.is_file():
         raise ConfigError(f"{path}: ONNX model not found: fix encoder.path")
     providers = ["CPUExecutionProvider"]
+    if not device.startswith(("cpu", "cuda")):
+        raise DeviceError(f"device {device!r}: the onnx encoder runs on cpu or cuda: use one")
     if device.startswith("cuda"):
         if "CUDAExecutionProvider" not in ort.get_available_providers():
             raise DeviceError(
