@@ -157,6 +157,9 @@ def test_speaker_trial_lists_share_no_speaker_and_hold_every_pair() -> None:
 def test_too_few_speakers_to_split_is_a_dataset_error() -> None:
     with pytest.raises(DatasetError, match="cannot be split into 2 groups"):
         split_speaker_trials(np.array([0, 0, 1, 1, 2]), parts=2)
+    # Fewer than 2 parts is the mistake, not the number of speakers.
+    with pytest.raises(DatasetError, match=r"parts=1 \(--parts\): give at least 2"):
+        split_speaker_trials(np.arange(20) // 2, parts=1)
 
 
 @pytest.mark.parametrize("name", sorted(SCORERS))

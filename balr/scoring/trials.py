@@ -216,7 +216,9 @@ def split_speaker_trials(
 
     labels = np.asarray(labels, dtype=np.int64)
     speakers = np.unique(labels[labels >= 0])
-    if parts < 2 or len(speakers) < 2 * parts:
+    if parts < 2:
+        raise DatasetError(f"parts={parts} (--parts): give at least 2, one trial list per group")
+    if len(speakers) < 2 * parts:
         raise DatasetError(
             f"{len(speakers)} speakers cannot be split into {parts} groups of 2 or more: give"
             " a dataset with more speakers or fewer parts"
