@@ -303,3 +303,12 @@ def test_a_wrong_encoder_is_an_error_even_with_nothing_left_to_do(tmp_path: Path
     run(folder, tmp_path / "out")
     with pytest.raises(ConfigError, match=r"nope\.onnx"):
         run(folder, tmp_path / "out", factory=partial(OnnxEncoder, tmp_path / "nope.onnx"))
+
+
+def test_a_dataset_without_any_audio_is_one_error_not_a_failure_per_row(tmp_path: Path) -> None:
+    table = tmp_path / "vectors.csv"
+    np.save(tmp_path / "a.npy", np.ones(4, np.float32))
+    table.write_text("id,embedding,speaker\na,a.npy,s\nb,a.npy,s\n")
+    with pytest.raises(DatasetError, match="no item has an audio file"):
+        run(table, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -102,8 +102,14 @@ def _check(options: ExtractOptions) -> str:
 
 def _shard_items(dataset: Any, options: ExtractOptions) -> list[WorkItem]:
     save_dir = None if options.save_dir is None else Path(options.save_dir).absolute()
+    items = work_items(dataset.iter_dicts(), save_dir)
+    if items and all(item.audio is None for item in items):
+        raise DatasetError(
+            f"{dataset.name}: no item has an audio file: give balr extract recordings (a"
+            " folder of audio files, a CSV with an audio column, or one audio file)"
+        )
     try:
-        return shard_of(work_items(dataset.iter_dicts(), save_dir), options.shard, options.shards)
+        return shard_of(items, options.shard, options.shards)
     except ValueError as error:
         raise ConfigError(str(error)) from None
 
