@@ -11,7 +11,6 @@ from balr.cli.overrides import key_of, quote
 from balr.cli.paths import conf_dir
 from balr.errors import RunDirError
 
-
 # Hydra app of each command: "module:function" (imported only when that command runs).
 APPS: dict[str, str] = {
     "train": "balr.cli.train_app:train_app",

@@ -22,7 +22,6 @@ from balr import __version__
 from balr.cli.errors import DEBUG_ENV, report
 from balr.errors import BalrError
 
-
 # One module per command, each with add_parser(subparsers); listed in `balr --help` order.
 COMMAND_MODULES = (
     "extract_cmd",
