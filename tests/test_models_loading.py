@@ -198,3 +198,15 @@ def test_model_config_disagreeing_with_weights_is_a_checkpoint_error(tmp_path: P
     save_checkpoint(path, {"model": state, "model_config": {"input_dim": 64, "internal_dim": 16}})
     with pytest.raises(CheckpointError, match="model_config records input_dim=64"):
         load_model_state(path)
+
+
+def test_embeddings_of_another_size_are_one_line_naming_the_model(tmp_path: Path) -> None:
+    from balr.errors import DatasetError
+
+    path = tmp_path / "best.pt"
+    config = {"input_dim": 32, "internal_dim": 16}
+    save_checkpoint(path, {"model": _trained_small_model().state_dict(), "model_config": config})
+    model = BinaryAttributeAutoEncoder(path)
+    model.check_embedding_dim(32, "an embedding has")
+    with pytest.raises(DatasetError, match=rf"^an embedding has 8 dimensions but the model {path}"):
+        model.check_embedding_dim(8, "an embedding has")

@@ -118,12 +118,7 @@ def _binarizer(cfg: DictConfig, used: list[Recording]) -> Callable[[np.ndarray],
             models.append(build(cfg.encoder.model, "encoder.model", device=str(cfg.device)))
             used.append(_model("binary-attribute encoder", models[0].checkpoint_path))
         model = models[0]
-        if embeddings.shape[1] != model.input_dim:
-            raise DatasetError(
-                f"an embedding has {embeddings.shape[1]} dimensions but the encoder"
-                f" {model.checkpoint_path} expects {model.input_dim}: give embeddings of the"
-                " speaker encoder the model was trained on"
-            )
+        model.check_embedding_dim(embeddings.shape[1], "an embedding has")
         with torch.inference_mode():
             bits = model.binarize_embeddings(torch.from_numpy(embeddings.astype(np.float32)))
         return bits.to("cpu", torch.uint8).numpy()

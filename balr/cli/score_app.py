@@ -75,12 +75,8 @@ def _binarised(cfg: DictConfig, dataset: Any, require_speakers: bool) -> Bits:
 
     encoder = build(cfg.encoder.model, "encoder.model", device=str(resolve_device(cfg.device)))
     table = load_embedding_table(dataset, require_speakers=require_speakers)
-    if len(table) and table.dim != encoder.input_dim:
-        raise DatasetError(
-            f"the embeddings of {dataset.name} have {table.dim} dimensions but the encoder"
-            f" {encoder.checkpoint_path} expects {encoder.input_dim}: give embeddings of the"
-            " speaker encoder the model was trained on"
-        )
+    if len(table):
+        encoder.check_embedding_dim(table.dim, f"the embeddings of {dataset.name} have")
     with torch.inference_mode():
         bits = encoder.binarize_embeddings(table.embeddings).to("cpu", torch.uint8).numpy()
     log.info("binarised %d embeddings with %s", len(bits), encoder.checkpoint_path)

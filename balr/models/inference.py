@@ -58,6 +58,18 @@ class BinaryAttributeAutoEncoder(AutoEncoder):
         """The device the model's weights are on."""
         return next(self.parameters()).device
 
+    def check_embedding_dim(self, dim: int, what: str) -> None:
+        """DatasetError unless `dim` is the model's input size; `what` names the embeddings.
+
+        Example message: "the embeddings of val.csv have 192 dimensions but the model
+        runs/train/best.pt expects 256: ...".
+        """
+        if dim != self.input_dim:
+            raise DatasetError(
+                f"{what} {dim} dimensions but the model {self.checkpoint_path} expects"
+                f" {self.input_dim}: binarise embeddings of the encoder the model was trained on"
+            )
+
     @torch.no_grad()
     def binarize_embeddings(
         self, embeddings: torch.Tensor, batch_size: int = _MIN_CHUNK
@@ -110,12 +122,8 @@ class BinaryAttributeAutoEncoder(AutoEncoder):
             cache_dir=config.cache_dir,
             use_cache=config.use_cache,
         )
-        if len(table) and table.dim != self.input_dim:
-            raise DatasetError(
-                f"the embeddings of {dataset.name} have {table.dim} dimensions but the model"
-                f" {self.checkpoint_path} expects {self.input_dim}: binarise embeddings of the"
-                " encoder the model was trained on"
-            )
+        if len(table):
+            self.check_embedding_dim(table.dim, f"the embeddings of {dataset.name} have")
         chunk = max(int(config.batch_size), _MIN_CHUNK)
         results: list[tuple[str, np.ndarray]] = []
         for start in range(0, len(table), chunk):
