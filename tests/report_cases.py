@@ -9,9 +9,8 @@ from balr.report.case import (
     Case,
     Recording,
     ScorerInfo,
-    attribute_rows,
-    placement_of,
 )
+from balr.report.rows import attribute_rows, placement_of
 
 
 def make_case(

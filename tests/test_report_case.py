@@ -12,7 +12,7 @@ import pytest
 from balr.errors import DatasetError
 from balr.report import CalibrationInfo, Recording, Side, case_from_scorer, scorer_info
 from balr.report.build import read_labelled_scores, reference_label
-from balr.report.case import case_of
+from balr.report.rows import case_of
 from balr.scoring import BetaScorer, Counts
 from tests.report_cases import make_case
 
@@ -147,8 +147,8 @@ def test_a_malformed_scores_line_is_one_line_naming_it(tmp_path: Path) -> None:
 
 
 def test_an_lr_beyond_every_validation_score_is_flagged_on_the_page(tmp_path: Path) -> None:
-    from balr.report.case import placement_of
     from balr.report.html import render_html
+    from balr.report.rows import placement_of
 
     case = make_case(k=16, calibrated=False, placed=False)
     inside = (np.array([case.llr - 1.0, case.llr + 1.0]), np.array([True, False]))

@@ -17,8 +17,9 @@ from balr.config.store import register_configs
 from balr.errors import BalrError, DatasetError
 from balr.report import CalibrationInfo, Case, case_from_scorer, scorer_info, write_report
 from balr.report.build import read_labelled_scores
-from balr.report.case import LN10, Recording, sha256_of
+from balr.report.case import LN10, Recording
 from balr.report.inputs import Encoders, load_side
+from balr.report.rows import sha256_of
 from balr.report.text import lr_text
 
 register_configs()

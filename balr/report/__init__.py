@@ -1,8 +1,8 @@
 """The case report of one comparison: LR, verbal equivalent, the attributes behind it.
 
-Plain Python (no Hydra): build a :class:`Case` with :func:`case_from_scorer` (or
-:func:`assemble_case`-style from arrays with :func:`attribute_rows`) and write
-report.html, report.json and contributions.png with :func:`write_report`.
+Plain Python (no Hydra): build a :class:`Case` with :func:`case_from_scorer` (or from
+arrays with :func:`attribute_rows`) and write report.html, report.json and
+contributions.png with :func:`write_report`.
 """
 
 from balr.report.build import REPORT_FILES, Side, case_from_scorer, scorer_info, write_report
@@ -13,8 +13,8 @@ from balr.report.case import (
     Placement,
     Recording,
     ScorerInfo,
-    attribute_rows,
 )
+from balr.report.rows import attribute_rows
 from balr.report.verbal import SCALE_NAME, Verbal, verbal_equivalent
 
 __all__ = [

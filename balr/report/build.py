@@ -17,9 +17,8 @@ from balr.report.case import (
     Placement,
     Recording,
     ScorerInfo,
-    attribute_rows,
-    placement_of,
 )
+from balr.report.rows import attribute_rows, placement_of
 
 if TYPE_CHECKING:
     from balr.scoring.base import Scorer

@@ -27,7 +27,8 @@ from balr.data.vectors import VECTOR_SUFFIXES, MatrixRow, load_ref, load_vector
 from balr.errors import DatasetError
 from balr.extract.segments import segment_id
 from balr.report.build import Side
-from balr.report.case import Recording, sha256_of
+from balr.report.case import Recording
+from balr.report.rows import sha256_of
 
 if TYPE_CHECKING:
     from balr.data import AudioDataset
