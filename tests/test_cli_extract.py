@@ -278,3 +278,15 @@ def test_an_unwritable_audio_folder_is_one_line_pointing_to_save_dir(
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("balr: error: ") and "--save-dir" in err[-1], err
     assert not (tmp_path / "runs" / "extract" / "extract").exists()
+
+
+def test_a_run_dir_that_cannot_be_made_is_one_line(
+    audio: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def read_only(parent: Path, name: str) -> Path:
+        raise PermissionError(13, "Permission denied", str(parent))
+
+    monkeypatch.setattr("balr.training.run_dir.claim_run_dir", read_only)
+    assert main(["extract", str(audio)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("balr: error: ") and "--save-dir" in err[0]

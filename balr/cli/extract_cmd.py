@@ -14,7 +14,7 @@ from balr.cli import hydra_launch
 from balr.cli.overrides import compose_checked, expand_sweeps, key_of, quote
 from balr.cli.paths import conf_dir
 from balr.errors import ConfigError
-from balr.training.run_dir import claim_run_dir, prepare_save_dir
+from balr.training.run_dir import choose_run_dir
 
 # How error hints name this command.
 USAGE = "balr extract INPUT"
@@ -131,17 +131,15 @@ def run(ns: argparse.Namespace) -> int:
     configs = compose_checked("extract", overrides, conf_dir(), multirun, USAGE)
     for cfg in configs:
         check_required(cfg)
+    # Reusing a --save-dir is how an interrupted extraction continues.
+    run_dir, created = choose_run_dir(ns.save_dir, True, Path("runs") / "extract", "extract")
     if ns.save_dir:
-        # Reusing the folder is how an interrupted extraction continues.
-        run_dir, created = prepare_save_dir(Path(ns.save_dir), exist_ok=True)
         overrides.append(f"save_dir={quote(run_dir)}")
         job = configs[0].extract
         if not multirun and job.shards > 1:
             # One shard run on its own (e.g. by an array job): its logs go where a sweep's would.
             run_dir = run_dir / f"extract.shard={job.shard},extract.shards={job.shards}"
             created = created or not run_dir.exists()
-    else:
-        run_dir, created = claim_run_dir(Path("runs") / "extract", "extract"), True
     status = hydra_launch.run_app("extract", overrides, run_dir, multirun=multirun)
     if status == 2 and created:
         shutil.rmtree(run_dir, ignore_errors=True)
