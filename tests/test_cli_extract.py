@@ -13,8 +13,8 @@ import soundfile as sf
 from balr.cli import extract_cmd
 from balr.cli.main import build_parser, main
 from balr.data import AudioDataset
+from tests.extract_shared import SHARED, needs_shared
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 AUDIO = SHARED / "data" / "librispeech-audio" / "val"
 # The shortest recordings (3.0-4.8 s), one speaker each.
 FILES = (
@@ -26,7 +26,7 @@ FILES = (
     "3699-175950-0000",
 )
 
-pytestmark = pytest.mark.skipif(not AUDIO.is_dir(), reason="shared audio not present")
+pytestmark = needs_shared(AUDIO)
 
 
 @pytest.fixture

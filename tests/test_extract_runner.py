@@ -17,14 +17,14 @@ from balr.extract import GE2EEncoder
 from balr.extract.merge import merge_shards
 from balr.extract.runner import ExtractOptions, extract_embeddings
 from balr.extract.worklist import shard_of, work_items
+from tests.extract_shared import SHARED, needs_shared
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 AUDIO = SHARED / "data" / "librispeech-audio" / "val"
 SAMPLE = SHARED / "data" / "librispeech-sample"
 # The three shortest recordings (3.0-3.4 s): one speaker each.
 FILES = ("8226-274369-0000", "1624-142933-0000", "2764-36616-0000")
 
-pytestmark = pytest.mark.skipif(not AUDIO.is_dir(), reason="shared audio not present")
+pytestmark = needs_shared(AUDIO)
 
 
 def audio_folder(root: Path) -> Path:
