@@ -164,12 +164,28 @@ class BinaryAttributeEncoderTrainer:
             seed=self.seed,
             probe=self._build_probe(),
         )
+        self._monitor_without_trials()
         self._setup_run_dir()
         self.metrics = MetricsLog(self._file("metrics.csv"), self._metric_columns())
         if self.options.resume is not None:
             self.load_checkpoint(self.options.resume)
         # After the resume: a checkpoint that fails to load must leave no event file behind.
         self.tensorboard = TensorBoardSink(self.save_dir if self.is_main else None)
+
+    def _monitor_without_trials(self) -> None:
+        """A val set without trials (one recording per speaker) can only be monitored by loss."""
+        if self.validator.trials is not None or self.options.monitor == "val_loss":
+            return
+        if not self.validator.losses:
+            raise ConfigError(
+                f"trainer.monitor={self.options.monitor}: the val set gives no speaker trials"
+                " and arcface alone defines no val loss: give val speakers 2 or more samples"
+                " (or data.val_trials=FILE), or add mse to trainer.losses"
+            )
+        log.warning(
+            "trainer.monitor=%s needs val trials: best.pt follows val_loss", self.options.monitor
+        )
+        self.options.monitor = "val_loss"
 
     def _build_probe(self) -> LLRProbe | None:
         """The val LLR metrics' scorer reference: a fixed subset of the train speakers."""

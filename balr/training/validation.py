@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,12 @@ from balr.evaluation import (
 from balr.losses import ArcFaceLoss, BaseAutoEncoderLoss
 from balr.models.autoencoder import AutoEncoder, binarize
 from balr.samplers import ExhaustiveNxMSampler
-from balr.training.llr_probe import LLRProbe
+from balr.training.llr_probe import LLR_KEYS, LLRProbe
 
 log = logging.getLogger("balr.train")
+
+# The keys of verification_metrics (kept NaN when the val set gives no trials).
+VERIFICATION_KEYS = ("eer", "min_dcf_0.01", "min_dcf_0.05")
 
 # Rows pushed through the model at once when binarising the whole val set.
 _CHUNK = 8192
@@ -52,14 +56,14 @@ class Validator:
         self.losses = [loss for loss in losses if not isinstance(loss, ArcFaceLoss)]
         self.batches = self._batches(table, min(n_classes, table.num_speakers), m_samples, seed)
         self.trials = self._trials(table, trials_path, max_pairs, seed)
-        self.reference = verification_metrics(table.embeddings, self.trials)
+        self.reference = self._verification(table.embeddings)
         self.probe = probe
         log.info(
             "val: %d samples, %d speakers, %d trials (%d target); raw-embedding EER %.2f%%",
             len(table),
             table.num_speakers,
-            len(self.trials.labels),
-            int(self.trials.labels.sum()),
+            len(self.trials.labels) if self.trials is not None else 0,
+            int(self.trials.labels.sum()) if self.trials is not None else 0,
             self.reference["eer"],
         )
 
@@ -71,11 +75,30 @@ class Validator:
     @staticmethod
     def _trials(
         table: EmbeddingTable, path: str | Path | None, max_pairs: int, seed: int
-    ) -> Trials:
+    ) -> Trials | None:
+        """The val trials; None when the val speakers allow no same- or no different-speaker pair.
+
+        A val set of one recording per speaker (BA-LR 2.0's example test.csv) still has val
+        losses, so training goes on without speaker-verification metrics.
+        """
         labels = table.labels.numpy()
         if path is not None:
             return read_trials(Path(path), table.ids, labels)
-        return draw_trials(labels, max_pairs=max_pairs, seed=seed)
+        try:
+            return draw_trials(labels, max_pairs=max_pairs, seed=seed)
+        except DatasetError as error:
+            log.warning(
+                "%s: EER, minDCF and LLR metrics are not computed (NaN) and best.pt"
+                " follows the val loss",
+                str(error).split(":", 1)[0],
+            )
+            return None
+
+    def _verification(self, vectors: torch.Tensor) -> dict[str, float]:
+        """EER and minDCF of `vectors` on the val trials (NaN without trials)."""
+        if self.trials is None:
+            return dict.fromkeys(VERIFICATION_KEYS, math.nan)
+        return verification_metrics(vectors, self.trials)
 
     def loss_names(self) -> list[str]:
         return [loss.name for loss in self.losses]
@@ -97,12 +120,14 @@ class Validator:
         try:
             metrics = self._losses(model)
             binary = self.binarize(model)
-            metrics.update(verification_metrics(binary, self.trials))
-            if self.probe is not None:
+            metrics.update(self._verification(binary))
+            if self.probe is not None and self.trials is not None:
                 bits = binary.cpu().numpy().astype(np.uint8)
                 metrics.update(
                     self.probe.run(lambda rows: self.binarize(model, rows), bits, self.trials)
                 )
+            elif self.probe is not None:
+                metrics.update(dict.fromkeys(LLR_KEYS, math.nan))
             metrics.update(attribute_statistics(binary.cpu(), self.labels.cpu()))
         finally:
             model.train(was_training)
