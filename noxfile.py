@@ -58,7 +58,6 @@ def bench(session: nox.Session) -> None:
         "scoring_speed.py",
         "score_test_io.py",
         "extract_speed.py",
-        "extract_cli.py",
     )
     for script in scripts:
         session.run("python", f"benchmarks/{script}", *session.posargs)
