@@ -263,3 +263,42 @@ def test_scorers_that_differ_only_in_settings_have_different_digests(
     assert reports[0]["llr"] != reports[1]["llr"]
     page = (tmp_path / "train" / "report.html").read_text()
     assert first["settings_sha256"] in page and "scorer.json" in page
+
+
+@pytest.mark.skipif(not (BAE.is_file() and AUDIO.is_file()), reason="shared audio not present")
+def test_audio_goes_through_an_onnx_extractor_when_selected(tmp_path: Path, monkeypatch) -> None:
+    import warnings
+
+    import torch
+    from torch import nn
+
+    class MeanNet(nn.Module):
+        """(batch, frames, 80) fbank frames -> (batch, 256), the width BAE_mse.pt reads."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            torch.manual_seed(0)
+            self.out = nn.Linear(80, 256)
+
+        def forward(self, feats: torch.Tensor) -> torch.Tensor:
+            return self.out(feats.mean(dim=1))
+
+    model = tmp_path / "model.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            MeanNet().eval(), (torch.randn(2, 50, 80),), str(model), input_names=["feats"],
+            output_names=["embs"], dynamic_axes={"feats": {0: "batch", 1: "frames"}},
+            dynamo=False,
+        )  # fmt: skip
+    scorer512(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    status = main([
+        "compare", str(AUDIO), str(AUDIO), "--scorer", "scorer512", "--save-dir", "out",
+        "extractor=onnx", f"extractor.path={model}", f"encoder.model.checkpoint_path={BAE}",
+    ])  # fmt: skip
+    assert status == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    speaker_encoder = report["models"][0]
+    assert speaker_encoder["name"] == "speaker encoder onnx"
+    assert speaker_encoder["path"] == str(model)

@@ -140,7 +140,7 @@ def _extractor(cfg: DictConfig, used: list[Recording]) -> Callable[[Path], np.nd
 
         if not encoders:
             encoders.append(build(cfg.extractor, "extractor"))
-            weights = cfg.extractor.get("weights") or WEIGHTS
+            weights = cfg.extractor.get("weights") or cfg.extractor.get("path") or WEIGHTS
             used.append(_model(f"speaker encoder {encoders[0].name}", weights))
         encoder = encoders[0]
         try:

@@ -7,7 +7,6 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from balr.config.extract import Ge2eEncoderConfig
 from balr.config.schema import _hydra_settings
 from balr.config.scoring import ScoreEncoderConfig
 
@@ -19,6 +18,7 @@ class CompareConfig:
     defaults: list[Any] = field(
         default_factory=lambda: [
             "_self_",
+            {"extractor": "ge2e"},
             {"override hydra/job_logging": "balr"},
             {"override hydra/hydra_logging": "balr"},
         ]
@@ -38,8 +38,9 @@ class CompareConfig:
     data: str | None = None
     # Trained encoder binarising embeddings (encoder.model.checkpoint_path=RUN/best.pt).
     encoder: ScoreEncoderConfig = field(default_factory=ScoreEncoderConfig)
-    # Speaker encoder turning audio recordings into embeddings.
-    extractor: Ge2eEncoderConfig = field(default_factory=Ge2eEncoderConfig)
+    # Speaker encoder turning audio recordings into embeddings: extractor=ge2e (default) or
+    # extractor=onnx extractor.path=MODEL.onnx, as `balr extract`'s encoder group.
+    extractor: Any = MISSING
     # Cut each audio recording into segments of this many seconds, each one recording of
     # its side (None: one embedding per file).
     segments: float | None = None

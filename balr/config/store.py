@@ -47,6 +47,8 @@ def register_configs() -> None:
     store.store(name="extract", node=ExtractConfig)
     for name, node in ENCODER_CONFIGS.items():
         store.store(group=ENCODER_GROUP, name=name, node=node)
+        # balr compare's audio encoder (its `encoder` is the binary-attribute model).
+        store.store(group="extractor", name=name, node=node)
     for name, node in LOSS_CONFIGS.items():
         # Each selected loss lands under trainer.losses.<name>, so both
         # 'trainer.losses=[mse,arcface]' and 'trainer.losses.arcface.weight=1' work.
