@@ -13,6 +13,7 @@ from balr.cli.paths import sample_datasets
 from balr.data.vectors import save_vector
 from balr.evaluation.calibration import Calibration
 from balr.scoring import BetaScorer, load_scorer
+from tests.onnx_models import mean_fbank_model
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BAE = SHARED / "models" / "BAE_mse.pt"
@@ -267,30 +268,8 @@ def test_scorers_that_differ_only_in_settings_have_different_digests(
 
 @pytest.mark.skipif(not (BAE.is_file() and AUDIO.is_file()), reason="shared audio not present")
 def test_audio_goes_through_an_onnx_extractor_when_selected(tmp_path: Path, monkeypatch) -> None:
-    import warnings
-
-    import torch
-    from torch import nn
-
-    class MeanNet(nn.Module):
-        """(batch, frames, 80) fbank frames -> (batch, 256), the width BAE_mse.pt reads."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            torch.manual_seed(0)
-            self.out = nn.Linear(80, 256)
-
-        def forward(self, feats: torch.Tensor) -> torch.Tensor:
-            return self.out(feats.mean(dim=1))
-
-    model = tmp_path / "model.onnx"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(
-            MeanNet().eval(), (torch.randn(2, 50, 80),), str(model), input_names=["feats"],
-            output_names=["embs"], dynamic_axes={"feats": {0: "batch", 1: "frames"}},
-            dynamo=False,
-        )  # fmt: skip
+    # 256 outputs: the embedding width BAE_mse.pt reads.
+    model = mean_fbank_model(tmp_path / "model.onnx", dim=256)
     scorer512(tmp_path)
     monkeypatch.chdir(tmp_path)
     status = main([

@@ -14,6 +14,7 @@ from balr.cli import extract_cmd
 from balr.cli.main import build_parser, main
 from balr.data import AudioDataset
 from tests.extract_shared import SHARED, needs_shared
+from tests.onnx_models import mean_fbank_model
 
 AUDIO = SHARED / "data" / "librispeech-audio" / "val"
 # The shortest recordings (3.0-4.8 s), one speaker each.
@@ -201,34 +202,7 @@ def test_binarize_on_audio_without_embeddings_says_balr_extract_makes_them(
 
 
 def test_onnx_encoder_extracts_with_a_model_exported_here(audio: Path, tmp_path: Path) -> None:
-    import warnings
-
-    import torch
-    from torch import nn
-
-    class MeanNet(nn.Module):
-        """(batch, frames, 80) fbank frames -> (batch, 8)."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            torch.manual_seed(0)
-            self.out = nn.Linear(80, 8)
-
-        def forward(self, feats: torch.Tensor) -> torch.Tensor:
-            return self.out(feats.mean(dim=1))
-
-    model = tmp_path / "model.onnx"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(
-            MeanNet().eval(),
-            (torch.randn(2, 50, 80),),
-            str(model),
-            input_names=["feats"],
-            output_names=["embs"],
-            dynamic_axes={"feats": {0: "batch", 1: "frames"}, "embs": {0: "batch"}},
-            dynamo=False,
-        )
+    model = mean_fbank_model(tmp_path / "model.onnx", dim=8)
     status = main(
         ["extract", str(audio), "encoder=onnx", f"encoder.path={model}", "--save-dir", "o"]
     )

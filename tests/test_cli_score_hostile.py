@@ -7,23 +7,15 @@ directory, and without touching the inputs. Log records (`[INFO] ...`) may prece
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from balr.cli.main import main
 from balr.scoring import BetaScorer
+from tests.hostile import Case, Outcome, digest, run_bad_input
 from tests.score_data import K, all_pairs, write_attributes
-
-LOG_RECORD = re.compile(r"^\[(DEBUG|INFO|WARNING)\] ")
-
-Outcome = tuple[list[str], str, str]
-Case = Callable[[Path], Outcome]
 
 
 def fitted(tmp: Path, k: int = K) -> Path:
@@ -212,33 +204,10 @@ CASES: list[Case] = [
 ]
 
 
-def digest(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__)
 def test_bad_input_is_one_clear_line_and_writes_nothing(
     case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    args, names, fix = case(inputs)
-    before = digest(inputs)
-    capsys.readouterr()
-    status = main(args)
-    out, err = capsys.readouterr()
-    lines = err.splitlines()
-    assert status == 2, err[-2000:]
-    assert lines and lines[-1].startswith("balr: error: "), err[-2000:]
-    assert all(LOG_RECORD.match(line) for line in lines[:-1]), err[-2000:]
-    assert names in lines[-1] and fix in lines[-1], lines[-1]
-    assert "Traceback" not in err + out
+    inputs, work, before = run_bad_input(case, tmp_path, monkeypatch, capsys)
     assert not any(p.is_file() for p in work.rglob("*")), sorted(work.rglob("*"))
     assert digest(inputs) == before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from balr.extract import AudioError, read_audio
 from balr.extract.fbank import kaldi_fbank, mean_normalise
 from balr.extract.onnx import OnnxEncoder
 from tests.extract_shared import shared_data
+from tests.onnx_models import export
 
 
 class FbankNet(nn.Module):
@@ -38,22 +38,6 @@ class AudioNet(nn.Module):
 
     def forward(self, wav: torch.Tensor) -> torch.Tensor:
         return torch.stack([wav.mean(1), wav.std(1), wav.amax(1), wav.amin(1)], dim=1)
-
-
-def export(model: nn.Module, example: torch.Tensor, path: Path, axes: dict[int, str]) -> Path:
-    """The TorchScript exporter: the dynamo one needs onnxscript, not installed here."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(
-            model.eval(),
-            (example,),
-            str(path),
-            input_names=["feats"],
-            output_names=["embs"],
-            dynamic_axes={"feats": axes, "embs": {0: "batch"}},
-            dynamo=False,
-        )
-    return path
 
 
 @pytest.fixture(scope="module")

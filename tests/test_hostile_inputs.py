@@ -8,9 +8,7 @@ embedding files ...`) may precede that line on stderr; nothing else may.
 
 from __future__ import annotations
 
-import hashlib
 import pickle
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import torch
 
 from balr.cli.main import main
 from balr.models import AutoEncoder
+from tests.hostile import Case, Outcome, digest, run_bad_input
 
 DIM = 16
 TINY = [
@@ -30,7 +29,6 @@ TINY = [
     "data.M_samples_per_class=2",
     "data.batch_size=4",
 ]
-LOG_RECORD = re.compile(r"^\[(DEBUG|INFO|WARNING)\] ")
 
 
 def write_dataset(
@@ -91,12 +89,6 @@ def trained_run(tmp: Path) -> Path:
 def random_bytes(path: Path) -> Path:
     path.write_bytes(np.random.default_rng(0).bytes(4096))
     return path
-
-
-# Each case builds its input under `tmp` (all of it hashed) and returns the CLI arguments, a
-# fragment naming the file/row/key at fault and a fragment of the fix the error line must hold.
-Outcome = tuple[list[str], str, str]
-Case = Callable[[Path], Outcome]
 
 
 def missing_path(tmp: Path) -> Outcome:
@@ -364,14 +356,6 @@ CASES: list[Case] = [
 ]
 
 
-def digest(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def allowed_to_change(name: str) -> bool:
     """The table cache may be written, and a resumed run's log notes the failure."""
     return name.startswith(".balr-cache/") or "/.balr-cache/" in name or name == "run/train.log"
@@ -381,22 +365,7 @@ def allowed_to_change(name: str) -> bool:
 def test_bad_input_is_one_clear_line_and_changes_nothing(
     case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    args, names, fix = case(inputs)
-    before = digest(inputs)
-    capsys.readouterr()
-    status = main(args)
-    out, err = capsys.readouterr()
-    lines = err.splitlines()
-    assert status == 2, err[-2000:]
-    assert lines and lines[-1].startswith("balr: error: "), err[-2000:]
-    assert all(LOG_RECORD.match(line) for line in lines[:-1]), err[-2000:]
-    assert names in lines[-1] and fix in lines[-1], lines[-1]
-    assert "Traceback" not in err + out
+    inputs, work, before = run_bad_input(case, tmp_path, monkeypatch, capsys)
     assert not (work / "runs").exists() or not any((work / "runs").iterdir())
     after = digest(inputs)
     changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
