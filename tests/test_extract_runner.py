@@ -312,3 +312,14 @@ def test_a_dataset_without_any_audio_is_one_error_not_a_failure_per_row(tmp_path
     with pytest.raises(DatasetError, match="no item has an audio file"):
         run(table, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_merge_that_cannot_write_is_one_line_and_keeps_the_shards(tmp_path: Path) -> None:
+    for shard in (0, 1):
+        (tmp_path / f"shard-{shard}-of-2.csv").write_text(
+            f"id,audio,embedding,speaker\nu{shard},a{shard}.wav,a{shard}_emb.npy,s\n"
+        )
+    (tmp_path / "extracted.csv").mkdir()  # in the way of the merged CSV
+    with pytest.raises(DatasetError, match=r"cannot write the merged outputs.*--merge again"):
+        merge_shards(tmp_path)
+    assert (tmp_path / "shard-0-of-2.csv").read_text().endswith("u0,a0.wav,a0_emb.npy,s\n")

@@ -70,14 +70,22 @@ def merge_shards(folder: Path) -> MergeResult:
     folder = folder.absolute()
     _, outputs = find_shards(folder)
     paths = [outputs[i] for i in sorted(outputs)]
-    if paths[0].suffix == ".csv":
-        frame = pl.concat([pl.read_csv(p, infer_schema_length=0) for p in paths], how="diagonal")
-        _check_unique(frame["id"], folder)
-        output = _write_frame(frame.sort("id"), folder / CSV_NAME)
-        rows = frame.height
-    else:
-        output, rows = _merge_packs(paths, folder / PACK_NAME)
-    return MergeResult(output, rows, _merge_errors(folder))
+    try:
+        if paths[0].suffix == ".csv":
+            frames = [pl.read_csv(p, infer_schema_length=0) for p in paths]
+            frame = pl.concat(frames, how="diagonal")
+            _check_unique(frame["id"], folder)
+            output = _write_frame(frame.sort("id"), folder / CSV_NAME)
+            rows = frame.height
+        else:
+            output, rows = _merge_packs(paths, folder / PACK_NAME)
+        return MergeResult(output, rows, _merge_errors(folder))
+    except OSError as error:
+        # Written atomically: a failed merge leaves the shard outputs and any older merge whole.
+        raise DatasetError(
+            f"{folder}: cannot write the merged outputs ({error.strerror or error}): make the"
+            " folder writable (and free space), then run balr extract --merge again"
+        ) from None
 
 
 def _check_unique(ids: pl.Series, folder: Path) -> None:
