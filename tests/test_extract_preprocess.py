@@ -7,7 +7,13 @@ import pytest
 import torch
 
 from balr.extract import read_audio, split_segments
-from balr.extract.mel import hz_to_mel, mel_spectrogram, mel_to_hz, slaney_mel_filterbank
+from balr.extract.mel import (
+    BLOCK_FRAMES,
+    hz_to_mel,
+    mel_spectrogram,
+    mel_to_hz,
+    slaney_mel_filterbank,
+)
 from balr.extract.preprocess import ge2e_preprocess, raise_level, smooth_flags
 from tests.extract_shared import shared_data
 
@@ -49,6 +55,19 @@ def test_mel_spectrogram_frames_and_tone_band() -> None:
     band = int(mel[50].argmax())
     edges = mel_to_hz(np.linspace(0, hz_to_mel(np.array(8000.0)), 42))
     assert edges[band] < 1000 < edges[band + 2]
+
+
+@pytest.mark.parametrize("samples", [100, 160, 2 * BLOCK_FRAMES * 160 + 37])
+def test_mel_spectrogram_in_blocks_equals_one_whole_signal_stft(samples: int) -> None:
+    wav = np.random.default_rng(0).normal(0, 0.1, samples).astype(np.float32)
+    spec = torch.stft(
+        torch.from_numpy(wav), 400, hop_length=160, window=torch.hann_window(400),
+        center=True, pad_mode="constant", return_complex=True,
+    )  # fmt: skip
+    whole = (torch.from_numpy(slaney_mel_filterbank()) @ spec.abs().square()).T
+    blocks = mel_spectrogram(wav)
+    assert blocks.shape == whole.shape == (1 + samples // 160, 40)
+    torch.testing.assert_close(blocks, whole, rtol=1e-5, atol=1e-7)
 
 
 def test_level_is_raised_to_minus_30_dbfs_but_never_lowered() -> None:

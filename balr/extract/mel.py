@@ -69,17 +69,28 @@ def _window() -> torch.Tensor:
     return torch.hann_window(N_FFT, periodic=True, dtype=torch.float32)
 
 
+# Frames per STFT block (60 s): the complex spectrum of a block is ~10 MB, so a long
+# recording costs little more than its mel features.
+BLOCK_FRAMES = 6000
+
+
 def mel_spectrogram(wav: np.ndarray, sample_rate: int = 16000) -> torch.Tensor:
-    """Power mel spectrogram of a float32 waveform, [frames, 40] with 1 + len // 160 frames."""
+    """Power mel spectrogram of a float32 waveform, [frames, 40] with 1 + len // 160 frames.
+
+    Frames are centred (the signal is padded with N_FFT // 2 zeros on each side) and computed
+    in blocks of BLOCK_FRAMES; each frame depends only on its own 400 samples, so blocks give
+    the frames of one whole-signal STFT.
+    """
     signal = torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32))
-    spec = torch.stft(
-        signal,
-        N_FFT,
-        hop_length=HOP,
-        window=_window(),
-        center=True,
-        pad_mode="constant",
-        return_complex=True,
-    )
-    power = spec.real.square() + spec.imag.square()
-    return (_filterbank(sample_rate) @ power).T
+    padded = torch.nn.functional.pad(signal, (N_FFT // 2, N_FFT // 2))
+    frames = 1 + signal.numel() // HOP
+    blocks = []
+    for first in range(0, frames, BLOCK_FRAMES):
+        last = min(first + BLOCK_FRAMES, frames)
+        piece = padded[first * HOP : (last - 1) * HOP + N_FFT]
+        spec = torch.stft(
+            piece, N_FFT, hop_length=HOP, window=_window(), center=False, return_complex=True
+        )
+        power = spec.real.square() + spec.imag.square()
+        blocks.append((_filterbank(sample_rate) @ power).T)
+    return torch.cat(blocks)
