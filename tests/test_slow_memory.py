@@ -72,7 +72,10 @@ def test_training_on_200k_samples_holds_one_copy_of_the_table(tmp_path: Path) ->
         f" {table_kib / 1024:.0f} MiB table; fixed runtime part {fixed / 1024:.0f} MiB;"
         f" data part {(peak - fixed) / table_kib:.2f}x"
     )
-    # What the data costs stays near one copy of the table (measured 1.09x). The total above
-    # the post-import baseline (measured 2.78-3.04x) also holds the fixed runtime part, which
-    # varies between machines and library versions, so it is reported, not asserted.
-    assert peak - fixed < 1.5 * table_kib
+    # What the data costs stays near one copy of the table: the memory-mapped matrix plus
+    # bounded buffers (batches, the validation's LLR reference of <= 16,000 rows), measured
+    # 0.9-1.5x from run to run (allocator timing). A second copy of the table would put it
+    # above 2x. The total above the post-import baseline (measured 2.8-3.4x) also holds the
+    # fixed runtime part, which varies between machines and library versions, so it is
+    # reported, not asserted.
+    assert peak - fixed < 1.8 * table_kib
