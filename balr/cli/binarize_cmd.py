@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from balr.cli import hydra_launch
@@ -77,7 +76,4 @@ def run(ns: argparse.Namespace) -> int:
     run_dir, created = choose_run_dir(ns.save_dir, ns.exist_ok, Path("runs"), "binarize")
     if ns.save_dir:
         overrides.append(f"save_dir={quote(run_dir)}")
-    status = hydra_launch.run_app("binarize", overrides, run_dir)
-    if status == 2 and created:
-        shutil.rmtree(run_dir, ignore_errors=True)
-    return status
+    return hydra_launch.run_app_in("binarize", overrides, run_dir, created)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -140,9 +139,7 @@ def run(ns: argparse.Namespace) -> int:
             # One shard run on its own (e.g. by an array job): its logs go where a sweep's would.
             run_dir = run_dir / f"extract.shard={job.shard},extract.shards={job.shards}"
             created = created or not run_dir.exists()
-    status = hydra_launch.run_app("extract", overrides, run_dir, multirun=multirun)
-    if status == 2 and created:
-        shutil.rmtree(run_dir, ignore_errors=True)
+    status = hydra_launch.run_app_in("extract", overrides, run_dir, created, multirun=multirun)
     if status == 0 and multirun and max(c.extract.shards for c in configs) > 1:
         status = merge(run_dir)
     return status

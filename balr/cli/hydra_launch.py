@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +65,25 @@ def run_app(
         # Only rank 0 writes into the run directory.
         args += ["hydra.output_subdir=null", "hydra/job_logging=none", "hydra/hydra_logging=none"]
     return call_app(name, args, flags)
+
+
+def run_app_in(
+    name: str,
+    overrides: list[str],
+    run_dir: Path,
+    created: bool,
+    *,
+    multirun: bool = False,
+    keep_if: str | None = None,
+) -> int:
+    """`run_app`, then remove `run_dir` if this command created it and the app failed (status 2).
+
+    A folder holding a file named `keep_if` (e.g. a finished sweep job's summary.json) stays.
+    """
+    status = run_app(name, overrides, run_dir, multirun=multirun)
+    if status == 2 and created and not (keep_if and any(run_dir.rglob(keep_if))):
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return status
 
 
 def previous_overrides(run_dir: Path) -> list[str]:

@@ -205,10 +205,10 @@ def _launch(ns: argparse.Namespace, app: str, overrides: list[str], folder: Path
             " key='a=b','c=d'"
         ) from None
     run_dir, created = _claim(ns, Path("multirun" if ns.multirun else "runs") / folder, name)
-    status = hydra_launch.run_app(app, overrides, run_dir, multirun=ns.multirun)
-    if status == 2 and created and not any(run_dir.rglob("summary.json")):
-        # Nothing finished: leave nothing behind.
-        shutil.rmtree(run_dir, ignore_errors=True)
+    # A sweep keeps the jobs that finished (their summary.json); otherwise nothing is left.
+    status = hydra_launch.run_app_in(
+        app, overrides, run_dir, created, multirun=ns.multirun, keep_if="summary.json"
+    )
     if status == 0 and ns.multirun:
         from balr.cli.runs_cmd import report_sweep
 
