@@ -1,0 +1,48 @@
+"""The one rule for recording ids: no character that a trial list uses as a separator.
+
+Trial lists separate columns with a TAB, rows with a line break, and several
+enrollment recordings of one trial with a comma. An id holding one of these would
+be split when the list is read back, so balr refuses such ids where they are made
+(``balr extract``, from file names or a CSV's id column) and where they are written
+(trial lists); it never rewrites them, since a silently changed id no longer names
+the file the user knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from balr.errors import DatasetError
+
+# The separators of a trial list, with the words a message uses for them.
+UNSAFE_ID_CHARS = {",": "a comma", "\t": "a TAB", "\n": "a line break", "\r": "a line break"}
+
+
+def unsafe_char(item_id: str) -> str | None:
+    """The first trial-list separator in `item_id` (as words, e.g. "a comma"), else None."""
+    for char in item_id:
+        if char in UNSAFE_ID_CHARS:
+            return UNSAFE_ID_CHARS[char]
+    return None
+
+
+def check_ids(ids: Iterable[str], where: str, fix: str) -> None:
+    """Refuse ids holding a comma, TAB or line break, naming the first and the count.
+
+    Args:
+        ids: the ids to check.
+        where: what holds them, to start the message (a file or folder).
+        fix: what the user should do, to end the message.
+
+    Raises:
+        DatasetError: an id holds a trial-list separator.
+    """
+    bad = [(item_id, char) for item_id in ids if (char := unsafe_char(item_id)) is not None]
+    if not bad:
+        return
+    first, char = bad[0]
+    more = f" ({len(bad)} ids in all)" if len(bad) > 1 else ""
+    raise DatasetError(
+        f"{where}: id {first!r} holds {char}{more}; ids may not hold a comma, TAB or line"
+        f" break (trial lists use them as separators): {fix}"
+    )
