@@ -19,6 +19,7 @@ from typing import Any, Self
 import numpy as np
 
 from balr.data.blocks import parse_npy_block, parse_text_block
+from balr.data.guard import VECTOR_LIMIT, read_limited
 from balr.data.vectors import (
     VERSION_FIELDS,
     MatrixRow,
@@ -47,17 +48,11 @@ def default_workers() -> int:
 def read_bytes(path: Path) -> tuple[bytes, tuple[int, int, int, int]]:
     """(content, `file_version`) of a file, stat taken from the open file.
 
-    Plain os.open/os.read: half the per-file cost of open() with its buffered wrappers.
+    Plain os.open/os.read (half the per-file cost of open() with its buffered wrappers),
+    through the guard: regular files only, at most `VECTOR_LIMIT` bytes.
     """
     try:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            stat = os.fstat(fd)
-            data = os.read(fd, stat.st_size + 1)
-            if len(data) > stat.st_size:  # the file grew since fstat: read the rest
-                data += b"".join(iter(lambda: os.read(fd, 1 << 20), b""))
-        finally:
-            os.close(fd)
+        data, stat = read_limited(path, VECTOR_LIMIT, VectorFileError, "vector file")
     except FileNotFoundError:
         raise VectorFileError(
             f"{path}: vector file not found: fix the path or create the file"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from balr.data.guard import VECTOR_LIMIT, check_regular, read_limited
 from balr.data.safe_pickle import UnsafePickleError, load_array_pickle
 from balr.errors import VectorFileError
 
@@ -73,7 +74,7 @@ def load_vector(path: Path, kind: str = "embedding") -> np.ndarray:
         VectorFileError: missing, unreadable, malformed, non-finite or unsafe file.
     """
     try:
-        data = Path(path).read_bytes()
+        data, _ = read_limited(Path(path), VECTOR_LIMIT, VectorFileError, "vector file")
     except FileNotFoundError:
         raise VectorFileError(
             f"{path}: vector file not found: fix the path or create the file"
@@ -299,7 +300,7 @@ def open_matrix(path: Path) -> np.ndarray:
 def open_matrix_version(path: Path) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """`open_matrix` and the `file_version` of the file, taken before any row is read."""
     try:
-        version = file_version(os.stat(path))
+        version = file_version(check_regular(path, VectorFileError, "packed matrix (.npy)"))
     except OSError:
         raise VectorFileError(f"{path}: matrix file not found: pack the dataset again") from None
     return _open_matrix(str(path), version), version

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from balr.data.guard import check_regular
 from balr.errors import DatasetError
 from balr.evaluation.trials import Trials, as_label_array, draw_trials
 
@@ -33,8 +34,9 @@ def read_trial_frame(path: Path, hint: str = "check data.val_trials") -> pl.Data
     Raises:
         DatasetError: The file is missing, unreadable, lacks a column or has no rows.
     """
-    if not path.is_file():
+    if not path.exists():
         raise DatasetError(f"{path}: trial file not found; {hint}")
+    check_regular(path, DatasetError, "trial list (a tab-separated text file)")
     try:
         # Every column as text: numeric-looking ids must stay ids. No CSV quoting (an id
         # may hold a '"'); cells wholly in quotes (R, QUOTE_ALL writers) are unwrapped below.

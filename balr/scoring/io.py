@@ -22,6 +22,7 @@ import numpy as np
 
 import balr
 from balr.data.atomic import atomic_path
+from balr.data.guard import SCORER_JSON_LIMIT, check_regular, read_limited
 from balr.scoring.base import EXCLUSION_REASONS, FitReport, ReferenceStats, Scorer, ScorerError
 
 FORMAT = "balr-scorer"
@@ -129,6 +130,11 @@ def _load_balr(path: Path, kind: str | None) -> Scorer:
 
     description = _read_description(path)
     name = description.get("type")
+    if description.get("input") == "embeddings":
+        raise ScorerError(
+            f"{path}: holds a {name} scorer of embeddings, not of binary attributes: give a"
+            " scorer fitted on binary attributes (e.g. balr score train REF scorer=beta)"
+        )
     if name not in SCORERS:
         raise ScorerError(
             f"{path}: unknown scorer type {name!r}: expected one of {sorted(SCORERS)}"
@@ -165,7 +171,8 @@ def _load_balr(path: Path, kind: str | None) -> Scorer:
 
 def _read_description(path: Path) -> dict[str, Any]:
     try:
-        description = json.loads(path.read_text())
+        data, _ = read_limited(path, SCORER_JSON_LIMIT, ScorerError, "balr scorer.json")
+        description = json.loads(data.decode("utf-8"))
     except FileNotFoundError:
         raise ScorerError(
             f"{path}: not found: give a scorer folder written by `balr score train`"
@@ -189,6 +196,7 @@ def _read_arrays(path: Path, scorer: Scorer, k: int) -> dict[str, np.ndarray]:
         "reason",
     ]
     try:
+        check_regular(path, ScorerError, "parameters.npz of balr score train")
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: np.asarray(archive[name]) for name in wanted if name in archive}
     except FileNotFoundError:
@@ -253,9 +261,12 @@ def _torch_state(path: Path) -> dict[str, np.ndarray]:
     import torch
 
     try:
+        check_regular(path, ScorerError, "BA-LR 2.0 scorer.pt")
         state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise ScorerError(f"{path}: not found: check the scorer checkpoint path") from None
+    except ScorerError:
+        raise
     except Exception as error:  # torch raises many types for corrupt or unsafe files
         raise ScorerError(
             f"{path}: unreadable scorer checkpoint ({type(error).__name__}): fit the scorer again"

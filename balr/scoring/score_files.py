@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from balr.data.atomic import atomic_path
+from balr.data.guard import check_regular
 from balr.errors import DatasetError
 from balr.evaluation.trial_io import parse_labels
 
@@ -80,8 +81,9 @@ def read_scores(path: Path) -> ScoreList:
         DatasetError: the file is missing or malformed, a score is not a finite number, or
             a label is not 1/0 (each message names the file and line).
     """
-    if not path.is_file():
+    if not path.exists():
         raise DatasetError(f"{path}: scores file not found; give the scores.tsv of balr score test")
+    check_regular(path, DatasetError, "scores.tsv of balr score test")
     try:
         frame = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
