@@ -1,10 +1,14 @@
-"""The `score_train` and `score_test` Hydra apps: fit a scorer, score a trial list."""
+"""The `score_train` and `score_test` Hydra apps: turn the config into a scoring run.
+
+What the runs do lives in `balr.scoring.commands`; this module reads the datasets and the
+scorer the config names and hands them over.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
-import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,26 +21,21 @@ from balr.cli.errors import report
 from balr.cli.instantiate import build
 from balr.config.scoring import SCORER_ONLY_KEYS
 from balr.config.store import register_configs
-from balr.errors import BalrError, ConfigError, DatasetError
+from balr.errors import BalrError, ConfigError
 from balr.report.build import reference_facts
-from balr.training.summary import write_summary
+from balr.scoring.commands import Bits, TestOptions, check_declared_width
 
 if TYPE_CHECKING:
-    from balr.scoring.base import FitReport, Scorer
+    from balr.scoring.base import Scorer
 
 register_configs()
 log = logging.getLogger("balr.score")
 
-
-@dataclass
-class Bits:
-    """The binary attributes of a dataset, with its ids and speaker labels (-1: none)."""
-
-    name: str
-    ids: list[str]
-    bits: np.ndarray
-    labels: np.ndarray
-    speakers: list[str]
+# The form of an explicit scorer choice for a BA-LR 2.0 scorer.pt.
+_SCORER_HELP = (
+    "give --scorer RUN_DIR (a `balr score train` run) or scorer=NAME"
+    " scorer.checkpoint_path=scorer.pt"
+)
 
 
 def load_bits(cfg: DictConfig, *, require_speakers: bool, path: str | None = None) -> Bits:
@@ -55,16 +54,9 @@ def load_bits(cfg: DictConfig, *, require_speakers: bool, path: str | None = Non
     return _binarised(cfg, dataset, require_speakers)
 
 
-def check_declared_width(cfg: DictConfig, data: Bits) -> None:
-    """DatasetError when BA-LR 2.0's scorer.n_attributes is set and the vectors differ."""
-    declared = cfg.scorer.get("n_attributes") if cfg.get("scorer") else None
-    k = int(data.bits.shape[1])
-    if declared is not None and int(declared) != k:
-        raise DatasetError(
-            f"{data.name}: the vectors have {k} attributes, not scorer.n_attributes={declared}:"
-            " drop scorer.n_attributes (balr reads the count from the data) or give vectors"
-            f" of {declared} attributes"
-        )
+def _declared_width(cfg: DictConfig) -> int | None:
+    """BA-LR 2.0's scorer.n_attributes when set."""
+    return cfg.scorer.get("n_attributes") if cfg.get("scorer") else None
 
 
 def _binarised(cfg: DictConfig, dataset: Any, require_speakers: bool) -> Bits:
@@ -84,91 +76,72 @@ def _binarised(cfg: DictConfig, dataset: Any, require_speakers: bool) -> Bits:
 
 
 def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
-    """Fit cfg.scorer on cfg.input's speakers, save it into `run_dir`; return it.
+    """Fit cfg.scorer on cfg.input's speakers, save it into `run_dir`; return it."""
+    from balr.scoring.commands import train_scorer
 
-    With val_data and val_trials the fitted scorer is validated first: a failing
-    validation leaves `run_dir` as it was (no scorer beside an older summary).
-    """
-    reference = load_bits(cfg, require_speakers=True)
-    check_declared_width(cfg, reference)
-    if len(reference.speakers) < 2:
-        raise DatasetError(
-            f"{reference.name}: the reference has {len(reference.speakers)} speaker(s); a scorer"
-            " needs recordings of at least 2 speakers: give a reference set with more speakers"
-        )
-    scorer: Scorer = build(cfg.scorer, "scorer", exclude=SCORER_ONLY_KEYS)
-    started = time.perf_counter()
-    fit = scorer.fit(reference.bits, reference.labels)
-    seconds = time.perf_counter() - started
-    used = _log_fit(scorer, fit, reference, seconds)
-    summary = {
-        "kind": "scorer",
-        "scorer": scorer.name,
-        "settings": scorer.hyperparameters(),
-        "n_attributes": scorer.n_attributes,
-        "n_used": used,
-        "n_speakers": len(reference.speakers),
-        "n_recordings": len(reference.bits),
-        "fit": fit.to_dict(),
-        "fit_seconds": seconds,
-    }
-    if cfg.val_data is not None or cfg.val_trials is not None:
-        summary["metrics"] = validate(cfg, scorer, run_dir)
-    scorer.save(run_dir, reference_facts(reference.name, cfg.reference_name))
-    write_summary(run_dir / "summary.json", summary)
-    log.info("scorer saved in %s", run_dir)
-    return scorer
-
-
-def _log_fit(scorer: Scorer, fit: FitReport, reference: Bits, seconds: float) -> int:
-    """Log what the fit did; return the number of attributes used."""
-    used = int(scorer.n_attributes - scorer.excluded.sum())
-    excluded = ", ".join(f"{n} {why}" for why, n in fit.excluded.items()) or "none"
-    if fit.iterations == 0:
-        state = "closed-form fit"
-    else:
-        state = "converged" if fit.converged else "NOT converged"
-        state += f" after {fit.iterations} iteration(s), last change {fit.max_change:.3g}"
-    log.info(
-        "fitted %s on %d recordings of %d speakers in %.2fs: %d of %d attributes used"
-        " (excluded: %s); %s",
-        scorer.name, len(reference.bits), len(reference.speakers), seconds, used,
-        scorer.n_attributes, excluded, state,
-    )  # fmt: skip
-    for note in fit.notes:
-        log.info("note: %s", note)
-    return used
-
-
-def validate(cfg: DictConfig, scorer: Scorer, run_dir: Path) -> dict[str, float]:
-    """Raw-LLR metrics of the fitted scorer on cfg.val_trials over cfg.val_data.
-
-    The scores go to `run_dir`/scores.tsv: `balr compare` places a case among them.
-    """
-    from balr.cli.score_test import check_width
-    from balr.evaluation.calibration import llr_metrics
-    from balr.scoring.score_files import write_scores
-    from balr.scoring.trials import read_comparisons, score_comparisons
-
-    if cfg.val_data is None or cfg.val_trials is None:
+    if (cfg.val_data is None) != (cfg.val_trials is None):
         raise ConfigError("give both val_data=DATA and val_trials=TRIALS (or neither)")
-    data = load_bits(cfg, require_speakers=False, path=cfg.val_data)
-    check_width(scorer, data, "just fitted")
-    comparisons = read_comparisons(Path(cfg.val_trials), data.ids, data.labels)
-    labels = comparisons.labels
-    if labels is None or labels.all() or not labels.any():
-        raise DatasetError(
-            f"{cfg.val_trials}: validation needs same- and different-speaker comparisons: add"
-            " a 'label' column (1/0) or give val_data speakers"
-        )
-    llrs = score_comparisons(scorer, data.bits, comparisons)
-    write_scores(run_dir / "scores.tsv", comparisons, llrs)
-    metrics = llr_metrics(llrs, labels)
-    log.info(
-        "validation on %d comparisons (raw LLRs): EER %.2f%%  Cllr %.3f  Cllr_min %.3f",
-        len(comparisons), metrics["eer"], metrics["cllr"], metrics["cllr_min"],
-    )  # fmt: skip
-    return metrics
+    reference = load_bits(cfg, require_speakers=True)
+    check_declared_width(reference, _declared_width(cfg))
+    validation = None
+    if cfg.val_data is not None:
+        val = load_bits(cfg, require_speakers=False, path=cfg.val_data)
+        validation = (val, Path(cfg.val_trials))
+    make_scorer = functools.partial(build, cfg.scorer, "scorer", exclude=SCORER_ONLY_KEYS)
+    facts = reference_facts(reference.name, cfg.reference_name)
+    return train_scorer(make_scorer, reference, run_dir, facts, validation)
+
+
+def load_test_scorer(
+    cfg: DictConfig, chosen: str | None, keys: Sequence[str] = ()
+) -> tuple[Scorer, str]:
+    """The scorer to test and where it came from.
+
+    Args:
+        cfg: the score_test config.
+        chosen: an explicit scorer=NAME, else None.
+        keys: the scorer.KEY settings given on the command line: they configure a BA-LR
+            2.0 scorer.pt and must match a balr scorer's (never silently ignored).
+    """
+    from balr.scoring import load_scorer
+
+    settings = {key: cfg.scorer[key] for key in keys} if cfg.get("scorer") else {}
+    checkpoint = cfg.scorer.get("checkpoint_path") if cfg.get("scorer") else None
+    if cfg.scorer_dir is not None:
+        where = Path(cfg.scorer_dir)
+        return load_scorer(where, kind=chosen, settings=settings), str(where)
+    if checkpoint is not None:
+        where = Path(checkpoint)
+        # BA-LR 2.0 users name the type; its default scorer is beta.
+        kind = chosen or ("beta" if where.suffix == ".pt" else None)
+        return load_scorer(where, kind=kind, settings=settings), str(where)
+    raise ConfigError(f"no scorer to test: {_SCORER_HELP}")
+
+
+def options_of(cfg: DictConfig) -> TestOptions:
+    """The score_test options of the config (the calibration read from its file)."""
+    calibration = None
+    if cfg.calibration is not None:
+        from balr.evaluation.calibration import Calibration
+
+        calibration = Calibration.load(Path(cfg.calibration))
+    return TestOptions(calibration, cfg.calibration, int(cfg.explain), bool(cfg.plots))
+
+
+def run_score_test(
+    cfg: DictConfig, run_dir: Path, chosen: str | None, keys: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Score cfg.trials over cfg.input; write the outputs into `run_dir`; return the summary.
+
+    `chosen` and `keys`: an explicit scorer=NAME and scorer.KEY settings (`load_test_scorer`).
+    """
+    from balr.scoring.commands import score_test
+
+    scorer, where = load_test_scorer(cfg, chosen, keys)
+    options = options_of(cfg)
+    data = load_bits(cfg, require_speakers=False)
+    check_declared_width(data, _declared_width(cfg))
+    return score_test(scorer, where, data, Path(cfg.trials), run_dir, options)
 
 
 @hydra.main(version_base="1.3", config_path=None, config_name="score_train")
@@ -184,8 +157,6 @@ def score_train_app(cfg: DictConfig) -> None:
 @hydra.main(version_base="1.3", config_path=None, config_name="score_test")
 def score_test_app(cfg: DictConfig) -> None:
     """Hydra entry point of `balr score test`."""
-    from balr.cli.score_test import run_score_test
-
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     chosen = HydraConfig.get().runtime.choices.get("scorer")
     task = [o.lstrip("+~") for o in HydraConfig.get().overrides.task]

@@ -1,0 +1,140 @@
+"""`balr score test`: LLRs of a trial list, then metrics, explanations and plots."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from balr.data.atomic import atomic_path
+from balr.errors import ConfigError
+from balr.scoring.commands.bits import Bits, check_width
+from balr.training.summary import write_summary
+
+if TYPE_CHECKING:
+    from balr.evaluation.calibration import Calibration
+    from balr.scoring.base import Scorer
+
+log = logging.getLogger("balr.score")
+
+
+@dataclass
+class TestOptions:
+    """What `score_test` writes besides scores.tsv and metrics.json.
+
+    Attributes:
+        calibration: applied to the raw LLRs (None: raw LLRs).
+        calibration_path: the file it came from, named in messages.
+        explain: explain.tsv with this many attributes per comparison (0: none).
+        plots: Tippett, ECE and PAV plots (needs labelled comparisons).
+    """
+
+    __test__ = False  # not a pytest class
+
+    calibration: Calibration | None = None
+    calibration_path: str | None = None
+    explain: int = 0
+    plots: bool = False
+
+    def __post_init__(self) -> None:
+        if self.explain < 0:
+            raise ConfigError(f"--explain {self.explain}: give a number of attributes >= 0")
+
+
+def score_test(
+    scorer: Scorer, where: str, data: Bits, trials: Path, run_dir: Path, options: TestOptions
+) -> dict[str, Any]:
+    """Score `trials` over `data`; write the outputs into `run_dir`; return the summary.
+
+    `where` names the scorer (its run directory or file) in messages and the summary.
+    """
+    from balr.scoring.score_files import check_finite, write_explanations, write_scores
+    from balr.scoring.trials import read_comparisons, score_comparisons
+
+    calibration = options.calibration
+    check_width(scorer, data, where)
+    comparisons = read_comparisons(trials, data.ids, data.labels)
+    labels = comparisons.labels
+    if options.plots and not _both_classes(labels):
+        raise ConfigError(
+            f"--plots needs same- and different-speaker comparisons: {trials} has no label"
+            " column and DATA no speakers for every side; add a 'label' column (1/0)"
+        )
+    llr_raw = score_comparisons(scorer, data.bits, comparisons)
+    check_finite(llr_raw, comparisons, trials, "refit the scorer with balr score train")
+    with np.errstate(over="ignore"):  # an overflow is refused just below, by line
+        llr = calibration.apply(llr_raw) if calibration is not None else llr_raw
+    check_finite(llr, comparisons, trials, f"refit the calibration {options.calibration_path}")
+    metrics = _metrics(llr, labels)
+    write_scores(run_dir / "scores.tsv", comparisons, llr, llr_raw if calibration else None)
+    if metrics is not None:
+        with atomic_path(run_dir / "metrics.json") as tmp:
+            tmp.write_text(json.dumps(metrics, indent=2) + "\n")
+    if options.explain:
+        write_explanations(run_dir / "explain.tsv", scorer, data.bits, comparisons, options.explain)
+    if options.plots:
+        assert labels is not None
+        _plots(run_dir, llr, llr_raw, labels, scorer.name, calibration)
+    _log_result(len(comparisons), metrics, calibration is not None, run_dir)
+    summary = {
+        "kind": "score",
+        "scorer": scorer.name,
+        "scorer_dir": where,
+        "calibrated": calibration is not None,
+        "n_comparisons": len(comparisons),
+        "metrics": metrics or {},
+    }
+    write_summary(run_dir / "summary.json", summary)
+    return summary
+
+
+def _both_classes(labels: np.ndarray | None) -> bool:
+    return labels is not None and bool(labels.any()) and bool((~labels).any())
+
+
+def _metrics(llr: np.ndarray, labels: np.ndarray | None) -> dict[str, float] | None:
+    """llr_metrics when both classes are present; None for casework."""
+    if labels is None:
+        log.info("the comparisons have no labels (casework): scores only, no metrics")
+        return None
+    if not _both_classes(labels):
+        kind = "different-speaker" if labels.all() else "same-speaker"
+        log.warning("no %s comparison: metrics need both kinds, none written", kind)
+        return None
+    from balr.evaluation.calibration import llr_metrics
+
+    return llr_metrics(llr, labels)
+
+
+def _plots(
+    run_dir: Path,
+    llr: np.ndarray,
+    raw: np.ndarray,
+    labels: np.ndarray,
+    name: str,
+    calibration: Calibration | None,
+) -> None:
+    from balr.evaluation.plots import ece_plot, pav_plot, tippett_plot
+
+    kind = "calibrated" if calibration is not None else "raw"
+    tippett_plot(llr, labels, run_dir / "tippett.png", title=f"Tippett ({name}, {kind} LLRs)")
+    ece_plot(llr, labels, run_dir / "ece.png", title=f"ECE ({name}, {kind} LLRs)")
+    pav_plot(raw, labels, run_dir / "pav.png", title=f"PAV ({name})", calibration=calibration)
+
+
+def _log_result(n: int, metrics: dict[str, float] | None, calibrated: bool, run_dir: Path) -> None:
+    if metrics is not None:
+        log.info(
+            "%d comparisons (%d same, %d different speaker), %s LLRs: EER %.2f%%  Cllr %.3f"
+            "  Cllr_min %.3f  minDCF0.01 %.3f",
+            n, metrics["n_target"], metrics["n_nontarget"],
+            "calibrated" if calibrated else "raw", metrics["eer"], metrics["cllr"],
+            metrics["cllr_min"], metrics["min_dcf_0.01"],
+        )  # fmt: skip
+    else:
+        log.info("%d comparisons scored", n)
+    log.info("results in %s", run_dir)

@@ -1,0 +1,114 @@
+"""`balr score train`: fit a scorer on a reference population, validate it, save it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from balr.errors import DatasetError
+from balr.scoring.base import FitReport, Scorer
+from balr.scoring.commands.bits import Bits, check_width
+from balr.training.summary import write_summary
+
+log = logging.getLogger("balr.score")
+
+
+def train_scorer(
+    make_scorer: Callable[[], Scorer],
+    reference: Bits,
+    run_dir: Path,
+    facts: Mapping[str, Any] | None = None,
+    validation: tuple[Bits, Path] | None = None,
+) -> Scorer:
+    """Fit a new scorer on `reference`'s speakers, save it into `run_dir`; return it.
+
+    Args:
+        make_scorer: builds an unfitted scorer.
+        reference: the reference population (every recording with a speaker).
+        run_dir: where scorer.json, parameters.npz, attributes.tsv and summary.json go.
+        facts: about the reference population, kept in scorer.json (`balr.scoring.save`).
+        validation: data and trials scored after the fit (raw-LLR metrics, scores.tsv); a
+            failing validation leaves `run_dir` as it was.
+    """
+    check_speakers(reference)
+    scorer = make_scorer()
+    started = time.perf_counter()
+    fit = scorer.fit(reference.bits, reference.labels)
+    seconds = time.perf_counter() - started
+    used = _log_fit(scorer, fit, reference, seconds)
+    summary = {
+        "kind": "scorer",
+        "scorer": scorer.name,
+        "settings": scorer.hyperparameters(),
+        "n_attributes": scorer.n_attributes,
+        "n_used": used,
+        "n_speakers": len(reference.speakers),
+        "n_recordings": len(reference.bits),
+        "fit": fit.to_dict(),
+        "fit_seconds": seconds,
+    }
+    if validation is not None:
+        summary["metrics"] = validate(scorer, *validation, run_dir)
+    scorer.save(run_dir, facts)
+    write_summary(run_dir / "summary.json", summary)
+    log.info("scorer saved in %s", run_dir)
+    return scorer
+
+
+def check_speakers(reference: Bits) -> None:
+    """DatasetError when the reference holds fewer than 2 speakers."""
+    if len(reference.speakers) < 2:
+        raise DatasetError(
+            f"{reference.name}: the reference has {len(reference.speakers)} speaker(s); a scorer"
+            " needs recordings of at least 2 speakers: give a reference set with more speakers"
+        )
+
+
+def _log_fit(scorer: Scorer, fit: FitReport, reference: Bits, seconds: float) -> int:
+    """Log what the fit did; return the number of attributes used."""
+    used = int(scorer.n_attributes - scorer.excluded.sum())
+    excluded = ", ".join(f"{n} {why}" for why, n in fit.excluded.items()) or "none"
+    if fit.iterations == 0:
+        state = "closed-form fit"
+    else:
+        state = "converged" if fit.converged else "NOT converged"
+        state += f" after {fit.iterations} iteration(s), last change {fit.max_change:.3g}"
+    log.info(
+        "fitted %s on %d recordings of %d speakers in %.2fs: %d of %d attributes used"
+        " (excluded: %s); %s",
+        scorer.name, len(reference.bits), len(reference.speakers), seconds, used,
+        scorer.n_attributes, excluded, state,
+    )  # fmt: skip
+    for note in fit.notes:
+        log.info("note: %s", note)
+    return used
+
+
+def validate(scorer: Scorer, data: Bits, trials: Path, run_dir: Path) -> dict[str, float]:
+    """Raw-LLR metrics of the fitted scorer on `trials` over `data`.
+
+    The scores go to `run_dir`/scores.tsv: `balr compare` places a case among them.
+    """
+    from balr.evaluation.calibration import llr_metrics
+    from balr.scoring.score_files import write_scores
+    from balr.scoring.trials import read_comparisons, score_comparisons
+
+    check_width(scorer, data, "just fitted")
+    comparisons = read_comparisons(trials, data.ids, data.labels)
+    labels = comparisons.labels
+    if labels is None or labels.all() or not labels.any():
+        raise DatasetError(
+            f"{trials}: validation needs same- and different-speaker comparisons: add"
+            " a 'label' column (1/0) or give val_data speakers"
+        )
+    llrs = score_comparisons(scorer, data.bits, comparisons)
+    write_scores(run_dir / "scores.tsv", comparisons, llrs)
+    metrics = llr_metrics(llrs, labels)
+    log.info(
+        "validation on %d comparisons (raw LLRs): EER %.2f%%  Cllr %.3f  Cllr_min %.3f",
+        len(comparisons), metrics["eer"], metrics["cllr"], metrics["cllr_min"],
+    )  # fmt: skip
+    return metrics
