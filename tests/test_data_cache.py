@@ -10,7 +10,7 @@ import pytest
 
 import balr.data.table as table_module
 from balr.data import AudioDataset, load_embedding_table, save_vector
-from balr.data.cache import CACHE_DIRNAME, default_cache_dir
+from balr.data.cache import cache_key, default_cache_dir
 
 
 @pytest.fixture
@@ -78,23 +78,57 @@ def test_a_filtered_dataset_gets_its_own_entry(vector_dataset, tmp_path: Path) -
     assert len(load(subset, tmp_path / "cache")) == 4
 
 
-def test_cache_goes_beside_the_csv_by_default(vector_dataset) -> None:
+def files_beside(csv_path: Path) -> list[str]:
+    return sorted(p.name for p in csv_path.parent.iterdir())
+
+
+def test_cache_goes_to_the_user_cache_dir_not_beside_the_data(
+    vector_dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     csv_path = vector_dataset(2, 2, 4)
+    before = files_beside(csv_path)
     load_embedding_table(AudioDataset.from_path(csv_path), progress=False)
-    entries = list((csv_path.parent / CACHE_DIRNAME).iterdir())
+    assert files_beside(csv_path) == before
+    entries = list((tmp_path / "xdg" / "balr" / "tables").iterdir())
     assert sorted(p.suffix for p in entries) == [".json", ".npy", ".npy"]
 
 
-def test_read_only_folder_falls_back_to_the_user_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "shared"
-    folder.mkdir()
+def test_without_xdg_cache_home_the_cache_is_in_home_dot_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_cache_dir() == tmp_path / ".cache" / "balr" / "tables"
+
+
+def test_a_read_only_data_folder_is_cached_and_reused(
+    vector_dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reads: list[int]
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    folder.chmod(0o555)
+    csv_path = vector_dataset(2, 2, 4)
+    folders = [csv_path.parent, *[p for p in csv_path.parent.rglob("*") if p.is_dir()]]
+    for folder in folders:
+        folder.chmod(0o555)
     try:
-        assert default_cache_dir(folder / "data.csv") == tmp_path / "xdg/balr"
+        for _ in range(2):
+            load_embedding_table(AudioDataset.from_path(csv_path), progress=False)
     finally:
-        folder.chmod(0o755)
-    assert not (folder / CACHE_DIRNAME).exists()
+        for folder in folders:
+            folder.chmod(0o755)
+    assert reads == [4]
+    assert len(list((tmp_path / "xdg" / "balr" / "tables").glob("*.json"))) == 1
+
+
+def test_the_same_relative_path_in_two_folders_gets_two_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
+        keys.append(cache_key(["a"], [Path("vectors/a_emb.npy")]))
+    assert keys[0] != keys[1]
 
 
 def test_cache_writes_leave_no_temporary_files(vector_dataset, tmp_path: Path) -> None:
@@ -102,10 +136,15 @@ def test_cache_writes_leave_no_temporary_files(vector_dataset, tmp_path: Path) -
     assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")]
 
 
-def test_use_cache_false_writes_nothing(vector_dataset) -> None:
+def test_use_cache_false_writes_nothing(
+    vector_dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     csv_path = vector_dataset(2, 2, 4)
+    before = files_beside(csv_path)
     load_embedding_table(AudioDataset.from_path(csv_path), use_cache=False, progress=False)
-    assert not (csv_path.parent / CACHE_DIRNAME).exists()
+    assert files_beside(csv_path) == before
+    assert not (tmp_path / "xdg").exists()
 
 
 def rewrite_keeping_mtime(path: Path, vector: np.ndarray) -> None:

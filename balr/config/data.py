@@ -28,7 +28,7 @@ class DataConfig:
     M_samples_per_class: int = 8
     # Tab-separated trial list (enrollment, test[, label]) for validation; None draws one.
     val_trials: str | None = None
-    # Where the embedding-table cache goes; None: beside the dataset (or a user cache dir).
+    # Where the embedding-table cache goes; None: $XDG_CACHE_HOME/balr/tables (~/.cache/...).
     cache_dir: str | None = None
     # Keep and reuse an on-disk cache of loaded embedding tables.
     use_cache: bool = True

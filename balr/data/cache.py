@@ -1,13 +1,14 @@
 """On-disk cache of loaded embedding tables, validated against the source files.
 
-An entry is named by a hash of the dataset's ids and vector paths, so two
-datasets never share one. It holds the float32 matrix (memory-mapped when
-reused) and each source file's version (size, mtime_ns, ctime_ns, inode); it is
-reused only when every source file still has the recorded version, and rebuilt
-otherwise (a file rewritten with its old size and mtime restored still counts
-as changed: its ctime moved). All
-files are written atomically and the small JSON index last, so a crash never
-leaves an entry that looks valid.
+Entries live in the user's cache folder (``$XDG_CACHE_HOME/balr/tables``, else
+``~/.cache/balr/tables``), never beside a dataset: a user's data folders are only read
+(and may be read-only or shared). An entry is named by a hash of the dataset's ids and
+the absolute paths of its vector files, so two datasets never share one. It holds the
+float32 matrix (memory-mapped when reused) and each source file's version (size,
+mtime_ns, ctime_ns, inode); it is reused only when every source file still has the
+recorded version, and rebuilt otherwise (a file rewritten with its old size and mtime
+restored still counts as changed: its ctime moved). All files are written atomically and
+the small JSON index last, so a crash never leaves an entry that looks valid.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import hashlib
 import json
 import logging
 import os
-import stat as stat_module
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,7 +32,6 @@ log = logging.getLogger("balr.data")
 
 # 2: file versions gained ctime and inode.
 CACHE_VERSION = 2
-CACHE_DIRNAME = ".balr-cache"
 
 
 def user_cache_dir() -> Path:
@@ -41,39 +40,24 @@ def user_cache_dir() -> Path:
     return Path(base) / "balr"
 
 
-def default_cache_dir(source: Path | None) -> Path:
-    """`.balr-cache/` beside the dataset (its CSV's folder, or the dataset folder) when that
-    folder is writable, else the user cache dir.
-
-    A folder with no write permission bit counts as read-only even for root, so shared
-    read-only data is never written into.
-    """
-    if source is not None:
-        candidate = (source if source.is_dir() else source.parent) / CACHE_DIRNAME
-        if _writable(candidate):
-            try:
-                candidate.mkdir(exist_ok=True)
-                return candidate
-            except OSError:
-                pass
-    return user_cache_dir()
-
-
-def _writable(folder: Path) -> bool:
-    target = folder if folder.is_dir() else folder.parent
-    try:
-        mode = target.stat().st_mode
-    except OSError:
-        return False
-    write_bits = stat_module.S_IWUSR | stat_module.S_IWGRP | stat_module.S_IWOTH
-    return os.access(target, os.W_OK | os.X_OK) and bool(mode & write_bits)
+def default_cache_dir() -> Path:
+    """Where embedding tables are cached by default: ``tables/`` in the user cache dir."""
+    return user_cache_dir() / "tables"
 
 
 def cache_key(ids: Sequence[str], refs: Sequence[VectorRef]) -> str:
     """Identity of an embedding table: a hash of its ids and vector references, in order."""
     digest = hashlib.sha256(f"balr-table v{CACHE_VERSION} embedding\n".encode())
-    digest.update("\n".join(f"{i}\t{r}" for i, r in zip(ids, refs, strict=True)).encode())
+    lines = (f"{i}\t{_absolute(r)}" for i, r in zip(ids, refs, strict=True))
+    digest.update("\n".join(lines).encode())
     return digest.hexdigest()[:32]
+
+
+def _absolute(ref: VectorRef) -> str:
+    # The same relative path in two folders is two datasets: the key holds absolute paths.
+    if isinstance(ref, MatrixRow):
+        return f"{os.path.abspath(ref.path)}#{ref.row}"
+    return os.path.abspath(ref)
 
 
 def file_stats(refs: Sequence[VectorRef], num_workers: int | None = None) -> np.ndarray:

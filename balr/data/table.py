@@ -74,8 +74,8 @@ def load_embedding_table(
         require_speakers: an item without a speaker is an error.
         skip_missing: skip items without an embedding (one warning) instead of failing.
         num_workers: reader threads (default: a few per core).
-        cache_dir: cache folder (default: `.balr-cache/` beside the dataset, else the
-            user cache dir).
+        cache_dir: cache folder (default: ``$XDG_CACHE_HOME/balr/tables``, else
+            ``~/.cache/balr/tables``; never a folder of the dataset).
         use_cache: read and write the cache.
         progress: show a progress bar (terminal) or periodic log lines.
 
@@ -92,11 +92,7 @@ def load_embedding_table(
             refs, num_workers=num_workers, progress=progress, what="embedding files"
         )[0]
     else:
-        folder = (
-            Path(cache_dir).expanduser()
-            if cache_dir is not None
-            else default_cache_dir(dataset.source)
-        )
+        folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
         matrix = _cached_matrix(
             TableCache(folder, cache_key(ids, refs)), refs, num_workers, progress
         )
