@@ -139,7 +139,10 @@ def run(ns: argparse.Namespace) -> int:
             # One shard run on its own (e.g. by an array job): its logs go where a sweep's would.
             run_dir = run_dir / f"extract.shard={job.shard},extract.shards={job.shards}"
             created = created or not run_dir.exists()
-    status = hydra_launch.run_app_in("extract", overrides, run_dir, created, multirun=multirun)
+    # An interrupted extraction into --save-dir stays: rerunning the command continues it.
+    status = hydra_launch.run_app_in(
+        "extract", overrides, run_dir, created, multirun=multirun, resumable=bool(ns.save_dir)
+    )
     if status == 0 and multirun and max(c.extract.shards for c in configs) > 1:
         status = merge(run_dir)
     return status

@@ -75,15 +75,28 @@ def run_app_in(
     *,
     multirun: bool = False,
     keep_if: str | None = None,
+    resumable: bool = False,
 ) -> int:
-    """`run_app`, then remove `run_dir` if this command created it and the app failed (status 2).
+    """`run_app`; remove `run_dir` if this command created it and the app failed (status 2)
+    or was interrupted (Ctrl-C), so the next default run dir is not a half-written one.
 
-    A folder holding a file named `keep_if` (e.g. a finished sweep job's summary.json) stays.
+    A folder holding a file named `keep_if` (e.g. a finished sweep job's summary.json) stays;
+    so does an interrupted `resumable` run (rerunning the command continues it).
     """
-    status = run_app(name, overrides, run_dir, multirun=multirun)
-    if status == 2 and created and not (keep_if and any(run_dir.rglob(keep_if))):
-        shutil.rmtree(run_dir, ignore_errors=True)
+    try:
+        status = run_app(name, overrides, run_dir, multirun=multirun)
+    except KeyboardInterrupt:
+        if not resumable:
+            _discard(run_dir, created, keep_if)
+        raise
+    if status == 2:
+        _discard(run_dir, created, keep_if)
     return status
+
+
+def _discard(run_dir: Path, created: bool, keep_if: str | None) -> None:
+    if created and not (keep_if and any(run_dir.rglob(keep_if))):
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def previous_overrides(run_dir: Path) -> list[str]:

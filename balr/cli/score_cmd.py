@@ -228,7 +228,7 @@ def run_calibrate(ns: argparse.Namespace) -> int:
     run_dir, created = _claim(ns, Path("runs") / "score", "calibrate")
     try:
         calibrate(source, run_dir)
-    except BalrError:
+    except (BalrError, KeyboardInterrupt):
         if created:
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
