@@ -178,6 +178,14 @@ class Scorer(ABC):
     def set_parameters(self, arrays: dict[str, np.ndarray]) -> None:
         """Install float64 [k] parameter arrays (from a saved scorer)."""
 
+    def in_range(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        """bool [k]: True where an attribute's parameters are valid (here: finite).
+
+        Scorers narrow this to their parameters' domain; a saved scorer with an attribute
+        outside it (in use) is refused at load instead of scoring NaN.
+        """
+        return np.logical_and.reduce([np.isfinite(a) for a in arrays.values()])
+
     def load_torch_state(self, state: dict[str, np.ndarray], path: Path) -> None:
         """Install the float64 buffers of a BA-LR 2.0 scorer.pt (statistics unknown).
 

@@ -96,6 +96,10 @@ class BetaScorer(Scorer):
         self._table = None
         self._form = None
 
+    def in_range(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        """Finite alpha > 0 and beta > 0 (the shapes of a beta distribution)."""
+        return super().in_range(arrays) & (arrays["alpha"] > 0) & (arrays["beta"] > 0)
+
     def _from_torch(
         self, state: dict[str, np.ndarray], path: Path
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:

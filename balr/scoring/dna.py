@@ -74,6 +74,13 @@ class ProfileScorer(Scorer):
         self.mark(self.typicality < self.typicality_threshold, "low_typicality")
         return FitReport(True, 0, 0.0)
 
+    def in_range(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        """Typicality and drop-out are shares: in [0, 1]."""
+        valid = super().in_range(arrays)
+        for values in arrays.values():
+            valid &= (values >= 0) & (values <= 1)
+        return valid
+
     def _from_torch(
         self, state: dict[str, np.ndarray], path: Path
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:

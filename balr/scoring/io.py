@@ -218,9 +218,21 @@ def _read_arrays(path: Path, scorer: Scorer, k: int) -> dict[str, np.ndarray]:
     arrays = {n: a.astype(np.float64) if n.startswith("stats_") else a for n, a in arrays.items()}
     for name in scorer.parameter_names:
         arrays[name] = arrays[name].astype(np.float64)
-        if not np.isfinite(arrays[name][arrays["excluded"] == 0]).all():
-            raise ScorerError(f"{path}: {name} holds NaN or infinity: fit the scorer again")
+    _check_ranges(path, scorer, arrays)
     return arrays
+
+
+def _check_ranges(path: Path, scorer: Scorer, arrays: dict[str, np.ndarray]) -> None:
+    """ScorerError naming the first attribute in use whose parameters are invalid."""
+    values = {name: arrays[name] for name in scorer.parameter_names}
+    bad = np.flatnonzero(~scorer.in_range(values) & (arrays["excluded"] == 0))
+    if bad.size:
+        i = int(bad[0])
+        shown = ", ".join(f"{name}={v[i]:g}" for name, v in values.items())
+        raise ScorerError(
+            f"{path}: attribute {i} has invalid {scorer.name} parameters ({shown}; {bad.size}"
+            " attribute(s) in all): the file is damaged, fit the scorer again"
+        )
 
 
 # Buffers of a BA-LR 2.0 scorer.pt, by scorer type.

@@ -111,6 +111,13 @@ class MaxLLRScorer(Scorer):
         self.f_[keep], self.p_[keep], self.q_[keep] = f, p, q
         return FitReport(converged, step, 0.0 if width == 0 else change, notes=notes)
 
+    def in_range(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        """f, p and q strictly between 0 and 1 (the fit clips them to min_probability)."""
+        valid = super().in_range(arrays)
+        for values in arrays.values():
+            valid &= (values > 0) & (values < 1)
+        return valid
+
     def _from_torch(
         self, state: dict[str, np.ndarray], path: Path
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
