@@ -153,7 +153,6 @@ def test_a_ba_lr_style_scorer_choice_loads_the_run(
 
 
 def test_plots_are_written(scorer_dir: Path, data: Path, work: Path) -> None:
-    pytest.importorskip("matplotlib")
     trials = all_pairs(work / "trials.tsv", SPEAKERS, PER)
     assert (
         main(["score", "test", str(data), str(trials), "--scorer", str(scorer_dir), "--plots"]) == 0

@@ -20,7 +20,6 @@ def _missing(package: str) -> bool:
     return importlib.util.find_spec(package) is None
 
 
-@pytest.mark.skipif(_missing("matplotlib"), reason="matplotlib not installed")
 def test_curves_png_is_written(tmp_path: Path) -> None:
     path = tmp_path / "curves.png"
     assert plot_curves(ROWS, ["mse", "triplet"], path, reference_eer=1.5, best_epoch=2)

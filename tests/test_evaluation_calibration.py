@@ -206,7 +206,7 @@ def test_calibration_fit_minimises_balanced_cllr() -> None:
     rng = np.random.default_rng(7)
     labels = rng.random(400) < 0.15  # unbalanced on purpose
     scores = np.where(labels, rng.normal(5, 2, 400), rng.normal(-1, 3, 400))
-    fit = Calibration.fit(scores, labels)
+    fit = Calibration.fit(scores, labels, bounds="none")
     fitted = cllr(fit.apply(scores), labels)
     a = np.linspace(0.05, 2.0, 196)
     b = np.linspace(-6.0, 4.0, 201)
@@ -234,9 +234,10 @@ def test_calibration_of_separable_scores_stays_finite() -> None:
     assert fit.apply([2.5])[0] == pytest.approx(0.0, abs=1e-6)  # the midpoint stays neutral
 
 
-def test_calibration_of_constant_scores_is_neutral() -> None:
-    fit = Calibration.fit(np.full(5, 2.0), [1, 0, 0, 0, 1])
-    assert fit.apply([2.0])[0] == pytest.approx(0.0, abs=1e-9)
+def test_calibration_of_constant_scores_is_refused() -> None:
+    # No information: the slope is 0, and a calibration with a <= 0 is never written.
+    with pytest.raises(CalibrationError, match="no information"):
+        Calibration.fit(np.full(5, 2.0), [1, 0, 0, 0, 1])
 
 
 def test_calibration_refuses_one_class() -> None:
@@ -251,8 +252,12 @@ def test_calibration_save_load_round_trip(tmp_path: Path) -> None:
     record = json.loads(path.read_text())
     assert record == {
         "kind": "affine",
+        "method": "logistic",
         "a": 0.123456789012345,
         "b": -2.5,
+        "bounds": None,
+        "data": {},
+        "scorer": None,
         "cllr_before": 1.5,
         "n_target": 3,
     }
@@ -288,7 +293,7 @@ def test_calibration_load_of_a_missing_file_names_it(tmp_path: Path) -> None:
 def test_pav_gives_the_same_blocks_whichever_way_violators_are_pooled(
     monkeypatch: pytest.MonkeyPatch, passes: int
 ) -> None:
-    from balr.evaluation import calibration
+    import balr.evaluation.quality as module
 
     rng = np.random.default_rng(9)
     labels = rng.random(3000) < 0.3
@@ -296,6 +301,6 @@ def test_pav_gives_the_same_blocks_whichever_way_violators_are_pooled(
     sawtooth = np.arange(400.0)
     sawtooth_labels = np.arange(400) % 2 == 0  # pools one pair per vectorised pass
     expected = pav_llrs(scores, labels), pav_llrs(sawtooth, sawtooth_labels)
-    monkeypatch.setattr(calibration, "_PAV_PASSES", passes)
+    monkeypatch.setattr(module, "_PAV_PASSES", passes)
     assert np.array_equal(pav_llrs(scores, labels), expected[0])
     assert np.array_equal(pav_llrs(sawtooth, sawtooth_labels), expected[1])

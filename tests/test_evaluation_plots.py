@@ -1,20 +1,15 @@
-"""Tippett, ECE and PAV plots: PNGs written atomically; a clear error without matplotlib."""
+"""Tippett, ECE and PAV plots: PNGs written atomically."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from balr.errors import BalrError
 from balr.evaluation import Calibration, plots
 
 PNG = b"\x89PNG\r\n\x1a\n"
-needs_matplotlib = pytest.mark.skipif(
-    importlib.util.find_spec("matplotlib") is None, reason="matplotlib not installed"
-)
 
 
 def synthetic_llrs(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -24,7 +19,6 @@ def synthetic_llrs(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return llrs, labels
 
 
-@needs_matplotlib
 @pytest.mark.parametrize("name", ["tippett_plot", "ece_plot", "pav_plot"])
 def test_each_plot_writes_one_png(tmp_path: Path, name: str) -> None:
     llrs, labels = synthetic_llrs()
@@ -34,7 +28,6 @@ def test_each_plot_writes_one_png(tmp_path: Path, name: str) -> None:
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
-@needs_matplotlib
 def test_pav_plot_draws_an_affine_calibration_and_infinite_ends(tmp_path: Path) -> None:
     llrs, labels = synthetic_llrs(1)
     raw = 3 * llrs + 5  # separable tails: PAV is -inf and +inf at the ends
@@ -44,7 +37,6 @@ def test_pav_plot_draws_an_affine_calibration_and_infinite_ends(tmp_path: Path) 
     assert path.read_bytes()[:8] == PNG
 
 
-@needs_matplotlib
 def test_ece_plot_of_grossly_miscalibrated_llrs(tmp_path: Path) -> None:
     llrs, labels = synthetic_llrs(2)
     assert plots.ece_plot(40 * llrs + 100, labels, tmp_path / "ece.png").exists()
@@ -53,19 +45,4 @@ def test_ece_plot_of_grossly_miscalibrated_llrs(tmp_path: Path) -> None:
 def test_plots_refuse_nan(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="NaN"):
         plots.tippett_plot([0.0, np.nan], [1, 0], tmp_path / "t.png")
-    assert not list(tmp_path.iterdir())
-
-
-def test_missing_matplotlib_is_one_line_with_the_fix(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        plots.importlib.util,
-        "find_spec",
-        lambda name, *args: None if name == "matplotlib" else real(name, *args),
-    )
-    with pytest.raises(BalrError, match=r"pip install 'balr\[plots\]'") as info:
-        plots.ece_plot([1.0, -1.0], [1, 0], tmp_path / "ece.png")
-    assert "\n" not in str(info.value)
     assert not list(tmp_path.iterdir())

@@ -17,7 +17,7 @@ Metric keys are flat and CSV-friendly (the trainer prefixes them with
 
 LLR quality (:mod:`balr.evaluation.calibration`): ``cllr``, ``cllr_min`` (PAV),
 ``cllr_cal`` via :func:`llr_metrics`, and the affine :class:`Calibration`; plots in
-:mod:`balr.evaluation.plots` (matplotlib, the ``plots`` extra).
+:mod:`balr.evaluation.plots`; ELUB bounds in :mod:`balr.evaluation.bounds`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ natural-log LLRs with one of two methods, fitted on labelled dev scores:
 
 and, by default, clips them to the ELUB bounds of the calibrated dev LLRs
 (:mod:`balr.evaluation.bounds`). The metrics (Cllr, Cllr_min, PAV, ...) live in
-:mod:`balr.evaluation.cllr` and are importable from here too.
+:mod:`balr.evaluation.quality` and are importable from here too.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from balr.errors import CalibrationError
 from balr.evaluation.bounds import LN10, ElubBounds, elub_bounds
 from balr.evaluation.calibration_file import read_calibration, write_calibration
 from balr.evaluation.calibrators import BiGaussMap, fit_logistic
-from balr.evaluation.cllr import (
+from balr.evaluation.metrics import _as_numpy
+from balr.evaluation.quality import (
     check_labelled,
     cllr,
     cllr_min,
@@ -33,7 +34,6 @@ from balr.evaluation.cllr import (
     llr_metrics,
     pav_llrs,
 )
-from balr.evaluation.metrics import _as_numpy
 
 __all__ = [
     "Calibration",

@@ -1,13 +1,11 @@
 """Plots forensic practitioners read: Tippett, empirical cross-entropy (ECE) and PAV.
 
-Needs matplotlib (the ``plots`` extra), imported only when a plot is drawn; without it
-each function raises a one-line :class:`balr.errors.BalrError`. Figures are drawn with
-the Agg backend (no display) and written atomically as PNG.
+matplotlib (a core dependency) is imported only when a plot is drawn. Figures are drawn
+with the Agg backend (no display) and written atomically as PNG.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 from typing import Any
@@ -15,10 +13,9 @@ from typing import Any
 import numpy as np
 
 from balr.data.atomic import atomic_path
-from balr.errors import BalrError
-from balr.evaluation.calibration import (
-    Calibration,
-    _check,
+from balr.evaluation.calibration import Calibration
+from balr.evaluation.quality import (
+    check_labelled,
     cllr,
     cllr_min,
     empirical_cross_entropy,
@@ -31,13 +28,7 @@ ECE_PRIOR_RANGE = (-2.5, 2.5)
 
 
 def pyplot() -> Any:
-    """matplotlib.pyplot on the Agg backend (no display).
-
-    Raises:
-        BalrError: matplotlib is not installed (one line saying how to install it).
-    """
-    if importlib.util.find_spec("matplotlib") is None:
-        raise BalrError("plots need matplotlib, which is not installed: pip install 'balr[plots]'")
+    """matplotlib.pyplot on the Agg backend (no display)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -73,7 +64,7 @@ def tippett_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
     Returns:
         ``path``.
     """
-    s, target = _check(llrs, labels, "LLRs")
+    s, target = check_labelled(llrs, labels, "LLRs")
     plt = pyplot()
     log10 = s / LN10
     left, right = _range(log10)
@@ -118,7 +109,7 @@ def ece_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
     Returns:
         ``path``.
     """
-    s, target = _check(llrs, labels, "LLRs")
+    s, target = check_labelled(llrs, labels, "LLRs")
     plt = pyplot()
     x = np.linspace(*ECE_PRIOR_RANGE, 201)
     theta = x * LN10
@@ -151,7 +142,7 @@ def ece_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
 def pav_plot(
     scores: Any, labels: Any, path: Path, title: str = "", calibration: Calibration | None = None
 ) -> Path:
-    """Raw score against its PAV-calibrated LLR (a step function), and an affine calibration.
+    """Raw score against its PAV-calibrated LLR (a step function), and a calibration.
 
     PAV's infinite ends (no non-target above, no target below) are drawn as dotted lines
     at the edge of the plot, with an arrow marker.
@@ -161,20 +152,21 @@ def pav_plot(
         labels: 1/True for target trials, 0/False for non-target trials.
         path: PNG to write.
         title: Figure title.
-        calibration: An affine calibration to draw over the same scores.
+        calibration: A calibration to draw over the same scores (bounded, as applied).
 
     Returns:
         ``path``.
     """
-    s, target = _check(scores, labels, "scores")
+    s, target = check_labelled(scores, labels, "scores")
     plt = pyplot()
     order = np.argsort(s, kind="stable")
     xs, ys = s[order], pav_llrs(s, target)[order]
     finite = np.isfinite(ys)
     low, high = _range(ys[finite]) if finite.any() else (-1.0, 1.0)
     if calibration is not None:
-        line = calibration.apply(xs[[0, -1]])
-        low, high = min(low, *line), max(high, *line)
+        curve_x = np.linspace(xs[0], xs[-1], 400)
+        line = calibration.apply(curve_x)
+        low, high = min(low, line.min()), max(high, line.max())
     pad = 0.08 * (high - low or 1.0)
     low, high = low - pad, high + pad
     fig, ax = plt.subplots(figsize=(6, 4.2))
@@ -190,7 +182,11 @@ def pav_plot(
     if calibration is not None:
         sign = "+" if calibration.b >= 0 else "-"
         label = f"affine: {calibration.a:.3g}·s {sign} {abs(calibration.b):.3g}"
-        ax.plot(xs[[0, -1]], line, color="tab:orange", label=label)
+        if calibration.method == "bigauss":
+            label = f"bi-Gaussianized ({label})"
+        if calibration.bounds is not None:
+            label += ", ELUB-bounded"
+        ax.plot(curve_x, line, color="tab:orange", label=label)
     ax.axhline(0.0, color="gray", linestyle="--", linewidth=1)
     ax.set_ylim(low, high)
     ax.set_xlabel("raw score")

@@ -1,8 +1,7 @@
 """Figures of a case report: the contributions waterfall and where the LR sits.
 
-Needs matplotlib (the ``plots`` extra), imported only when a figure is drawn; without it a
-one-line :class:`balr.errors.BalrError` says how to install it. All axes are in log10 LR
-units, the unit forensic reports use.
+matplotlib is imported only when a figure is drawn. All axes are in log10 LR units, the
+unit forensic reports use.
 """
 
 from __future__ import annotations
