@@ -22,7 +22,7 @@ from balr.scoring.base import ScorerError
 from balr.scoring.sides import CHUNK, RowGroups
 from balr.scoring.stats import FitReport
 
-__all__ = ["EmbeddingScorer", "check_embeddings"]
+__all__ = ["EmbeddingScorer", "check_embeddings", "looks_binary"]
 
 # Matrix cells (enrollment rows x test rows) per block of `score_matrix`: ~32 MiB of float64.
 _MATRIX_CELLS = 1 << 22
@@ -43,7 +43,7 @@ def check_embeddings(vectors: Any, what: str = "the embeddings") -> np.ndarray:
         row = int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0])
         raise ScorerError(f"{what}: row {row} holds NaN or infinity: fix or drop that vector")
     # The first rows decide in the usual case; only 0/1-looking data is checked in full.
-    if len(array) and _binary(array[:1024]) and _binary(array):
+    if len(array) and looks_binary(array[:1024]) and looks_binary(array):
         raise ScorerError(
             f"{what} hold only 0 and 1 (binary attributes): embedding scorers (cosine, plda)"
             " compare embeddings; give the embeddings, or a binary-attribute scorer (beta)"
@@ -222,7 +222,8 @@ class EmbeddingScorer(ABC):
         save_embedding_scorer(self, Path(run_dir), reference)
 
 
-def _binary(array: np.ndarray) -> bool:
+def looks_binary(array: np.ndarray) -> bool:
+    """True when every value is 0 or 1 (binary attributes, not embeddings)."""
     return bool(((array == 0.0) | (array == 1.0)).all())
 
 
