@@ -42,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
     parser.add_argument("--audio-formats", nargs="+", metavar="EXT", help="audio extensions")
     parser.add_argument("--root-dir", help="folder that relative CSV paths resolve against")
+    parser.add_argument(
+        "--utt2spk", help="Kaldi utt2spk of an .ark/.scp dataset (default: the one beside it)"
+    )
     parser.add_argument("--device", help="cpu (default), cuda, cuda:N, N or mps")
     parser.add_argument("--cfg", choices=("job", "hydra", "all"), help="print the config")
     parser.set_defaults(run=run)
@@ -55,6 +58,8 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
     out = [f"input.path={quote(Path(inputs[0]).absolute())}"]
     if ns.root_dir:
         out.append(f"input.root_dir={quote(Path(ns.root_dir).absolute())}")
+    if ns.utt2spk:
+        out.append(f"input.utt2spk={quote(Path(ns.utt2spk).absolute())}")
     if ns.audio_formats:
         out.append(
             f"input.audio_formats=[{','.join(quote(f.lstrip('.')) for f in ns.audio_formats)}]"

@@ -80,6 +80,8 @@ def worker_arguments(ns: argparse.Namespace, run_dir: Path) -> list[str]:
         args += ["--device", ns.device]
     if ns.root_dir:
         args += ["--root-dir", str(Path(ns.root_dir).absolute())]
+    if ns.utt2spk:
+        args += ["--utt2spk", str(Path(ns.utt2spk).absolute())]
     if ns.audio_formats:
         args += ["--audio-formats", *ns.audio_formats]
     return args

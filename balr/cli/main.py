@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from balr import __version__
 from balr.cli.errors import DEBUG_ENV, report
+from balr.cli.signals import TERMINATED_STATUS, Terminated, sigterm_as_interrupt
 from balr.errors import BalrError
 
 # One module per command, each with add_parser(subparsers); listed in `balr --help` order.
@@ -29,6 +30,7 @@ COMMAND_MODULES = (
     "binarize_cmd",
     "score_cmd",
     "compare_cmd",
+    "validate_cmd",
     "runs_cmd",
     "pack_cmd",
     "synth_cmd",
@@ -79,14 +81,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _guarded(command: Callable[[], int | None]) -> int:
-    """Run a command; user errors become one line and status 2."""
+    """Run a command; user errors become one line and status 2; Ctrl-C status 130, and
+    SIGTERM, handled as Ctrl-C is, 143."""
     try:
-        return int(command() or 0)
+        with sigterm_as_interrupt():
+            return int(command() or 0)
     except BalrError as error:
         return report(error)
-    except KeyboardInterrupt:
-        print("balr: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        print(f"balr: {str(stop) or 'interrupted'}", file=sys.stderr)
+        return TERMINATED_STATUS if isinstance(stop, Terminated) else 130
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("dataset", metavar="DATASET")
     parser.add_argument("out", metavar="OUT")
     parser.add_argument("--root-dir", help="folder that relative CSV paths resolve against")
+    parser.add_argument(
+        "--utt2spk", help="Kaldi utt2spk of an .ark/.scp dataset (default: the one beside it)"
+    )
     parser.add_argument("--num-workers", type=int, default=None, help="reader threads")
     parser.set_defaults(run=run)
 
@@ -32,7 +35,7 @@ def run(ns: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, handlers=[console_handler()], force=True)
     started = time.perf_counter()
-    dataset = AudioDataset.from_path(Path(ns.dataset), root_dir=ns.root_dir)
+    dataset = AudioDataset.from_path(Path(ns.dataset), root_dir=ns.root_dir, utt2spk=ns.utt2spk)
     out = pack_dataset(dataset, Path(ns.out), num_workers=ns.num_workers)
     logging.getLogger("balr").info(
         "packed %d items into %s in %.1fs", len(dataset), out, time.perf_counter() - started

@@ -67,6 +67,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
     parser.add_argument("--device", help="cpu (default), cuda, cuda:N or mps (for the encoder)")
     parser.add_argument("--root-dir", help="folder that relative CSV paths resolve against")
+    parser.add_argument(
+        "--utt2spk", help="Kaldi utt2spk of an .ark/.scp dataset (default: the one beside it)"
+    )
     parser.add_argument("-m", "--multirun", action="store_true", help="run a Hydra sweep")
     parser.add_argument("--cfg", choices=("job", "hydra", "all"), help="print the config")
 
@@ -144,6 +147,8 @@ def _dataset_overrides(ns: argparse.Namespace, path: str) -> list[str]:
     out = [f"input.path={quote(Path(path).absolute())}"]
     if ns.root_dir:
         out.append(f"input.root_dir={quote(Path(ns.root_dir).absolute())}")
+    if ns.utt2spk:
+        out.append(f"input.utt2spk={quote(Path(ns.utt2spk).absolute())}")
     if ns.device:
         out.append(f"device={quote(ns.device)}")
     return out

@@ -29,17 +29,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--max-pairs", type=int, default=1_000_000, help="cap per class and list (default 1e6)"
     )
     parser.add_argument("--root-dir", help="folder that relative CSV paths resolve against")
+    parser.add_argument(
+        "--utt2spk", help="Kaldi utt2spk of an .ark/.scp dataset (default: the one beside it)"
+    )
     parser.set_defaults(run=run)
 
 
-def speaker_labels(data: Path, root_dir: str | None) -> tuple[list[str], np.ndarray]:
+def speaker_labels(
+    data: Path, root_dir: str | None, utt2spk: str | None = None
+) -> tuple[list[str], np.ndarray]:
     """Ids and int64 speaker labels (-1: none) of a dataset, without reading vectors."""
     import polars as pl
 
     from balr.data import AudioDataset
     from balr.data.table import speaker_labels as labels_of
 
-    dataset = AudioDataset.from_path(data, root_dir=root_dir)
+    dataset = AudioDataset.from_path(data, root_dir=root_dir, utt2spk=utt2spk)
     names = [item.get("speaker") for _, item in dataset.iter_dicts()]
     texts = [None if n is None or n == "" else str(n) for n in names]
     labels, _ = labels_of(pl.Series("speaker", texts, dtype=pl.String))
@@ -58,7 +63,7 @@ def run(ns: argparse.Namespace) -> int:
     existing = [str(t) for t in targets if t.exists()]
     if existing:
         raise RunDirError(f"{existing[0]} exists: choose another --out-dir or remove it")
-    ids, labels = speaker_labels(Path(ns.data), ns.root_dir)
+    ids, labels = speaker_labels(Path(ns.data), ns.root_dir, ns.utt2spk)
     lists = split_speaker_trials(labels, ns.parts, ns.seed, ns.max_pairs)
     out_dir.mkdir(parents=True, exist_ok=True)
     for path, trials in zip(targets, lists, strict=True):

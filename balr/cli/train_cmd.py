@@ -56,6 +56,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
     parser.add_argument("--device", help="cpu (default), cuda, cuda:N, N, mps; cuda:0,1 for DDP")
     parser.add_argument("--root-dir", help="folder that relative paths in the CSVs resolve against")
+    parser.add_argument(
+        "--utt2spk", help="Kaldi utt2spk of .ark/.scp datasets (default: the one beside each)"
+    )
     parser.add_argument("--audio-formats", nargs="+", metavar="EXT", help="audio extensions")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR")
     parser.add_argument(
@@ -101,6 +104,8 @@ def dataset_overrides(ns: argparse.Namespace, datasets: list[str]) -> list[str]:
     for split in ("train", "val"):
         if ns.root_dir:
             out.append(f"{split}.root_dir={quote(Path(ns.root_dir).absolute())}")
+        if ns.utt2spk:
+            out.append(f"{split}.utt2spk={quote(Path(ns.utt2spk).absolute())}")
         if ns.audio_formats:
             formats = ",".join(quote(f.lstrip(".")) for f in ns.audio_formats)
             out.append(f"{split}.audio_formats=[{formats}]")

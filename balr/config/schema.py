@@ -29,6 +29,9 @@ NON_EXPERIMENT_KEYS = [
     "train.root_dir",
     "val.root_dir",
     "input.root_dir",
+    "train.utt2spk",
+    "val.utt2spk",
+    "input.utt2spk",
     "train.audio_formats",
     "val.audio_formats",
     "input.audio_formats",
@@ -50,8 +53,12 @@ class DatasetConfig:
     audio_formats: list[str] = field(default_factory=lambda: list(AUDIO_FORMATS))
     # Sample rate recorded on the items.
     sample_rate: int = 16000
-    # Folder that relative paths in a CSV are resolved against (default: the CSV's folder).
+    # Folder that relative paths in a CSV (or an scp's ark paths) are resolved against
+    # (default: the CSV's or scp's folder).
     root_dir: str | None = None
+    # Kaldi utt2spk file giving the speakers of an .ark/.scp dataset (default: the
+    # utt2spk beside it, if any); ignored for other datasets.
+    utt2spk: str | None = None
 
 
 @dataclass

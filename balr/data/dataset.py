@@ -13,6 +13,7 @@ from torch.utils.data import Dataset
 
 from balr.data import sources
 from balr.data.item import AnnotatedAudio
+from balr.data.kaldi import is_kaldi_file
 from balr.data.packed import PackedData, is_packed_dir, open_pack
 from balr.data.vectors import MatrixRow, VectorRef, check_vector_type, load_ref, parse_vector_ref
 from balr.errors import DatasetError
@@ -91,13 +92,18 @@ class AudioDataset(Dataset[AnnotatedAudio]):
         audio_formats: Sequence[str] = AUDIO_FORMATS,
         sample_rate: int = 16000,
         root_dir: str | Path | None = None,
+        utt2spk: str | Path | None = None,
     ) -> AudioDataset:
-        """Open a dataset CSV, a packed dataset folder, a folder of audio files or one audio file.
+        """Open a dataset CSV, a packed dataset folder, a folder of audio files, one audio
+        file, or a Kaldi/WeSpeaker ``.ark``/``.scp`` file of embeddings.
 
         A CSV needs one of the columns audio, embedding, binary_attributes; ids come from
         its `id` column, else from `audio`. Relative paths resolve against `root_dir` or
         the CSV's folder. Vector files named ``<audio stem>_emb.<ext>`` and
         ``<audio stem>_ba.<ext>`` next to an audio file are found automatically.
+        An ark/scp's ids are its keys; speakers come from `utt2spk`, else from a
+        ``utt2spk`` beside it; an scp's relative ark paths resolve against `root_dir`,
+        else the scp's folder, else the working directory.
 
         Raises:
             DatasetError: the path is missing or not a usable dataset.
@@ -109,6 +115,10 @@ class AudioDataset(Dataset[AnnotatedAudio]):
             return cls.from_pack(open_pack(path), sample_rate)
         if path.is_dir():
             ids, data = sources.scan_audio_folder(path, audio_formats)
+        elif is_kaldi_file(path):
+            speakers = Path(utt2spk).expanduser() if utt2spk is not None else None
+            root = Path(root_dir).expanduser() if root_dir is not None else None
+            ids, data = sources.kaldi_items(path.absolute(), speakers, root)
         elif path.suffix.lower() == ".csv":
             root = Path(root_dir).expanduser() if root_dir is not None else None
             ids, data = sources.read_csv_dataset(path, root)

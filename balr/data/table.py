@@ -13,8 +13,9 @@ import polars as pl
 import torch
 
 from balr.data.cache import TableCache, cache_key, default_cache_dir
+from balr.data.kaldi import is_kaldi_file
 from balr.data.reader import read_vectors
-from balr.data.vectors import VectorRef
+from balr.data.vectors import MatrixRow, VectorRef
 from balr.errors import DatasetError
 
 if TYPE_CHECKING:
@@ -87,7 +88,9 @@ def load_embedding_table(
         return _packed_table(dataset, require_speakers)
     ids, refs, speakers = _collect(dataset, require_speakers, skip_missing)
     labels, names = speaker_labels(pl.Series("speaker", speakers, dtype=pl.String))
-    if not use_cache or not refs:
+    # Rows of matrix files (.npy, Kaldi .ark/.scp) are gathered in one read: a cache would
+    # only copy them.
+    if not use_cache or not refs or all(isinstance(ref, MatrixRow) for ref in refs):
         matrix = read_vectors(
             refs, num_workers=num_workers, progress=progress, what="embedding files"
         )[0]
@@ -115,9 +118,12 @@ def _collect(
             continue
         speaker = item.get("speaker")
         if speaker is None and require_speakers:
-            raise DatasetError(
-                f"{dataset.name}: item {item_id!r} has no speaker: fill its 'speaker' column"
+            fix = (
+                "give its utt2spk with --utt2spk (or put one beside it)"
+                if dataset.source is not None and is_kaldi_file(dataset.source)
+                else "fill its 'speaker' column"
             )
+            raise DatasetError(f"{dataset.name}: item {item_id!r} has no speaker: {fix}")
         ids.append(item_id)
         refs.append(ref)
         speakers.append(None if speaker is None else str(speaker))

@@ -5,8 +5,9 @@ vector of length internal_dim; files holding an (internal_dim, 2) one-hot array
 ``[b, 1-b]`` (written by the BA-LR 2.0 toolkit) are accepted too: column 0 is
 the attribute being active.
 
-A vector may also be one row of a 2-D ``.npy`` matrix (a packed dataset): a
-`MatrixRow` reference, written ``<file>.npy#<row>`` in CSV files.
+A vector may also be one row of a 2-D ``.npy`` matrix (a packed dataset), or the n-th
+vector of a Kaldi ``.ark``/``.scp`` file: a `MatrixRow` reference, written
+``<file>.npy#<row>`` (``<file>.scp#<n>``) in CSV files.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from balr.data.guard import VECTOR_LIMIT, check_regular, read_limited
+from balr.data.kaldi import is_kaldi_file, read_kaldi_vectors
 from balr.data.safe_pickle import UnsafePickleError, load_array_pickle
 from balr.errors import VectorFileError
 
@@ -30,12 +32,14 @@ VECTOR_TYPES = ("embedding", "binary_attributes")
 # Sidecar tag of each vector type: <stem>_emb.<ext>, <stem>_ba.<ext>.
 SIDECAR_TAGS = {"embedding": "_emb", "binary_attributes": "_ba"}
 
-_ROW_REF = re.compile(r"^(?P<path>.+\.npy)#(?P<row>\d+)$", re.IGNORECASE)
+# A row of a .npy matrix, or the n-th vector of a Kaldi .ark/.scp file.
+_ROW_REF = re.compile(r"^(?P<path>.+\.(npy|ark|scp))#(?P<row>\d+)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
 class MatrixRow:
-    """Row `row` of the 2-D ``.npy`` matrix in `path` (how packed items hold vectors)."""
+    """Row `row` of the 2-D ``.npy`` matrix in `path` (how packed items hold vectors), or
+    the vector number `row` of a Kaldi ``.ark``/``.scp`` file."""
 
     path: Path
     row: int
@@ -92,7 +96,8 @@ def load_ref(ref: VectorRef, kind: str = "embedding") -> np.ndarray:
         matrix = open_matrix(ref.path)
         if not 0 <= ref.row < len(matrix):
             raise VectorFileError(f"{ref}: row {ref.row} is out of range ({len(matrix)} rows)")
-        return as_vector(np.asarray(matrix[ref.row]), ref.path, kind)
+        # A copy: the matrix may be shared (cached) and read-only.
+        return as_vector(np.array(matrix[ref.row]), ref.path, kind)
     return load_vector(ref, kind)
 
 
@@ -308,6 +313,8 @@ def open_matrix_version(path: Path) -> tuple[np.ndarray, tuple[int, int, int, in
 
 @lru_cache(maxsize=16)
 def _open_matrix(path: str, version: tuple[int, int, int, int]) -> np.ndarray:
+    if is_kaldi_file(Path(path)):
+        return read_kaldi_vectors(Path(path)).matrix
     try:
         matrix = np.load(path, mmap_mode="c", allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:

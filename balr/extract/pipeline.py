@@ -9,8 +9,13 @@ and slow everything down.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
+import os
 import queue
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +31,8 @@ from balr.extract.segments import split_segments
 
 # Seconds between checks that every worker process is still alive.
 _POLL_S = 1.0
+# prctl option: the signal the kernel sends this process when its parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -128,11 +135,38 @@ def run_pipeline(
             yield embed_loaded(encoder, loaded)
 
 
+def _exit_with_parent() -> None:  # pragma: no cover - runs in a worker process
+    """End this worker as soon as the process that started the extraction dies.
+
+    A worker outliving it (killed by SIGKILL, or crashed) would hold its memory and wait
+    for batches forever, and keep the fork server and resource tracker alive. The watch
+    thread waits on the parent's sentinel (closed by the kernel when the parent dies,
+    however it dies; portable). On Linux the kernel also kills the worker when its own
+    parent, the fork server, dies (PR_SET_PDEATHSIG).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="balr-parent-watch", daemon=True).start()
+
+
 def _worker(
     factory: Callable[[], Any], recipe: Recipe, tasks: Any, results: Any
 ) -> None:  # pragma: no cover - runs in a spawned process
     import torch
 
+    _exit_with_parent()
     torch.set_num_threads(1)
     try:
         encoder = factory()
