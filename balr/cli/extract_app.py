@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from balr.cli.conditions import condition_folder, condition_of, write_record
 from balr.cli.errors import report
 from balr.cli.instantiate import build
 from balr.config.store import register_configs
@@ -62,13 +64,23 @@ def output_dir(cfg: DictConfig) -> Path:
 
 
 def run_extract(cfg: DictConfig, out_dir: Path) -> Any:
-    """Extract cfg.input's embeddings; return the `ExtractSummary`."""
+    """Extract cfg.input's embeddings; return the `ExtractSummary`.
+
+    Under a recording condition other than clean, every output (vectors, CSV, errors and
+    condition.json) goes to out_dir/<condition>: the sets of a sweep never mix.
+    """
     from balr.extract.runner import extract_embeddings
 
+    condition = condition_of(cfg)
     dataset = build(cfg.input, "input")
     factory = encoder_factory(cfg)
-    options = options_of(cfg)
+    options = replace(options_of(cfg), condition=condition)
+    if not condition.is_clean:
+        out_dir = condition_folder(out_dir, condition)
+        options = replace(options, save_dir=out_dir)
     summary = extract_embeddings(dataset, factory, options, out_dir)
+    if options.save_output:
+        write_record(out_dir, cfg, condition)
     log.info("%s", summary.line())
     return summary
 

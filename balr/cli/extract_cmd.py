@@ -10,9 +10,11 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from balr.cli import hydra_launch
-from balr.cli.overrides import compose_checked, expand_sweeps, key_of, quote
+from balr.cli.conditions import folder_of_config
+from balr.cli.overrides import compose_checked, expand_sweeps, key_of, quote, split_inputs
 from balr.cli.paths import conf_dir
 from balr.errors import ConfigError
+from balr.extract.segments import check_segment_seconds
 from balr.training.run_dir import choose_run_dir
 
 # How error hints name this command.
@@ -71,7 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def build_overrides(ns: argparse.Namespace) -> list[str]:
     """Overrides from the positional input and the options."""
-    inputs = [a for a in ns.args if "=" not in a]
+    inputs, user = split_inputs(ns.args)
     if len(inputs) != 1:
         raise ConfigError(
             f"balr extract takes one INPUT (folder, CSV or audio file), got {len(inputs)}"
@@ -84,6 +86,8 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
         out.append(f"input.audio_formats=[{formats}]")
     if ns.device:
         out.append(f"device={quote(ns.device)}")
+    if ns.segments is not None:
+        check_segment_seconds(ns.segments, "--segments")
     options = {
         "workers": ns.workers,
         "segments": ns.segments,
@@ -93,7 +97,6 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
     }
     out += [f"extract.{key}={value}" for key, value in options.items() if value is not None]
     out += [f"force={ns.force}", f"save_output={ns.save_output}"]
-    user = [a for a in ns.args if "=" in a]
     if ns.shards is not None:
         if ns.shards < 1:
             raise ConfigError(f"--shards {ns.shards}: give 1 or more shards")
@@ -143,8 +146,10 @@ def run(ns: argparse.Namespace) -> int:
     status = hydra_launch.run_app_in(
         "extract", overrides, run_dir, created, multirun=multirun, resumable=bool(ns.save_dir)
     )
-    if status == 0 and multirun and max(c.extract.shards for c in configs) > 1:
-        status = merge(run_dir)
+    if status == 0 and multirun:
+        # Each condition of a sweep has its own folder of shards.
+        folders = {folder_of_config(run_dir, c) for c in configs if c.extract.shards > 1}
+        status = max((merge(folder) for folder in sorted(folders)), default=0)
     return status
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from balr.config.conditions import CONDITION_GROUP, DEFAULT_CONDITION
 from balr.config.schema import DatasetConfig, _hydra_settings
 
 ENCODER_GROUP = "encoder"
@@ -82,6 +83,7 @@ class ExtractConfig:
         default_factory=lambda: [
             "_self_",
             {ENCODER_GROUP: "ge2e"},
+            {CONDITION_GROUP: [DEFAULT_CONDITION]},
             {"override hydra/job_logging": "balr"},
             {"override hydra/hydra_logging": "balr"},
         ]
@@ -90,6 +92,11 @@ class ExtractConfig:
     input: DatasetConfig = field(default_factory=DatasetConfig)
     # The speaker encoder: encoder=ge2e (default) or encoder=onnx encoder.path=MODEL.onnx.
     encoder: Any = MISSING
+    # The recording condition simulated on the audio before embedding: condition=phone, a
+    # chain 'condition=[noise_snr10,phone]'; each chosen preset under condition.<name>.
+    condition: dict[str, Any] = field(default_factory=dict)
+    # Seed of the conditions' random draws (with each recording's id: the same on any machine).
+    seed: int = 0
     # Extraction options.
     extract: ExtractOptionsConfig = field(default_factory=ExtractOptionsConfig)
     # Recompute items that already have embeddings (--force).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from balr.config.conditions import register_conditions
 from balr.config.extract import ENCODER_CONFIGS, ENCODER_GROUP, ExtractConfig
 from balr.config.losses import LOSS_CONFIGS
 from balr.config.schema import BinarizeConfig, TrainConfig
@@ -45,6 +46,7 @@ def register_configs() -> None:
     store.store(name="train", node=TrainConfig)
     store.store(name="binarize", node=BinarizeConfig)
     store.store(name="extract", node=ExtractConfig)
+    register_conditions(store)
     for name, node in ENCODER_CONFIGS.items():
         store.store(group=ENCODER_GROUP, name=name, node=node)
         # balr compare's audio encoder (its `encoder` is the binary-attribute model).
@@ -58,6 +60,7 @@ def register_configs() -> None:
     store.store(group="hydra/launcher", name="slurm", node=slurm_launcher_config())
     _register_scoring(store)
     store.store(name="compare", node=_compare_config())
+    store.store(name="validate", node=_validate_config())
     _registered = True
 
 
@@ -69,6 +72,13 @@ def _register_scoring(store: Any) -> None:
     store.store(name="score_test", node=ScoreTestConfig)
     for name, node in SCORER_CONFIGS.items():
         store.store(group="scorer", name=name, node=node)
+
+
+def _validate_config() -> Any:
+    """`balr validate`'s config."""
+    from balr.config.validation import ValidateConfig
+
+    return ValidateConfig
 
 
 def _compare_config() -> Any:

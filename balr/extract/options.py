@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from balr.extract.worklist import Row
 
@@ -26,6 +27,9 @@ class ExtractOptions:
         shards: split the sorted work list into this many shards ...
         shard: ... and do only this one (0-based).
         progress: show a progress bar (terminal) or periodic log lines.
+        condition: a balr.conditions.Condition simulated on each recording before it is
+            embedded; its name fills the output's `condition` column (None: audio as is,
+            no column).
     """
 
     force: bool = False
@@ -41,6 +45,7 @@ class ExtractOptions:
     shards: int = 1
     shard: int = 0
     progress: bool = True
+    condition: Any = None
 
 
 @dataclass

@@ -54,23 +54,26 @@ def write_vector(path: Path, vector: np.ndarray) -> None:
         ) from None
 
 
-def write_rows_csv(path: Path, rows: Sequence[Row]) -> Path:
+def write_rows_csv(path: Path, rows: Sequence[Row], condition: str | None = None) -> Path:
     """The dataset CSV (id, audio, embedding, speaker), sorted by id; `balr train` reads it.
 
-    Paths inside the CSV's folder are written relative to it, others absolute.
+    Paths inside the CSV's folder are written relative to it, others absolute. A recording
+    `condition` (e.g. "phone") fills a `condition` column.
     """
     from balr.data.dataset import AudioDataset
 
-    data = {row.id: _fields(row) for row in rows}
+    data = {row.id: _fields(row, condition) for row in rows}
     return AudioDataset(data).to_csv(path)
 
 
-def _fields(row: Row) -> dict[str, object]:
+def _fields(row: Row, condition: str | None = None) -> dict[str, object]:
     fields: dict[str, object] = {"embedding": row.embedding, "speaker": row.speaker}
     if row.audio is not None:
         fields["audio"] = row.audio
     if row.source is not None:
         fields["source"] = str(row.source)
+    if condition is not None:
+        fields["condition"] = condition
     return fields
 
 
@@ -90,11 +93,13 @@ def write_errors(path: Path, errors: Sequence[tuple[str, Path | None, str]]) -> 
     return path
 
 
-def write_pack(out_dir: Path, rows: Sequence[Row], vectors: np.ndarray) -> Path:
+def write_pack(
+    out_dir: Path, rows: Sequence[Row], vectors: np.ndarray, condition: str | None = None
+) -> Path:
     """A packed dataset (balr pack's format) of `rows` and their `vectors` [N, D], by id."""
     order = sorted(range(len(rows)), key=lambda n: rows[n].id)
     ids = [rows[n].id for n in order]
-    items = [_fields(rows[n]) for n in order]
+    items = [_fields(rows[n], condition) for n in order]
     out = prepare_pack_dir(out_dir)
     matrix = np.ascontiguousarray(vectors[order], dtype=np.float32)
     write_matrix(out / MATRIX_FILES["embedding"], matrix)

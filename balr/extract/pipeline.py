@@ -37,10 +37,13 @@ _PR_SET_PDEATHSIG = 1
 
 @dataclass(frozen=True)
 class Task:
-    """One file to embed: its position in the work list and its audio path."""
+    """One file to embed: its position in the work list, its audio path, id and speaker."""
 
     position: int
     audio: str
+    # The recording's id and speaker seed and steer a recording condition's draws.
+    id: str = ""
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class Recipe:
 
     segments: float | None = None
     min_last: float = 1.5
+    # A balr.conditions.Condition applied to the audio before it is prepared (None: as is).
+    condition: Any = None
 
 
 @dataclass
@@ -77,6 +82,8 @@ def _load_one(
     try:
         wav = read_audio(Path(task.audio), encoder.sample_rate)
         seconds = len(wav) / encoder.sample_rate
+        if recipe.condition is not None:
+            wav = recipe.condition.apply(wav, encoder.sample_rate, task.id, task.speaker)
         prepared = encoder.prepare(wav)
         if recipe.segments is None:
             return task, seconds, [prepared]

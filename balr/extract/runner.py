@@ -23,11 +23,13 @@ import logging
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from balr.conditions.chain import Source
 from balr.data.packed import MATRIX_FILES
 from balr.data.vectors import MatrixRow
 from balr.errors import ConfigError, DatasetError
@@ -35,6 +37,7 @@ from balr.extract import outputs
 from balr.extract.options import ExtractOptions, ExtractSummary
 from balr.extract.pipeline import Batch, Outcome, Recipe, Task, WorkerPool, run_pipeline
 from balr.extract.progress import ExtractProgress
+from balr.extract.segments import check_segment_seconds
 from balr.extract.worklist import (
     Row,
     WorkItem,
@@ -69,7 +72,7 @@ def extract_embeddings(
     fmt = _check(options)
     started = time.perf_counter()
     factory = _checked_factory(encoder_factory, options.workers)
-    items = _shard_items(dataset, options)
+    items, options = _shard_items(dataset, options)
     summary = ExtractSummary(total=len(items))
     names = _output_names(out_dir, options)
     if options.packed and not options.force and (names["pack"] / "balr-pack.json").is_file():
@@ -95,12 +98,13 @@ def _check(options: ExtractOptions) -> str:
             f"extract.workers={options.workers} extract.batch_files={options.batch_files}:"
             " both must be >= 1"
         )
-    if options.segments is not None and not options.segments > 0:
-        raise ConfigError(f"extract.segments={options.segments}: give a length in seconds > 0")
+    if options.segments is not None:
+        check_segment_seconds(options.segments, "extract.segments=")
     return fmt
 
 
-def _shard_items(dataset: Any, options: ExtractOptions) -> list[WorkItem]:
+def _shard_items(dataset: Any, options: ExtractOptions) -> tuple[list[WorkItem], ExtractOptions]:
+    """This shard's items; the options' condition may draw babble from every item's audio."""
     save_dir = None if options.save_dir is None else Path(options.save_dir).absolute()
     items = work_items(dataset.iter_dicts(), save_dir)
     if items and all(item.audio is None for item in items):
@@ -108,8 +112,11 @@ def _shard_items(dataset: Any, options: ExtractOptions) -> list[WorkItem]:
             f"{dataset.name}: no item has an audio file: give balr extract recordings (a"
             " folder of audio files, a CSV with an audio column, or one audio file)"
         )
+    if options.condition is not None:
+        sources = [Source(i.id, i.audio, i.speaker) for i in items if i.audio is not None]
+        options = replace(options, condition=options.condition.with_sources(sources))
     try:
-        return shard_of(items, options.shard, options.shards)
+        return shard_of(items, options.shard, options.shards), options
     except ValueError as error:
         raise ConfigError(str(error)) from None
 
@@ -190,7 +197,7 @@ def _compute(
     summary: ExtractSummary,
 ) -> Generator[list[Outcome], None, None]:
     """Outcomes batch by batch; `summary.cpu_seconds` counts the compute's CPU time."""
-    recipe = Recipe(options.segments, options.min_last)
+    recipe = Recipe(options.segments, options.min_last, options.condition)
     batches = _batches(todo, options.batch_files)
     if options.workers == 1:
         started = time.process_time()
@@ -231,7 +238,10 @@ def _in_process(
 
 def _batches(todo: list[WorkItem], size: int) -> Iterator[Batch]:
     for start in range(0, len(todo), size):
-        yield [Task(n, str(todo[n].audio)) for n in range(start, min(start + size, len(todo)))]
+        yield [
+            Task(n, str(todo[n].audio), todo[n].id, todo[n].speaker)
+            for n in range(start, min(start + size, len(todo)))
+        ]
 
 
 def _record(
@@ -274,11 +284,12 @@ def _write_outputs(
     options: ExtractOptions,
 ) -> None:
     summary.errors_path = outputs.write_errors(names["errors"], errors)
+    condition = None if options.condition is None else options.condition.name
     if options.packed:
         if collected:
             vectors = np.stack([v for _, v in collected])
             rows = [r for r, _ in collected]
-            summary.output = outputs.write_pack(names["pack"], rows, vectors)
+            summary.output = outputs.write_pack(names["pack"], rows, vectors, condition)
             pack_matrix = summary.output / MATRIX_FILES["embedding"]
             summary.rows = [
                 Row(r.id, r.audio, MatrixRow(pack_matrix, n), r.speaker, r.source)
@@ -286,4 +297,4 @@ def _write_outputs(
             ]
         return
     # Written even when empty: a shard whose files all failed still reports to the merge.
-    summary.output = outputs.write_rows_csv(names["csv"], summary.rows)
+    summary.output = outputs.write_rows_csv(names["csv"], summary.rows, condition)
