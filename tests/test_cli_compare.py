@@ -110,7 +110,10 @@ def test_calibration_applies_and_its_scores_place_the_lr(
         (("r0_ba.npy", "nothing_here"), [], "'nothing_here' is not a file"),
         (("r0_ba.npy", "r1_ba.npy"), ["--calibration", "missing.json"], "missing.json"),
         (("r0_ba.npy", "r1_ba.npy"), ["--data", "nowhere.csv"], "nowhere.csv"),
-        (("r0_ba.npy", "r1_ba.npy"), ["--segments", "-1"], "--segments -1.0: give a length"),
+        (("r0_ba.npy", "r1_ba.npy"), ["--segments", "-1"], "--segments -1.0: give a segment"),
+        (("r0_ba.npy", "r1_ba.npy"), ["--segments", "inf"], "--segments inf: give a segment"),
+        (("r0_ba.npy", "r1_ba.npy"), ["--segments", "0.01"], "between 0.5 and 3600 seconds"),
+        (("r0_ba.npy", "r1_ba.npy"), ["segments=0.01"], "segments=0.01: give a segment"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(

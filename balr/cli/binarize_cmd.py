@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from balr.cli import hydra_launch
-from balr.cli.overrides import compose_checked, quote
+from balr.cli.overrides import compose_checked, quote, split_inputs
 from balr.cli.paths import conf_dir
 from balr.errors import ConfigError
 from balr.training.run_dir import choose_run_dir
@@ -52,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def build_overrides(ns: argparse.Namespace) -> list[str]:
     """Overrides from the positional input and the options."""
-    inputs = [a for a in ns.args if "=" not in a]
+    inputs, user = split_inputs(ns.args)
     if len(inputs) != 1:
         raise ConfigError(f"balr binarize takes one INPUT dataset, got {len(inputs)}")
     out = [f"input.path={quote(Path(inputs[0]).absolute())}"]
@@ -67,7 +67,7 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
     if ns.device:
         out.append(f"device={quote(ns.device)}")
     out += [f"force={ns.force}", f"save_output={ns.save_output}"]
-    return out + [a for a in ns.args if "=" in a]
+    return out + user
 
 
 def run(ns: argparse.Namespace) -> int:

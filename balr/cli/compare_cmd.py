@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 
 from balr.cli import hydra_launch
-from balr.cli.overrides import compose_checked, quote
+from balr.cli.overrides import compose_checked, quote, split_inputs
 from balr.cli.paths import conf_dir
 from balr.errors import ConfigError, DatasetError
+from balr.extract.segments import check_segment_seconds
 from balr.report.inputs import split_side
 from balr.training.run_dir import choose_run_dir
 
@@ -82,7 +83,7 @@ def _existing(option: str, value: str, what: str) -> str:
 
 def build_overrides(ns: argparse.Namespace) -> list[str]:
     """Overrides from ENROLL, TEST and the options; checks the files before any run dir."""
-    inputs = [a for a in ns.args if "=" not in a]
+    inputs, user = split_inputs(ns.args)
     if len(inputs) != 2:
         raise ConfigError(
             f"balr compare takes ENROLL and TEST (2 arguments, recordings comma-separated),"
@@ -108,14 +109,13 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
         if value:
             out.append(f"{key}={_existing(option, value, what)}")
     if ns.segments is not None:
-        if not ns.segments > 0:
-            raise ConfigError(f"--segments {ns.segments}: give a length in seconds > 0")
+        check_segment_seconds(ns.segments, "--segments")
         out.append(f"segments={ns.segments}")
     if ns.top is not None:
         out.append(f"top={ns.top}")
     if ns.device:
         out.append(f"device={quote(ns.device)}")
-    return out + [a for a in ns.args if "=" in a]
+    return out + user
 
 
 def run(ns: argparse.Namespace) -> int:
@@ -126,6 +126,8 @@ def run(ns: argparse.Namespace) -> int:
     (cfg,) = compose_checked("compare", overrides, conf_dir(), multirun=False)
     if cfg.top < 1:
         raise ConfigError(f"top={cfg.top} is invalid: list at least 1 attribute")
+    if cfg.segments is not None:
+        check_segment_seconds(float(cfg.segments), "segments=")
     run_dir, created = choose_run_dir(ns.save_dir, ns.exist_ok, Path("runs") / "compare", "case")
     if ns.save_dir:
         overrides.append(f"save_dir={quote(run_dir)}")

@@ -24,6 +24,24 @@ def key_of(override: str) -> str:
     return override.split("=", 1)[0].lstrip("+~").split("@", 1)[0]
 
 
+def names_paths(argument: str) -> bool:
+    """True when `argument` names an existing file or folder (or several, comma-separated)."""
+    parts = [argument, *(p.strip() for p in argument.split(",") if "," in argument)]
+    if Path(parts[0]).expanduser().exists():
+        return True
+    return len(parts) > 1 and all(p and Path(p).expanduser().exists() for p in parts[1:])
+
+
+def split_inputs(arguments: list[str]) -> tuple[list[str], list[str]]:
+    """(inputs, overrides) of a command's free arguments, each in order.
+
+    An argument holding '=' is a key=value override unless it names existing files: balr's
+    own sweeps make folders such as `scorer=beta`, which must work as INPUT, DATA or a side.
+    """
+    inputs = [a for a in arguments if "=" not in a or names_paths(a)]
+    return inputs, [a for a in arguments if "=" in a and not names_paths(a)]
+
+
 def is_hydra_override(override: str) -> bool:
     return key_of(override).split("/", 1)[0].split(".", 1)[0] == "hydra"
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from balr.cli import hydra_launch, score_describe, score_trials
-from balr.cli.overrides import compose_checked, quote
+from balr.cli.overrides import compose_checked, quote, split_inputs
 from balr.cli.paths import conf_dir
 from balr.errors import BalrError, ConfigError
 from balr.training.run_dir import choose_run_dir
@@ -134,7 +134,7 @@ NAMES = {"train": ("REF",), "test": ("DATA", "TRIALS")}
 
 def _positionals(ns: argparse.Namespace) -> list[str]:
     names = NAMES[ns.score_command]
-    found = [a for a in ns.args if "=" not in a]
+    found = split_inputs(ns.args)[0]
     if len(found) != len(names):
         raise ConfigError(
             f"balr score {ns.score_command} takes {' and '.join(names)}, got {len(found)}"
@@ -173,7 +173,7 @@ def run_train(ns: argparse.Namespace) -> int:
     if ns.val:
         overrides += [f"val_data={quote(Path(ns.val[0]).absolute())}"]
         overrides += [f"val_trials={quote(Path(ns.val[1]).absolute())}"]
-    overrides += _absolute_paths([a for a in ns.args if "=" in a])
+    overrides += _absolute_paths(split_inputs(ns.args)[1])
     return _launch(ns, "score_train", overrides, Path("scorer"), "train")
 
 
@@ -186,7 +186,7 @@ def run_test(ns: argparse.Namespace) -> int:
     if ns.calibration:
         overrides.append(f"calibration={quote(Path(ns.calibration).absolute())}")
     overrides += [f"explain={ns.explain}", f"plots={ns.plots}"]
-    overrides += _absolute_paths([a for a in ns.args if "=" in a])
+    overrides += _absolute_paths(split_inputs(ns.args)[1])
     return _launch(ns, "score_test", overrides, Path("score"), "test")
 
 

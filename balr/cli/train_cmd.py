@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from balr.cli import hydra_launch
-from balr.cli.overrides import compose_checked, key_of, quote
+from balr.cli.overrides import compose_checked, key_of, quote, split_inputs
 from balr.cli.paths import conf_dir, sample_datasets
 from balr.config.validate import validate_train_config
 from balr.errors import BalrError, ConfigError, RunDirError
@@ -74,10 +74,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def split_args(args: list[str]) -> tuple[list[str], list[str]]:
-    """Datasets are the arguments without '='; the rest are overrides."""
-    datasets = [a for a in args if "=" not in a]
-    overrides = [a for a in args if "=" in a]
-    return datasets, overrides
+    """Datasets are the arguments without '=' (or naming existing paths); the rest overrides."""
+    return split_inputs(args)
 
 
 def dataset_overrides(ns: argparse.Namespace, datasets: list[str]) -> list[str]:

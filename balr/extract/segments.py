@@ -4,6 +4,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from balr.errors import ConfigError
+
+# Sensible segment lengths: shorter pieces hold a few frames of speech (no speaker
+# information; --segments 0.01 made 10 ms pieces), longer ones are whole recordings.
+MIN_SEGMENT_SECONDS = 0.5
+MAX_SEGMENT_SECONDS = 3600.0
+
+
+def check_segment_seconds(seconds: float, option: str) -> None:
+    """ConfigError unless `seconds` is a segment length in the sensible range.
+
+    Args:
+        seconds: the length asked for.
+        option: how the user gave it (``--segments``, ``extract.segments=``), for the message.
+    """
+    if not MIN_SEGMENT_SECONDS <= seconds <= MAX_SEGMENT_SECONDS:
+        given = f"{option}{seconds}" if option.endswith("=") else f"{option} {seconds}"
+        raise ConfigError(
+            f"{given}: give a segment length between {MIN_SEGMENT_SECONDS:g} and"
+            f" {MAX_SEGMENT_SECONDS:g} seconds (or no segments, for whole recordings)"
+        )
+
 
 def split_segments(
     wav: np.ndarray, sample_rate: int, seconds: float = 2.0, min_last: float = 1.5
