@@ -1,65 +1,98 @@
-"""`balr score calibrate`: an affine calibration fitted on labelled dev scores."""
+"""`balr score calibrate` and `balr score apply`: arguments only (the work is in
+:mod:`balr.scoring.commands.calibrate`)."""
 
 from __future__ import annotations
 
-import logging
+import argparse
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
-from balr.data.atomic import atomic_path
-from balr.errors import DatasetError
-from balr.logs import run_log_file
+from balr.errors import BalrError
+from balr.training.run_dir import choose_run_dir
 
-log = logging.getLogger("balr.score")
+CALIBRATE_EPILOG = """\
+SCORES: tab-separated with a header, a 'label' column (1 same, 0 different speaker) and the
+  raw score in 'llr_raw' (balr's uncalibrated LLRs), else 'score' (any system's score, e.g.
+  a cosine), else 'llr'.
+writes runs/score/calibrate, calibrate2, ...: calibration.json (method, a, b, bounds as
+  log10 LR, what it was fitted on and for which scorer), a copy of the scores, a log
+"""
+
+APPLY_EPILOG = """\
+writes runs/score/apply, apply2, ...: scores.tsv (llr: calibrated and clipped to the bounds,
+  natural log; llr_unbounded; llr_raw; log10_lr; label and condition when given),
+  metrics.json (labelled scores), summary.json, a log
+"""
 
 
-def calibrate(source: Path, run_dir: Path) -> Path:
-    """Fit on `source` (a scores.tsv with labels); write calibration.json and scores.tsv.
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register `balr score calibrate` and `balr score apply`."""
+    parser = sub.add_parser(
+        "calibrate",
+        help="fit a calibration (and LR bounds) on labelled scores",
+        description="Fit a calibration on the labelled dev scores of SCORES (a scores.tsv of"
+        " `balr score test`, or any system's scores): logistic (affine, balanced logistic"
+        " regression) or bigauss (bi-Gaussianized), with ELUB bounds of the calibrated LLRs.",
+        epilog=CALIBRATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("scores", metavar="SCORES.tsv")
+    parser.add_argument("--method", choices=("logistic", "bigauss"), default="logistic")
+    parser.add_argument(
+        "--bounds", choices=("elub", "none"), default="elub", help="LR bounds (default elub)"
+    )
+    _run_dir_options(parser, "calibrate")
+    parser.set_defaults(run=run_calibrate)
+    parser = sub.add_parser(
+        "apply",
+        help="calibrate (and bound) a score file",
+        description="Calibrate the scores of SCORES (llr_raw, else score, else llr) with a"
+        " calibration.json and clip them to its bounds.",
+        epilog=APPLY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("scores", metavar="SCORES.tsv")
+    parser.add_argument("--calibration", metavar="FILE", required=True, help="calibration.json")
+    parser.add_argument(
+        "--force-calibration",
+        action="store_true",
+        help="apply a calibration fitted for another scorer (warns)",
+    )
+    _run_dir_options(parser, "apply")
+    parser.set_defaults(run=run_apply)
 
-    Returns:
-        The calibration.json written into `run_dir`.
 
-    Raises:
-        DatasetError: the scores are unreadable, unlabelled or lack one of the two classes.
-    """
-    from balr.evaluation.calibration import Calibration, cllr, cllr_min
-    from balr.scoring.score_files import read_scores
+def _run_dir_options(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--save-dir", help=f"run directory (default: runs/score/{name}X)")
+    parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
 
-    scores = read_scores(source)
-    labels = scores.labels
-    if labels is None:
-        raise DatasetError(
-            f"{source}: no 'label' column: calibration needs labelled dev scores (score a"
-            " labelled trial list, or derive labels from a DATA set with speakers)"
-        )
-    n_target, n_nontarget = int(labels.sum()), int((~labels).sum())
-    if n_target == 0 or n_nontarget == 0:
-        missing = "same-speaker (label 1)" if n_target == 0 else "different-speaker (label 0)"
-        raise DatasetError(
-            f"{source}: no {missing} scores: calibration needs both classes; score a dev"
-            " trial list holding both"
-        )
-    with run_log_file(run_dir, "score_calibrate.log"):
-        calibration = Calibration.fit(scores.raw, labels)
-        before, after = cllr(scores.raw, labels), cllr(calibration.apply(scores.raw), labels)
-        minimum = cllr_min(scores.raw, labels)
-        path = run_dir / "calibration.json"
-        with atomic_path(run_dir / "scores.tsv") as tmp:
-            shutil.copyfile(source, tmp)
-        calibration.save(
-            path,
-            cllr_before=before,
-            cllr_after=after,
-            cllr_min=minimum,
-            n_target=n_target,
-            n_nontarget=n_nontarget,
-            source=str(source.absolute()),
-        )
-        line = (
-            f"calibration LLR' = {calibration.a:.4g} * s + {calibration.b:.4g} fitted on"
-            f" {n_target} same / {n_nontarget} different-speaker scores: Cllr {before:.3f} ->"
-            f" {after:.3f} (Cllr_min {minimum:.3f}); written to {path}"
-        )
-        log.info(line)
-        print(line)
-    return path
+
+def _in_run_dir(ns: argparse.Namespace, name: str, work: Callable[[Path], object]) -> int:
+    """Claim the run dir, run `work` in it; remove it again when it was created and failed."""
+    run_dir, created = choose_run_dir(ns.save_dir, ns.exist_ok, Path("runs") / "score", name)
+    try:
+        work(run_dir)
+    except (BalrError, KeyboardInterrupt):
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    return 0
+
+
+def run_calibrate(ns: argparse.Namespace) -> int:
+    """Entry point of `balr score calibrate`."""
+    from balr.scoring.commands.calibrate import calibrate
+
+    source = Path(ns.scores)
+    return _in_run_dir(ns, "calibrate", lambda d: calibrate(source, d, ns.method, ns.bounds))
+
+
+def run_apply(ns: argparse.Namespace) -> int:
+    """Entry point of `balr score apply`."""
+    from balr.scoring.commands.calibrate import apply_calibration
+
+    source, calibration = Path(ns.scores), Path(ns.calibration)
+    return _in_run_dir(
+        ns, "apply", lambda d: apply_calibration(source, calibration, d, ns.force_calibration)
+    )

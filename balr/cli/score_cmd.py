@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
-from balr.cli import hydra_launch, score_describe, score_trials
+from balr.cli import hydra_launch, score_calibrate, score_describe, score_trials
 from balr.cli.overrides import compose_checked, quote, split_inputs
 from balr.cli.paths import conf_dir
-from balr.errors import BalrError, ConfigError
+from balr.errors import ConfigError
 from balr.training.run_dir import choose_run_dir
 
 EPILOG = """\
@@ -21,6 +20,8 @@ examples:
   balr score train emb.csv encoder.model.checkpoint_path=runs/train/best.pt
   balr score trials val.csv --out-dir lists                 speaker-disjoint trial lists
   balr score calibrate runs/score/test/scores.tsv          fit a calibration on dev scores
+  balr score calibrate dev.tsv --method bigauss --bounds elub
+  balr score apply test.tsv --calibration runs/score/calibrate/calibration.json
   balr score test data.csv trials.tsv --scorer runs/scorer/train \\
       --calibration runs/score/calibrate/calibration.json --explain 5 --plots
   balr score test data.csv trials.tsv scorer=beta scorer.checkpoint_path=scorer.pt
@@ -54,7 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="score_command", metavar="SUBCOMMAND", required=True)
     _add_train(sub)
     _add_test(sub)
-    _add_calibrate(sub)
+    score_calibrate.add_parsers(sub)
     score_trials.add_parser(sub)
     score_describe.add_parser(sub)
     for command in sub.choices.values():
@@ -112,20 +113,6 @@ def _add_test(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--save-dir", help="run directory (default: runs/score/testX)")
     _common(parser)
     parser.set_defaults(run=run_test)
-
-
-def _add_calibrate(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "calibrate",
-        help="fit a calibration on labelled scores",
-        description="Fit an affine calibration (balanced logistic regression) on the labelled"
-        " dev scores of SCORES (a scores.tsv of `balr score test`). Writes calibration.json"
-        " and a copy of the scores into runs/score/calibrate, calibrate2, ...",
-    )
-    parser.add_argument("scores", metavar="SCORES.tsv")
-    parser.add_argument("--save-dir", help="run directory (default: runs/score/calibrateX)")
-    parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
-    parser.set_defaults(run=run_calibrate)
 
 
 # The positional arguments of each Hydra-backed subcommand.
@@ -223,18 +210,3 @@ def _launch(ns: argparse.Namespace, app: str, overrides: list[str], folder: Path
 
 def _claim(ns: argparse.Namespace, parent: Path, name: str) -> tuple[Path, bool]:
     return choose_run_dir(ns.save_dir, ns.exist_ok, parent, name)
-
-
-def run_calibrate(ns: argparse.Namespace) -> int:
-    """Entry point of `balr score calibrate`."""
-    from balr.cli.score_calibrate import calibrate
-
-    source = Path(ns.scores)
-    run_dir, created = _claim(ns, Path("runs") / "score", "calibrate")
-    try:
-        calibrate(source, run_dir)
-    except (BalrError, KeyboardInterrupt):
-        if created:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        raise
-    return 0

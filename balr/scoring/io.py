@@ -294,3 +294,26 @@ def _torch_state(path: Path) -> dict[str, np.ndarray]:
             raise ScorerError(f"{path}: buffer {name} holds {tensor.dtype}, not floats")
         out[str(name)] = tensor.detach().to(torch.float64).numpy()
     return out
+
+
+def scorer_digest(path: Path) -> str | None:
+    """sha256 of what a saved scorer scores with: a run's parameters.npz and scorer.json.
+
+    A calibration records it, so it is applied only to the scores of the scorer it was
+    fitted for. `path` is a run directory, its scorer.json, or a BA-LR 2.0 ``.pt`` file
+    (the digest of that file); None when no scorer file is there.
+    """
+    import hashlib
+
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    if path.suffix == ".pt" or (path.is_dir() and not (folder / SCORER_JSON).is_file()):
+        files = [path if path.suffix == ".pt" else folder / "scorer.pt"]
+    else:
+        files = [folder / PARAMETERS, folder / SCORER_JSON]
+    if not all(f.is_file() for f in files):
+        return None
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(hashlib.sha256(f.read_bytes()).digest())
+    return digest.hexdigest()

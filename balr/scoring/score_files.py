@@ -26,13 +26,18 @@ if TYPE_CHECKING:
     from balr.scoring.trials import Comparisons
 
 
+# Columns read as the raw score, in this order of preference.
+SCORE_COLUMNS = ("llr_raw", "score", "llr")
+
+
 @dataclass
 class ScoreList:
     """Scores of comparisons read back from a scores.tsv.
 
     Attributes:
         frame: the file's rows, every column as text.
-        raw: float64 [P], the uncalibrated natural-log LLRs (``llr_raw``, else ``llr``).
+        raw: float64 [P], the raw scores: ``llr_raw`` (uncalibrated natural-log LLRs), else
+            ``score`` (any system's real-valued score), else ``llr``.
         labels: bool [P] when the file has a label column, else None.
     """
 
@@ -91,11 +96,13 @@ def read_scores(path: Path) -> ScoreList:
         raise DatasetError(
             f"{path}: cannot read the scores ({first}); give the scores.tsv of balr score test"
         ) from err
-    column = "llr_raw" if "llr_raw" in frame.columns else "llr"
+    # The raw score to calibrate: balr's uncalibrated LLR, else any system's score.
+    column = next((c for c in SCORE_COLUMNS if c in frame.columns), "llr")
     if column not in frame.columns or frame.height == 0:
         raise DatasetError(
-            f"{path}: no 'llr' column or no rows (found {', '.join(frame.columns) or 'nothing'});"
-            " give the scores.tsv of balr score test"
+            f"{path}: no 'llr_raw', 'score' or 'llr' column, or no rows (found"
+            f" {', '.join(frame.columns) or 'nothing'}); give the scores.tsv of balr score test"
+            " or a tab-separated file with a 'score' column"
         )
     raw = frame[column].str.strip_chars().cast(pl.Float64, strict=False).to_numpy()
     bad = np.flatnonzero(~np.isfinite(raw))
