@@ -58,6 +58,7 @@ def bench(session: nox.Session) -> None:
         "scoring_speed.py",
         "score_test_io.py",
         "extract_speed.py",
+        "elub_speed.py",
     )
     for script in scripts:
         session.run("python", f"benchmarks/{script}", *session.posargs)
