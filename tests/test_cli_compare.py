@@ -102,6 +102,20 @@ def test_calibration_applies_and_its_scores_place_the_lr(
     assert "Where this LR sits" in (tmp_path / "out" / "report.html").read_text()
 
 
+def test_a_calibration_of_another_scorer_is_refused_unless_forced(
+    material: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    cal = tmp_path / "other.json"
+    Calibration(0.5, -0.5, scorer={"sha256": "0" * 64, "path": "elsewhere"}).save(cal)
+    sides = [str(material / "r0_ba.npy"), str(material / "r1_ba.npy")]
+    assert run(material, tmp_path, monkeypatch, *sides, "--calibration", str(cal)) == 2
+    err = capsys.readouterr().err
+    assert "another scorer (elsewhere" in err and "--force-calibration" in err
+    assert not (tmp_path / "runs" / "compare" / "case").exists()
+    forced = [*sides, "--calibration", str(cal), "--force-calibration"]
+    assert run(material, tmp_path, monkeypatch, *forced) == 0
+
+
 @pytest.mark.parametrize(
     ("sides", "extra", "message"),
     [

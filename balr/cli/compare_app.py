@@ -32,7 +32,7 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
 
     scorer_path = Path(cfg.scorer_dir)
     scorer = load_scorer(scorer_path)
-    calibration = _calibration(cfg.calibration)
+    calibration = _calibration(cfg.calibration, scorer_path, bool(cfg.force_calibration))
     models: list[Recording] = []
     encoders = Encoders(_binarizer(cfg, models), _extractor(cfg, models), int(scorer.n_attributes))
     dataset = None
@@ -53,12 +53,15 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     return case
 
 
-def _calibration(path: str | None) -> CalibrationInfo | None:
+def _calibration(path: str | None, scorer_path: Path, force: bool) -> CalibrationInfo | None:
+    """The calibration to apply, refused when it was fitted for another scorer (unless force)."""
     if not path:
         return None
     from balr.evaluation.calibration import Calibration
+    from balr.scoring.io import scorer_digest
 
     loaded = Calibration.load(Path(path))
+    loaded.check_scorer(scorer_digest(scorer_path), force)
     return CalibrationInfo(str(Path(path).absolute()), loaded.a, loaded.b, sha256_of(Path(path)))
 
 

@@ -43,6 +43,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="run directory of balr score train")  # fmt: skip
     parser.add_argument("--calibration", metavar="FILE", help="calibration.json to apply")
     parser.add_argument(
+        "--force-calibration",
+        action="store_true",
+        help="apply a calibration fitted for another scorer (warns)",
+    )
+    parser.add_argument(
         "--scores",
         metavar="FILE",
         help="labelled scores.tsv to place the LR among (default: the one beside"
@@ -115,6 +120,8 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
         out.append(f"top={ns.top}")
     if ns.device:
         out.append(f"device={quote(ns.device)}")
+    if ns.force_calibration:
+        out.append("force_calibration=true")
     return out + user
 
 

@@ -31,6 +31,8 @@ class CompareConfig:
     scorer_dir: str = MISSING
     # calibration.json of `balr score calibrate`, applied to the LLR (None: uncalibrated).
     calibration: str | None = None
+    # Apply a calibration fitted for another scorer anyway (warns; --force-calibration).
+    force_calibration: bool = False
     # Labelled scores.tsv to place the LR among (None: the one beside `calibration`, else
     # the one in `scorer_dir`, if any).
     scores: str | None = None
