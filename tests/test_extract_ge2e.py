@@ -80,8 +80,17 @@ def test_speech_shorter_than_a_window_is_zero_padded(
 def test_under_half_a_second_of_speech_is_too_short(
     encoder: GE2EEncoder, speech: np.ndarray
 ) -> None:
-    with pytest.raises(AudioError, match=r"too short: 0\.45 s of speech remain"):
-        encoder.prepare(speech[4 * 16000 : int(4.45 * 16000)])
+    with_silence = np.concatenate([speech[4 * 16000 : int(4.3 * 16000)], np.zeros(16000)])
+    with pytest.raises(AudioError, match=r"too short: 0\.42 s of speech remain"):
+        encoder.prepare(with_silence.astype(np.float32))
+
+
+@pytest.mark.parametrize("seconds", [0.01, 0.1, 0.2, 0.45])
+def test_a_clip_under_half_a_second_is_too_short_not_a_crash(
+    encoder: GE2EEncoder, speech: np.ndarray, seconds: float
+) -> None:
+    with pytest.raises(AudioError, match=rf"too short: {seconds:.2f} s of audio"):
+        encoder.prepare(speech[4 * 16000 : 4 * 16000 + int(seconds * 16000)])
 
 
 def test_silent_file_is_rejected(encoder: GE2EEncoder, tmp_path: Path) -> None:

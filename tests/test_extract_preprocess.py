@@ -88,6 +88,16 @@ def test_vad_smoothing_fills_short_gaps_and_spreads_by_three_windows() -> None:
     assert kept[7:22].all() and not kept[:4].any() and not kept[26:].any()
 
 
+@pytest.mark.parametrize("windows", [1, 3, 6, 7, 8])
+def test_fewer_voice_flags_than_the_dilation_width_keep_their_length(windows: int) -> None:
+    assert smooth_flags(np.ones(windows, bool)).shape == (windows,)
+
+
+def test_a_clip_shorter_than_seven_windows_is_trimmed_without_error(speech: np.ndarray) -> None:
+    clip = speech[5 * 16000 : 5 * 16000 + 3000]  # 0.19 s: six 30 ms windows
+    assert len(ge2e_preprocess(clip)) <= 6 * 480
+
+
 def test_long_silence_inside_speech_is_shortened(speech: np.ndarray) -> None:
     gap = np.zeros(3 * 16000, np.float32)
     padded = np.concatenate([speech[: 5 * 16000], gap, speech[5 * 16000 : 10 * 16000]])

@@ -4,12 +4,20 @@ soundfile (libsndfile) reads wav, flac, ogg/vorbis, opus and mp3; m4a, wma and
 other FFmpeg-only containers go through PyAV when it is installed. Resampling
 uses soxr's HQ quality, the same resampler and setting as librosa's default,
 so that vectors computed here match those computed by tools built on librosa.
+
+Float files may hold any values; a correctly scaled recording stays within +-1 (full
+scale), lossy codecs overshoot it by a little. Samples beyond +-2 mean a mis-scaled export
+(e.g. 16-bit values stored as floats): such a recording is brought to a mean level of
+-30 dBFS (the level GE2E's preprocessing raises quiet speech to; never louder than full
+scale) and a warning says so, instead of letting the encoder see a signal 60 dB too loud.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +26,9 @@ import soundfile as sf
 import soxr
 
 from balr.errors import DatasetError
+from balr.extract.preprocess import TARGET_DBFS
+
+log = logging.getLogger("balr.extract")
 
 # Containers that libsndfile cannot decode but FFmpeg (PyAV) can.
 FFMPEG_SUFFIXES = (".m4a", ".mp4", ".aac", ".wma", ".webm", ".mka")
@@ -27,29 +38,34 @@ FFMPEG_SUFFIXES = (".m4a", ".mp4", ".aac", ".wma", ".webm", ".mka")
 _SHORT_DATA = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
 # Streaming writers leave the size unknown (0 or all ones): not a truncation.
 _UNKNOWN_SIZES = (0, 0x7FFFFFFF, 0xFFFFFFFF)
+# Peaks above this are a mis-scaled float export, not a codec's overshoot of full scale.
+OUT_OF_RANGE_PEAK = 2.0
 
 
 class AudioError(DatasetError):
     """An audio file is unreadable, truncated, empty, unsupported, silent or too short."""
 
 
-def read_audio(path: Path | str, sample_rate: int = 16000) -> np.ndarray:
+def read_audio(
+    path: Path | str, sample_rate: int = 16000, notes: list[str] | None = None
+) -> np.ndarray:
     """Read an audio file as float32 mono samples at `sample_rate`.
 
     Multi-channel audio is mixed down by averaging the channels; other rates are
     resampled with soxr (HQ), and the length is set to ``ceil(n * sample_rate / rate)``.
+    Float samples beyond +-2 are rescaled (see the module docstring).
 
     Args:
         path: the audio file.
         sample_rate: the rate the samples are returned at.
+        notes: collects warnings about the file (a rescaling); None logs them instead.
 
     Raises:
-        AudioError: the file is missing, unreadable, truncated, empty or of an
-            unsupported format (the message names the file and the fix).
+        AudioError: the file is missing, not readable by this user, truncated, empty or
+            of an unsupported format (the message names the file and the fix).
     """
     path = Path(path)
-    if not path.is_file():
-        raise AudioError(f"{path}: audio file not found: fix the path or remove the entry")
+    _check_readable(path)
     if path.suffix.lower() in FFMPEG_SUFFIXES:
         data, rate = _read_ffmpeg(path)
     else:
@@ -60,7 +76,48 @@ def read_audio(path: Path | str, sample_rate: int = 16000) -> np.ndarray:
         raise AudioError(f"{path}: empty audio (no samples): remove the file or re-export it")
     if not np.all(np.isfinite(data)):
         raise AudioError(f"{path}: audio holds NaN or infinite samples: re-export the file")
+    data = _within_range(path, data, notes)
     return resample(np.ascontiguousarray(data, dtype=np.float32), rate, sample_rate)
+
+
+def _check_readable(path: Path) -> None:
+    """AudioError unless `path` is a regular file this user may read."""
+    denied = (
+        f"{path}: permission denied: this user may not read the file (or a folder on its"
+        " path): give read access (e.g. chmod a+r) or remove it from the input"
+    )
+    try:
+        mode = path.stat().st_mode
+    except PermissionError:
+        raise AudioError(denied) from None
+    except OSError:
+        mode = 0
+    if not stat.S_ISREG(mode):
+        raise AudioError(f"{path}: audio file not found: fix the path or remove the entry")
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise AudioError(denied) from None
+
+
+def _within_range(path: Path, data: np.ndarray, notes: list[str] | None) -> np.ndarray:
+    """`data`, rescaled to a mean level of -30 dBFS when its peak says it is mis-scaled."""
+    peak = float(np.max(np.abs(data)))
+    if peak <= OUT_OF_RANGE_PEAK:
+        return data
+    power = float(np.mean(np.square(data, dtype=np.float64)))
+    gain = min(10 ** ((TARGET_DBFS - 10 * math.log10(power)) / 20), 1 / peak)
+    note = (
+        f"{path}: float samples reach +-{peak:.4g} (full scale is +-1): scaled by {gain:.3g}"
+        f" to a mean level of {10 * math.log10(power * gain**2):.0f} dBFS before embedding;"
+        " re-export the file at full scale to silence this warning"
+    )
+    if notes is None:
+        log.warning("%s", note)
+    else:
+        notes.append(note)
+    return data * np.float32(gain)
 
 
 def resample(wav: np.ndarray, rate: int, sample_rate: int) -> np.ndarray:

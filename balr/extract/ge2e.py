@@ -103,8 +103,14 @@ class GE2EEncoder:
         """Level raised towards -30 dBFS and silences shortened.
 
         Raises:
-            AudioError: less than 0.5 s of audio remains (none for a silent file).
+            AudioError: less than 0.5 s of audio, or of speech after trimming (none for a
+                silent file).
         """
+        if len(wav) < MIN_SECONDS * SAMPLE_RATE:
+            raise AudioError(
+                f"too short: {len(wav) / SAMPLE_RATE:.2f} s of audio, {MIN_SECONDS} s of speech"
+                " needed; use a longer recording"
+            )
         prepared = ge2e_preprocess(np.asarray(wav, dtype=np.float32), SAMPLE_RATE)
         seconds = len(prepared) / SAMPLE_RATE
         if seconds == 0:

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,16 +58,18 @@ class Recipe:
 
 @dataclass
 class Outcome:
-    """The result for one task: vectors [pieces, dim] and seconds of audio, or an error."""
+    """The result for one task: vectors [pieces, dim] and seconds of audio, or an error;
+    `notes` are warnings about the file (e.g. its samples were rescaled)."""
 
     position: int
     audio_seconds: float = 0.0
     vectors: np.ndarray | None = None
     error: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 Batch = list[Task]
-Loaded = list[tuple[Task, float, list[np.ndarray] | str]]
+Loaded = list[tuple[Task, float, list[np.ndarray] | str, list[str]]]
 
 
 def load_batch(encoder: Any, batch: Batch, recipe: Recipe) -> Loaded:
@@ -77,10 +79,18 @@ def load_batch(encoder: Any, batch: Batch, recipe: Recipe) -> Loaded:
 
 def _load_one(
     encoder: Any, task: Task, recipe: Recipe
+) -> tuple[Task, float, list[np.ndarray] | str, list[str]]:
+    # Warnings go back to the parent with the outcome: a worker process has no log of its own.
+    notes: list[str] = []
+    return (*_prepare_one(encoder, task, recipe, notes), notes)
+
+
+def _prepare_one(
+    encoder: Any, task: Task, recipe: Recipe, notes: list[str]
 ) -> tuple[Task, float, list[np.ndarray] | str]:
     seconds = 0.0
     try:
-        wav = read_audio(Path(task.audio), encoder.sample_rate)
+        wav = read_audio(Path(task.audio), encoder.sample_rate, notes)
         seconds = len(wav) / encoder.sample_rate
         if recipe.condition is not None:
             wav = recipe.condition.apply(wav, encoder.sample_rate, task.id, task.speaker)
@@ -113,15 +123,16 @@ def _load_one(
 
 def embed_loaded(encoder: Any, loaded: Loaded) -> list[Outcome]:
     """One `embed` call for every piece of every good file of a batch."""
-    pieces = [p for _, _, got in loaded if not isinstance(got, str) for p in got]
+    pieces = [p for _, _, got, _ in loaded if not isinstance(got, str) for p in got]
     vectors = np.asarray(encoder.embed(pieces), dtype=np.float32) if pieces else None
     outcomes, start = [], 0
-    for task, seconds, got in loaded:
+    for task, seconds, got, notes in loaded:
         if isinstance(got, str):
-            outcomes.append(Outcome(task.position, seconds, error=got))
+            outcomes.append(Outcome(task.position, seconds, error=got, notes=notes))
             continue
         assert vectors is not None
-        outcomes.append(Outcome(task.position, seconds, vectors[start : start + len(got)]))
+        piece_vectors = vectors[start : start + len(got)]
+        outcomes.append(Outcome(task.position, seconds, piece_vectors, notes=notes))
         start += len(got)
     return outcomes
 

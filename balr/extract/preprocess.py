@@ -57,8 +57,11 @@ def smooth_flags(flags: np.ndarray) -> np.ndarray:
     total = np.cumsum(padded)
     total[width:] = total[width:] - total[:-width]
     voiced = np.round(total[width - 1 :] / width).astype(bool)
-    spread = np.convolve(voiced.astype(np.int64), np.ones(VAD_DILATION_WINDOWS, np.int64), "same")
-    return spread > 0
+    # "full", then the centred len(flags) values: what "same" gives, also for fewer flags
+    # than the dilation's width (where "same" would return the width's length instead).
+    spread = np.convolve(voiced.astype(np.int64), np.ones(VAD_DILATION_WINDOWS, np.int64))
+    offset = (VAD_DILATION_WINDOWS - 1) // 2
+    return spread[offset : offset + flags.size] > 0
 
 
 def trim_silences(wav: np.ndarray, sample_rate: int) -> np.ndarray:

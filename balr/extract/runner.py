@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from balr.conditions.chain import Source
+from balr.data.ids import check_ids
 from balr.data.packed import MATRIX_FILES
 from balr.data.vectors import MatrixRow
 from balr.errors import ConfigError, DatasetError
@@ -49,6 +50,9 @@ from balr.extract.worklist import (
 )
 
 log = logging.getLogger("balr.extract")
+
+# How to fix an id that would break a trial list (balr/data/ids.py).
+_ID_FIX = "rename the file (or give the recording a safe id in a dataset CSV's id column)"
 
 
 def extract_embeddings(
@@ -71,7 +75,7 @@ def extract_embeddings(
     """
     fmt = _check(options)
     started = time.perf_counter()
-    factory = _checked_factory(encoder_factory, options.workers)
+    factory, dim = _checked_factory(encoder_factory, options.workers)
     items, options = _shard_items(dataset, options)
     summary = ExtractSummary(total=len(items))
     names = _output_names(out_dir, options)
@@ -79,7 +83,7 @@ def extract_embeddings(
         log.info("%s exists: nothing to do (use --force to extract again)", names["pack"])
         summary.skipped, summary.output = len(items), names["pack"]
         return summary
-    todo, errors = _plan(items, fmt, options, summary)
+    todo, errors = _plan(items, fmt, options, summary, dim)
     collected = _extract(todo, factory, options, fmt, summary, errors) if todo else []
     summary.failed = len(errors)
     if options.save_output:
@@ -107,6 +111,7 @@ def _shard_items(dataset: Any, options: ExtractOptions) -> tuple[list[WorkItem],
     """This shard's items; the options' condition may draw babble from every item's audio."""
     save_dir = None if options.save_dir is None else Path(options.save_dir).absolute()
     items = work_items(dataset.iter_dicts(), save_dir)
+    check_ids((item.id for item in items), str(dataset.name), _ID_FIX)
     if items and all(item.audio is None for item in items):
         raise DatasetError(
             f"{dataset.name}: no item has an audio file: give balr extract recordings (a"
@@ -137,11 +142,15 @@ def _output_names(out_dir: Path, options: ExtractOptions) -> dict[str, Path]:
 
 
 def _plan(
-    items: list[WorkItem], fmt: str, options: ExtractOptions, summary: ExtractSummary
+    items: list[WorkItem], fmt: str, options: ExtractOptions, summary: ExtractSummary, dim: int
 ) -> tuple[list[WorkItem], list[tuple[str, Path | None, str]]]:
-    """Items still to compute; finished ones go to `summary.rows`, rows without audio to errors."""
+    """Items still to compute; finished ones go to `summary.rows`, rows without audio to errors.
+
+    A finished item's vector files must load as `dim` values; those that do not are redone.
+    """
     todo: list[WorkItem] = []
     errors: list[tuple[str, Path | None, str]] = []
+    broken: list[str] = []
     segments = options.segments is not None
     for item in items:
         if item.audio is None:
@@ -150,7 +159,8 @@ def _plan(
                 raise DatasetError(reason)
             errors.append((item.id, None, reason))
             continue
-        rows = None if options.force or options.packed else done_rows(item, fmt, segments)
+        redo = options.force or options.packed
+        rows = None if redo else done_rows(item, fmt, segments, dim, broken)
         if rows is None:
             todo.append(item)
         else:
@@ -160,6 +170,12 @@ def _plan(
         log.info(
             "%d recordings already have embeddings (use --force to redo them)", summary.skipped
         )
+    if broken:
+        files = "file does" if len(broken) == 1 else "files do"
+        log.warning(
+            "%d existing embedding %s not load (first: %s): computing again", len(broken),
+            files, broken[0],
+        )  # fmt: skip
     return todo, errors
 
 
@@ -180,6 +196,8 @@ def _extract(
         for outcomes in batches:
             for outcome in outcomes:
                 item = todo[outcome.position]
+                for note in outcome.notes:
+                    log.warning("%s", note)
                 if outcome.error is None:
                     _record(item, outcome, fmt, options, summary, collected)
                 elif options.strict:
@@ -216,10 +234,13 @@ def _compute(
         pool.close(abort=not finished)
 
 
-def _checked_factory(encoder_factory: Callable[[], Any], workers: int) -> Callable[[], Any]:
-    """The factory the compute uses, after one build here that checks the encoder config."""
+def _checked_factory(
+    encoder_factory: Callable[[], Any], workers: int
+) -> tuple[Callable[[], Any], int]:
+    """The factory the compute uses, after one build here that checks the encoder config,
+    and the encoder's embedding size."""
     encoder = encoder_factory()
-    return encoder_factory if workers > 1 else lambda: encoder
+    return (encoder_factory if workers > 1 else lambda: encoder), int(encoder.dim)
 
 
 def _in_process(

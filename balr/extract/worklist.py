@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from balr.data.vectors import SIDECAR_TAGS, VECTOR_SUFFIXES, MatrixRow
-from balr.errors import DatasetError
+from balr.data.vectors import SIDECAR_TAGS, VECTOR_SUFFIXES, MatrixRow, load_vector
+from balr.errors import DatasetError, VectorFileError
 from balr.extract.segments import segment_id
 
 EMB_TAG = SIDECAR_TAGS["embedding"]
@@ -175,24 +175,49 @@ def shard_name(shard: int, shards: int) -> str:
     return f"shard-{shard}-of-{shards}"
 
 
-def done_rows(item: WorkItem, fmt: str, segments: bool) -> list[Row] | None:
+def done_rows(
+    item: WorkItem,
+    fmt: str,
+    segments: bool,
+    dim: int | None = None,
+    broken: list[str] | None = None,
+) -> list[Row] | None:
     """The CSV rows of an item whose vectors already exist, None when it is still to do.
 
     Whole recordings are done when their output file (or an embedding the item already
     had) exists. Segments are written last-first, so segment 0 existing means all of
-    that recording's segments are there.
+    that recording's segments are there. Every such file must load as `dim` finite values
+    (an empty or truncated file left by a crash, or one of another encoder, does not):
+    otherwise the item is still to do, and the reason goes to `broken`.
     """
     if not segments:
         target = item.target(fmt)
         found = target if target.is_file() else None
         if found is None and item.existing is not None and item.existing.is_file():
             found = item.existing
-        return None if found is None else [Row(item.id, item.audio, found, item.speaker)]
-    if not item.target(fmt, 0).is_file():
-        return None
-    rows = []
-    k = 0
-    while (path := item.target(fmt, k)).is_file():
-        rows.append(Row(item.segment_id(k), None, path, item.speaker, item.audio))
-        k += 1
-    return rows
+        rows = None if found is None else [Row(item.id, item.audio, found, item.speaker)]
+    elif not item.target(fmt, 0).is_file():
+        rows = None
+    else:
+        rows = []
+        k = 0
+        while (path := item.target(fmt, k)).is_file():
+            rows.append(Row(item.segment_id(k), None, path, item.speaker, item.audio))
+            k += 1
+    reason = None if rows is None else _unusable(rows, dim)
+    if reason is not None and broken is not None:
+        broken.append(reason)
+    return None if reason is not None else rows
+
+
+def _unusable(rows: list[Row], dim: int | None) -> str | None:
+    """Why one of the rows' vector files cannot be used (None when all load)."""
+    for row in rows:
+        assert isinstance(row.embedding, Path)
+        try:
+            vector = load_vector(row.embedding)
+        except VectorFileError as error:
+            return str(error)
+        if dim is not None and vector.shape != (dim,):
+            return f"{row.embedding}: {vector.size} values, the encoder gives {dim}"
+    return None
