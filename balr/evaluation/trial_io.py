@@ -1,8 +1,11 @@
-"""Trial files: tab-separated ``enrollment``, ``test`` and optional ``label``.
+"""Trial files: tab-separated ``enrollment``, ``test`` and optional ``label``, or the
+VoxCeleb, Kaldi/WeSpeaker and NIST SRE formats (told apart automatically, see
+`balr.evaluation.trial_formats`).
 
-Ids are those of the dataset the trials run on (its ``id`` column). ``label``
-is 1/0 (or true/false); when the column is absent, a trial is a target when
-both sides have the same speaker. Extra columns are ignored.
+Ids are those of the dataset the trials run on (its ``id`` column), with or without an
+audio extension. ``label`` is 1/0 (or true/false, target/nontarget); when the column is
+absent, a trial is a target when both sides have the same speaker. Extra columns are
+ignored.
 """
 
 from __future__ import annotations
@@ -15,38 +18,48 @@ import polars as pl
 
 from balr.data.guard import check_regular
 from balr.errors import DatasetError
+from balr.evaluation.trial_formats import (
+    FORMAT_FIX,
+    LABEL_VALUES,
+    IdIndex,
+    nist_frame,
+    no_format_error,
+    read_plain,
+    sniff,
+)
 from balr.evaluation.trials import Trials, as_label_array, draw_trials
 
-# The spellings of a trial (or score) label: 1 = same speaker.
-LABEL_VALUES = {"1": True, "0": False, "true": True, "false": False}
+__all__ = ["LABEL_VALUES", "IdIndex", "parse_labels", "read_trial_frame", "read_trials"]
 
 
 def read_trial_frame(path: Path, hint: str = "check data.val_trials") -> pl.DataFrame:
     """The rows of a trial file, every column as text, side cells stripped of blanks.
 
-    The one reader of the trial format, for validation lists (:func:`read_trials`) and
-    for `balr score`'s comparisons with multi-recording sides alike.
+    The one reader of trial lists, for validation lists (:func:`read_trials`) and for
+    `balr score`'s comparisons with multi-recording sides alike. Besides ``enrollment``,
+    ``test`` and ``label`` the frame has ``line`` (int): the file line of each trial.
 
     Args:
-        path: Tab-separated file with header ``enrollment<TAB>test[<TAB>label]``.
+        path: A balr, VoxCeleb, Kaldi/WeSpeaker or NIST trial list (module docstring).
         hint: What to check when the file does not exist (the option that named it).
 
     Raises:
-        DatasetError: The file is missing, unreadable, lacks a column or has no rows.
+        DatasetError: The file is missing, unreadable, in no known format (the message
+            shows the line), lacks a column or has no rows.
     """
     if not path.exists():
         raise DatasetError(f"{path}: trial file not found; {hint}")
     check_regular(path, DatasetError, "trial list (a tab-separated text file)")
-    try:
-        # Every column as text: numeric-looking ids must stay ids. No CSV quoting (an id
-        # may hold a '"'); cells wholly in quotes (R, QUOTE_ALL writers) are unwrapped below.
-        frame = _unquoted(pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None))
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DatasetError(
-            f"{path}: cannot read the trial file ({first}); write it as tab-separated"
-            " 'enrollment<TAB>test[<TAB>label]' with a header"
-        ) from err
+    lines = _text_lines(path)
+    first = next((n for n, line in enumerate(lines) if line.strip()), 0)
+    kind = sniff(lines[first]) if lines else "balr"
+    if kind is None:
+        raise no_format_error(path, first + 1, lines[first])
+    if kind not in ("balr", "nist"):
+        return _stripped(read_plain(path, lines, kind))
+    frame = _read_tsv(path)
+    if kind == "nist":
+        frame = nist_frame(frame)
     missing = [c for c in ("enrollment", "test") if c not in frame.columns]
     if missing:
         raise DatasetError(
@@ -57,7 +70,36 @@ def read_trial_frame(path: Path, hint: str = "check data.val_trials") -> pl.Data
         raise DatasetError(
             f"{path}: the trial file has no trials (no comparisons); add rows below the header"
         )
+    # Line numbers below the header (polars skips no line of a file read this way).
+    rows = pl.Series("line", np.arange(frame.height, dtype=np.int64) + first + 2)
+    return _stripped(frame.with_columns(rows))
+
+
+def _text_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise DatasetError(
+            f"{path}: cannot read the trial file ({err}); write it as UTF-8 text: {FORMAT_FIX}"
+        ) from None
+
+
+def _stripped(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col("enrollment", "test").fill_null("").str.strip_chars())
+
+
+def _read_tsv(path: Path) -> pl.DataFrame:
+    try:
+        # Every column as text: numeric-looking ids must stay ids. No CSV quoting (an id
+        # may hold a '"'); cells wholly in quotes (R, QUOTE_ALL writers) are unwrapped below.
+        frame = _unquoted(pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None))
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DatasetError(
+            f"{path}: cannot read the trial file ({first}); write it as tab-separated"
+            " 'enrollment<TAB>test[<TAB>label]' with a header"
+        ) from err
+    return frame
 
 
 def _unquoted(frame: pl.DataFrame) -> pl.DataFrame:
@@ -81,8 +123,11 @@ def _unquoted(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(wrapped)
 
 
-def parse_labels(column: pl.Series, path: Path, fix: str | None = None) -> np.ndarray:
-    """bool [P] of a text label column (1/0, true/false; blanks and case ignored).
+def parse_labels(
+    column: pl.Series, path: Path, fix: str | None = None, lines: pl.Series | None = None
+) -> np.ndarray:
+    """bool [P] of a text label column (1/0, true/false, target/nontarget; blanks and case
+    ignored). `lines`: the file line of each row (default: row + 2, below a header).
 
     Raises:
         DatasetError: A label is something else (names the file, line and value, and `fix`).
@@ -93,31 +138,36 @@ def parse_labels(column: pl.Series, path: Path, fix: str | None = None) -> np.nd
     if bad.size:
         r = int(bad[0])
         fix = fix or "fix it, or drop the label column to derive labels from speakers"
+        line = int(lines[r]) if lines is not None else r + 2
         raise DatasetError(
-            f"{path}: row {r + 1} (line {r + 2}): label {column[r] or ''!r} is not 1/0 or"
-            f" true/false; {fix}"
+            f"{path}: row {r + 1} (line {line}): label {column[r] or ''!r} is not 1/0,"
+            f" true/false or target/nontarget; {fix}"
         )
     return parsed.to_numpy().astype(bool)
 
 
 def _rows_of(frame: pl.DataFrame, column: str, ids: list[str], path: Path) -> np.ndarray:
     """Dataset row index of every id in ``column``; unknown ids are a DatasetError."""
-    index = {name: i for i, name in enumerate(ids)}
-    rows = frame[column].replace_strict(index, default=-1, return_dtype=pl.Int64)
-    rows_np = rows.fill_null(-1).to_numpy()
+    rows_np = IdIndex(ids).rows(frame[column])
     bad = np.flatnonzero(rows_np < 0)
     if bad.size:
         r = int(bad[0])
         raise DatasetError(
-            f"{path}: row {r + 1} (line {r + 2}): {column} id {frame[column][r] or ''!r} is not in "
-            f"the validation dataset ({bad.size} unknown id(s) in this column); "
+            f"{path}: row {r + 1} (line {line_of(frame, r)}): {column} id"
+            f" {frame[column][r] or ''!r} is not in the validation dataset ({bad.size} unknown"
+            " id(s) in this column); "
             "use ids from the dataset's id column"
         )
     return rows_np.astype(np.int64)
 
 
+def line_of(frame: pl.DataFrame, row: int) -> int:
+    """The file line of trial `row` of a frame of :func:`read_trial_frame`."""
+    return int(frame["line"][row]) if "line" in frame.columns else row + 2
+
+
 def _labels_from_speakers(
-    enroll: np.ndarray, test: np.ndarray, labels: Any, path: Path
+    enroll: np.ndarray, test: np.ndarray, labels: Any, path: Path, frame: pl.DataFrame
 ) -> np.ndarray:
     if labels is None:
         raise DatasetError(
@@ -129,8 +179,9 @@ def _labels_from_speakers(
     if unknown.size:
         r = int(unknown[0])
         raise DatasetError(
-            f"{path}: row {r + 1} (line {r + 2}): a side of the trial has no speaker, so its "
-            "label cannot be derived; add a 'label' column or give the sample a speaker"
+            f"{path}: row {r + 1} (line {line_of(frame, r)}): a side of the trial has no"
+            " speaker, so its label cannot be derived; add a 'label' column or give the sample"
+            " a speaker"
         )
     return np.asarray(lab[enroll] == lab[test])
 
@@ -139,7 +190,7 @@ def read_trials(path: str | Path, ids: list[str], labels: Any = None) -> Trials:
     """Read a trial file (see the module docstring) against a dataset's ids.
 
     Args:
-        path: Tab-separated file with header ``enrollment<TAB>test[<TAB>label]``.
+        path: A trial list in one of the formats of the module docstring.
         ids: Dataset ids, in row order (``EmbeddingTable.ids``).
         labels: int [N] speaker label per row (-1: none); used only when the
             file has no ``label`` column.
@@ -157,9 +208,9 @@ def read_trials(path: str | Path, ids: list[str], labels: Any = None) -> Trials:
     enroll = _rows_of(frame, "enrollment", ids, path)
     test = _rows_of(frame, "test", ids, path)
     if "label" in frame.columns:
-        target = parse_labels(frame["label"], path)
+        target = parse_labels(frame["label"], path, lines=frame["line"])
     else:
-        target = _labels_from_speakers(enroll, test, labels, path)
+        target = _labels_from_speakers(enroll, test, labels, path, frame)
     if target.all() or not target.any():
         kind = "non-target" if target.all() else "target"
         raise DatasetError(f"{path}: the trial list has no {kind} trials; EER needs both kinds")

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from balr.errors import DatasetError
-from balr.evaluation.trial_io import parse_labels, read_trial_frame
+from balr.evaluation.trial_io import IdIndex, parse_labels, read_trial_frame
 from balr.scoring.sides import RowGroups, score_sides
 
 if TYPE_CHECKING:
@@ -90,12 +90,12 @@ def read_comparisons(path: Path, ids: list[str], labels: np.ndarray | None = Non
     """
     path = Path(path)
     frame = read_trial_frame(path, "check the TRIALS path")
-    index = {name: i for i, name in enumerate(ids)}
-    enroll = _side_rows(frame["enrollment"], "enrollment", index, path)
-    test = _side_rows(frame["test"], "test", index, path)
+    index, lines = IdIndex(ids), frame["line"].to_numpy()
+    enroll = _side_rows(frame["enrollment"], "enrollment", index, path, lines)
+    test = _side_rows(frame["test"], "test", index, path, lines)
     if "label" in frame.columns:
         fix = "fix it, or drop the label column to label comparisons from the dataset's speakers"
-        target: np.ndarray | None = parse_labels(frame["label"], path, fix)
+        target: np.ndarray | None = parse_labels(frame["label"], path, fix, frame["line"])
     else:
         target = _labels_from_speakers(enroll, test, labels)
     return Comparisons(
@@ -104,51 +104,54 @@ def read_comparisons(path: Path, ids: list[str], labels: np.ndarray | None = Non
         enroll_rows=enroll,
         test_rows=test,
         labels=target,
+        lines=lines,
     )
 
 
-def _side_rows(column: pl.Series, name: str, index: dict[str, int], path: Path) -> RowGroups:
+def _side_rows(
+    column: pl.Series, name: str, index: IdIndex, path: Path, lines: np.ndarray
+) -> RowGroups:
     """Dataset rows of every cell of `column` (one side per cell)."""
     cells = column.to_list()
     if not column.str.contains(",", literal=True).any():
-        rows = column.replace_strict(index, default=-1, return_dtype=pl.Int64).to_numpy()
+        rows = index.rows(column)
         bad = np.flatnonzero(rows < 0)
         if bad.size:
-            _fail_cell(cells[int(bad[0])], name, int(bad[0]), index, path)
+            _fail_cell(cells[int(bad[0])], name, int(lines[bad[0]]), index, path)
         return RowGroups(rows, np.arange(len(rows) + 1, dtype=np.int64))
     groups: list[np.ndarray] = []
     cache: dict[str, np.ndarray] = {}
     for r, cell in enumerate(cells):
         if cell not in cache:
-            cache[cell] = _cell_rows(cell, name, r, index, path)
+            cache[cell] = _cell_rows(cell, name, int(lines[r]), index, path)
         groups.append(cache[cell])
     return RowGroups.of(groups)
 
 
-def _cell_rows(cell: str, name: str, r: int, index: dict[str, int], path: Path) -> np.ndarray:
+def _cell_rows(cell: str, name: str, line: int, index: IdIndex, path: Path) -> np.ndarray:
     parts = [p.strip() for p in cell.split(",")]
     if any(p not in index for p in parts):
-        _fail_cell(cell, name, r, index, path)
+        _fail_cell(cell, name, line, index, path)
     if len(set(parts)) < len(parts):
         twice = next(p for p in parts if parts.count(p) > 1)
         raise DatasetError(
-            f"{path}: line {r + 2}: the {name} side lists id {twice!r} twice; list each"
+            f"{path}: line {line}: the {name} side lists id {twice!r} twice; list each"
             " recording of a side once"
         )
-    return np.asarray([index[p] for p in parts], dtype=np.int64)
+    return np.asarray([index.get(p) for p in parts], dtype=np.int64)
 
 
-def _fail_cell(cell: str, name: str, r: int, index: dict[str, int], path: Path) -> None:
+def _fail_cell(cell: str, name: str, line: int, index: IdIndex, path: Path) -> None:
     """Raise the DatasetError of a side cell that is empty or names an unknown id."""
     parts = [p.strip() for p in cell.split(",")]
     if not cell or not all(parts):
         raise DatasetError(
-            f"{path}: line {r + 2}: the {name} side is empty or has an empty id ({cell!r});"
+            f"{path}: line {line}: the {name} side is empty or has an empty id ({cell!r});"
             " give one dataset id, or several separated by commas"
         )
     unknown = next(p for p in parts if p not in index)
     raise DatasetError(
-        f"{path}: line {r + 2}: {name} id {unknown!r} is not in the dataset; use ids from"
+        f"{path}: line {line}: {name} id {unknown!r} is not in the dataset; use ids from"
         " the dataset's id column (or add the recording to the dataset)"
     )
 
