@@ -20,6 +20,7 @@ APPS: dict[str, str] = {
     "score_train": "balr.cli.score_app:score_train_app",
     "score_test": "balr.cli.score_app:score_test_app",
     "compare": "balr.cli.compare_app:compare_app",
+    "validate": "balr.cli.validate_app:validate_app",
 }
 
 

@@ -1,0 +1,86 @@
+"""DET plot: miss rate against false-alarm rate on normal-deviate (probit) axes.
+
+The standard graphic of discrimination in speaker recognition: on probit axes, Gaussian
+score distributions give straight lines, and the EER is where a curve crosses the
+diagonal. Rates come from :func:`balr.evaluation.metrics.error_rates` (every distinct score
+a threshold); the probit is the inverse of the standard normal CDF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from balr.evaluation.metrics import compute_eer, error_rates
+from balr.evaluation.plots import pyplot, save_png
+
+# Axis ticks (percent) and the range shown: 0.1 % to 60 %.
+TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 40)
+LIMITS = (0.05, 60.0)
+
+
+def probit(p: Any) -> np.ndarray:
+    """The standard normal quantile of each probability (-inf at 0, +inf at 1)."""
+    import torch
+
+    values = torch.as_tensor(np.asarray(p, dtype=np.float64))
+    return torch.special.ndtri(values).numpy()
+
+
+def det_points(scores: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
+    """False-alarm and miss rates (fractions) at every threshold, both above zero.
+
+    Points where a rate is 0 have no probit (-inf) and are left out, so the curve starts
+    at the first false alarm and ends at the last miss.
+    """
+    _, frr, far = error_rates(scores, labels)
+    keep = (frr > 0) & (far > 0)
+    return far[keep], frr[keep]
+
+
+def det_plot(curves: Sequence[tuple[str, Any, Any]], path: Path, title: str = "DET plot") -> Path:
+    """One DET curve per (name, LLRs, labels), each with its EER marked; writes a PNG.
+
+    Args:
+        curves: (condition name, scores or LLRs, labels with 1 = same speaker).
+        path: PNG to write.
+        title: figure title.
+
+    Returns:
+        ``path``.
+    """
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 6))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (name, scores, labels) in enumerate(curves):
+        color = colors[i % len(colors)]
+        far, frr = det_points(scores, labels)
+        eer = compute_eer(scores, labels)
+        ax.plot(probit(far), probit(frr), color=color, label=f"{name} (EER {eer:.2f} %)")
+        point = probit(max(eer, 1e-9) / 100.0)
+        ax.plot([point], [point], "o", color=color, markersize=6, markeredgecolor="black")
+    low, high = probit(np.array(LIMITS) / 100.0)
+    ax.plot(
+        [low, high],
+        [low, high],
+        color="gray",
+        linestyle=":",
+        linewidth=1,
+        label="EER line (miss = false alarm)",
+    )
+    ticks = probit(np.array(TICKS) / 100.0)
+    labels_text = [f"{t:g}" for t in TICKS]
+    ax.set_xticks(ticks, labels_text)
+    ax.set_yticks(ticks, labels_text)
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.set_aspect("equal")
+    ax.set_xlabel("false-alarm rate: different-speaker comparisons accepted (%)")
+    ax.set_ylabel("miss rate: same-speaker comparisons rejected (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="upper right")
+    return save_png(fig, path)

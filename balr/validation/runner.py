@@ -1,0 +1,235 @@
+"""`balr validate` as a library call: conditions in, the validation report's files out.
+
+    report = validate(["runs/score/test/scores.tsv"], run_dir=Path("out"))
+
+writes ``validation.json``, ``validation.html`` and the figures ``det.png``,
+``tippett.png``, ``ece.png``, ``pav.png`` (and ``coherence.png`` with durations) into
+`run_dir`. Nothing is written before every input has been read and checked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from balr.config.validation import CriteriaConfig
+from balr.data.atomic import atomic_path
+from balr.errors import ConfigError, DatasetError
+from balr.evaluation.det import det_plot
+from balr.validation import figures
+from balr.validation.bootstrap import speaker_bootstrap
+from balr.validation.guideline import (
+    Row,
+    coherence_row,
+    generalisation_row,
+    metric_rows,
+    robustness_row,
+)
+from balr.validation.inputs import (
+    Condition,
+    Speakers,
+    read_all,
+    read_conditions,
+    speakers_by_prefix,
+    speakers_from_data,
+)
+from balr.validation.measures import condition_metrics
+
+log = logging.getLogger("balr.validate")
+FIGURES = ("det.png", "tippett.png", "ece.png", "pav.png")
+
+
+@dataclass
+class Report:
+    """Everything validation.json and validation.html show."""
+
+    conditions: list[dict[str, Any]]
+    metrics: dict[str, dict[str, Any]]
+    table: list[Row]
+    pooled: dict[str, Any]
+    speakers_from: str
+    baseline: dict[str, Any] | None = None
+    bootstrap: dict[str, Any] | None = None
+    data_description: str | None = None
+    criteria: dict[str, float] = field(default_factory=dict)
+    figures: list[str] = field(default_factory=list)
+
+
+def validate(
+    scores: Sequence[str | Path],
+    run_dir: Path,
+    names: Sequence[str] = (),
+    durations: Sequence[float] = (),
+    data: str | None = None,
+    baseline: str | None = None,
+    criteria: CriteriaConfig | None = None,
+    bootstrap: int = 0,
+    seed: int = 1234,
+    data_description: str | None = None,
+) -> Report:
+    """Validate the method whose labelled LLRs are in `scores` (one condition per file).
+
+    Raises:
+        DatasetError, ConfigError: a bad input (one line naming it and the fix); nothing
+            is written then.
+    """
+    criteria = criteria or CriteriaConfig()
+    if bootstrap < 0:
+        raise ConfigError(f"bootstrap={bootstrap}: give a number of replicates >= 1, or 0")
+    conditions = read_all(scores, names, durations)
+    speakers, source = _speakers(conditions, data)
+    base = _baseline(baseline)
+    report = build_report(conditions, speakers, source, criteria, base, bootstrap, seed)
+    report.data_description = data_description
+    write_report(report, conditions, run_dir)
+    return report
+
+
+def _speakers(
+    conditions: list[Condition], data: str | None
+) -> tuple[dict[str, Speakers | None], str]:
+    """Each condition's speakers, and where they came from (for the report)."""
+    if data:
+        from balr.data import AudioDataset
+
+        dataset = AudioDataset.from_path(data)
+        speaker_of = {
+            i: str(d.get("speaker"))
+            for i, d in dataset.iter_dicts()
+            if d.get("speaker") is not None
+        }
+        found: dict[str, Speakers | None] = {
+            c.name: speakers_from_data(c, speaker_of, data) for c in conditions
+        }
+        return found, f"the dataset {data}"
+    found = {c.name: speakers_by_prefix(c) for c in conditions}
+    return found, "the ids' speaker/ prefix (e.g. ls1355/39947-0000-s00 -> ls1355)"
+
+
+def _baseline(path: str | None) -> dict[str, Any] | None:
+    if not path:
+        return None
+    pooled = _pool(read_conditions(Path(path), "baseline"))
+    metrics = condition_metrics(pooled.llrs, pooled.labels)
+    metrics["source"] = str(Path(path).absolute())
+    return metrics
+
+
+def _pool(conditions: Sequence[Condition]) -> Condition:
+    return Condition(
+        "all",
+        ", ".join(dict.fromkeys(c.source for c in conditions)),
+        np.concatenate([c.llrs for c in conditions]),
+        np.concatenate([c.labels for c in conditions]),
+        [e for c in conditions for e in c.enrollment],
+        [t for c in conditions for t in c.test],
+    )
+
+
+def build_report(
+    conditions: list[Condition],
+    speakers: dict[str, Speakers | None],
+    speakers_from: str,
+    criteria: CriteriaConfig,
+    baseline: dict[str, Any] | None,
+    bootstrap: int,
+    seed: int,
+) -> Report:
+    """The metrics, intervals and guideline table of the conditions."""
+    metrics = {}
+    for c in conditions:
+        m = condition_metrics(c.llrs, c.labels)
+        found = speakers[c.name]
+        m["n_speakers"] = None if found is None else found.count
+        m["duration"] = c.duration
+        metrics[c.name] = m
+    intervals = _intervals(conditions, speakers, bootstrap, seed) if bootstrap else None
+    pooled = condition_metrics(_pool(conditions).llrs, _pool(conditions).labels)
+    data = _data_text(metrics)
+    table = metric_rows(metrics, criteria, baseline, data, intervals)
+    table.append(robustness_row(metrics, criteria))
+    table.append(coherence_row(metrics, {c.name: c.duration for c in conditions}, criteria))
+    table.append(generalisation_row(pooled, criteria, data))
+    info = {"replicates": bootstrap, "seed": seed, "intervals": intervals} if bootstrap else None
+    return Report(
+        conditions=[
+            {"name": c.name, "source": c.source, "duration": c.duration} for c in conditions
+        ],
+        metrics=metrics,
+        table=table,
+        pooled=pooled,
+        speakers_from=speakers_from,
+        baseline=baseline,
+        bootstrap=info,
+        criteria=asdict(criteria) if not isinstance(criteria, dict) else dict(criteria),
+    )
+
+
+def _intervals(
+    conditions: list[Condition], speakers: dict[str, Speakers | None], n: int, seed: int
+) -> dict[str, dict[str, list[float]]]:
+    out = {}
+    for c in conditions:
+        found = speakers[c.name]
+        if found is None:
+            raise DatasetError(
+                f"{c.source}: the ids have no 'speaker/' prefix, so --bootstrap cannot resample"
+                " speakers: give the dataset the comparisons were made on with --data"
+            )
+        log.info("%s: %d speaker-bootstrap replicates over %d speakers", c.name, n, found.count)
+        out[c.name] = speaker_bootstrap(c.llrs, c.labels, found, n, seed)
+    return out
+
+
+def _data_text(metrics: dict[str, dict[str, Any]]) -> str:
+    parts = []
+    for name, m in metrics.items():
+        speakers = "?" if m["n_speakers"] is None else f"{m['n_speakers']:,}"
+        parts.append(
+            f"{name}: {m['n_target']:,} same / {m['n_nontarget']:,} different-speaker"
+            f" comparisons, {speakers} speakers"
+        )
+    return "; ".join(parts)
+
+
+def write_report(report: Report, conditions: list[Condition], run_dir: Path) -> None:
+    """Write the figures, validation.json and validation.html (each atomically)."""
+    from balr.validation.html import write_html
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    det_plot([(c.name, c.llrs, c.labels) for c in conditions], run_dir / "det.png")
+    figures.tippett(conditions, run_dir / "tippett.png")
+    figures.ece(conditions, run_dir / "ece.png")
+    figures.pav(conditions, run_dir / "pav.png")
+    report.figures = list(FIGURES)
+    timed = [
+        (float(c.duration), c.name, report.metrics[c.name]["cllr"], report.metrics[c.name]["eer"])
+        for c in conditions
+        if c.duration is not None
+    ]
+    if len({t[0] for t in timed}) >= 2:
+        figures.coherence(timed, run_dir / "coherence.png")
+        report.figures.append("coherence.png")
+    with atomic_path(run_dir / "validation.json") as tmp:
+        tmp.write_text(json.dumps(_plain(asdict(report)), indent=2) + "\n", encoding="utf-8")
+    write_html(report, run_dir)
+    log.info("validation report written to %s", run_dir / "validation.html")
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: NaN becomes null, NumPy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value

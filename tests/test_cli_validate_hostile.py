@@ -1,0 +1,112 @@
+"""Bad input to `balr validate` through the real CLI.
+
+Each case must fail with exit status 2 and one `balr: error:` line naming the file, line or
+key at fault and saying how to fix it, without a traceback, without leaving a run
+directory, and without touching the inputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.hostile import Case, Outcome, digest, run_bad_input
+from tests.validation_data import write_scores
+
+
+def _write(tmp: Path, text: str) -> Path:
+    path = tmp / "cond" / "scores.tsv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def one_class_only(tmp: Path) -> Outcome:
+    path = _write(tmp, "enrollment\ttest\tllr\tlabel\na/1\tb/1\t1.5\t1\na/2\tb/2\t0.5\t1\n")
+    return ["validate", str(path)], "only same-speaker comparisons", "add the other kind"
+
+
+def no_llr_column(tmp: Path) -> Outcome:
+    path = _write(tmp, "enrollment\ttest\tscore\tlabel\na/1\tb/1\t1.5\t1\na/2\tc/2\t0.5\t0\n")
+    return ["validate", str(path)], "no column llr or log10_lr", "balr score apply"
+
+
+def no_label_column(tmp: Path) -> Outcome:
+    path = _write(tmp, "enrollment\ttest\tllr\na/1\tb/1\t1.5\na/2\tc/2\t0.5\n")
+    return ["validate", str(path)], "no column label", "labelled scores.tsv"
+
+
+def nan_llr(tmp: Path) -> Outcome:
+    path = _write(tmp, "enrollment\ttest\tllr\tlabel\na/1\tb/1\t1.5\t1\na/2\tc/2\tnan\t0\n")
+    return ["validate", str(path)], "line 3: llr 'nan'", "fix or drop the line"
+
+
+def infinite_log10_lr(tmp: Path) -> Outcome:
+    path = _write(tmp, "enrollment\ttest\tlog10_lr\tlabel\na/1\tb/1\tinf\t1\na/2\tc/2\t0\t0\n")
+    return ["validate", str(path)], "line 2: log10_lr 'inf'", "fix or drop the line"
+
+
+def one_name_twice(tmp: Path) -> Outcome:
+    a = write_scores(tmp / "x" / "beta" / "scores.tsv")
+    b = write_scores(tmp / "y" / "beta" / "scores.tsv")
+    return ["validate", str(a), str(b)], "'beta' is given twice", "--name NAME"
+
+
+def one_name_twice_by_hand(tmp: Path) -> Outcome:
+    a = write_scores(tmp / "a" / "scores.tsv")
+    b = write_scores(tmp / "b" / "scores.tsv")
+    return ["validate", str(a), str(b), "--name", "x", "x"], "'x' is given twice", "--name"
+
+
+def unknown_criterion(tmp: Path) -> Outcome:
+    a = write_scores(tmp / "a" / "scores.tsv")
+    return (
+        ["validate", str(a), "criteria.cllr_maxx=0.2"],
+        "criteria.cllr_maxx",
+        "criteria.cllr_max, criteria.cllr_min_max",
+    )
+
+
+def bootstrap_zero(tmp: Path) -> Outcome:
+    a = write_scores(tmp / "a" / "scores.tsv")
+    return ["validate", str(a), "--bootstrap", "0"], "--bootstrap 0", ">= 1"
+
+
+def bootstrap_without_speakers(tmp: Path) -> Outcome:
+    path = _write(tmp, "enrollment\ttest\tllr\tlabel\na1\tb1\t1.5\t1\na2\tc2\t0.5\t0\n")
+    return ["validate", str(path), "--bootstrap", "10"], "no 'speaker/' prefix", "--data"
+
+
+def missing_file(tmp: Path) -> Outcome:
+    return ["validate", str(tmp / "none.tsv")], "none.tsv", "labelled scores.tsv"
+
+
+def names_do_not_match_files(tmp: Path) -> Outcome:
+    a = write_scores(tmp / "a" / "scores.tsv")
+    return ["validate", str(a), "--name", "x", "y"], "2 --name for 1 score files", "one name"
+
+
+CASES: list[Case] = [
+    one_class_only,
+    no_llr_column,
+    no_label_column,
+    nan_llr,
+    infinite_log10_lr,
+    one_name_twice,
+    one_name_twice_by_hand,
+    unknown_criterion,
+    bootstrap_zero,
+    bootstrap_without_speakers,
+    missing_file,
+    names_do_not_match_files,
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__)
+def test_bad_input_is_one_clear_line_and_writes_nothing(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    inputs, work, before = run_bad_input(case, tmp_path, monkeypatch, capsys)
+    assert not any(p.is_file() for p in work.rglob("*")), sorted(work.rglob("*"))
+    assert digest(inputs) == before
