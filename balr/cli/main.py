@@ -26,6 +26,7 @@ from balr.errors import BalrError
 # One module per command, each with add_parser(subparsers); listed in `balr --help` order.
 COMMAND_MODULES = (
     "extract_cmd",
+    "degrade_cmd",
     "train_cmd",
     "binarize_cmd",
     "score_cmd",

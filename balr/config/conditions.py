@@ -13,6 +13,8 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from balr.config.schema import DatasetConfig
+
 CONDITION_GROUP = "condition"
 DEFAULT_CONDITION = "clean"
 
@@ -120,6 +122,29 @@ CONDITION_PRESETS: dict[str, ConditionConfig] = {
 
 
 def register_conditions(store: Any) -> None:
-    """Store every preset in the `condition` group, each under ``condition.<name>``."""
+    """Store every preset in the `condition` group, each under ``condition.<name>``, and
+    balr degrade's config."""
+    store.store(name="degrade", node=DegradeConfig)
     for name, node in CONDITION_PRESETS.items():
         store.store(group=CONDITION_GROUP, name=name, node=node, package=f"condition.{name}")
+
+
+@dataclass
+class DegradeConfig:
+    """Config of ``balr degrade``: the recordings, the condition, where the audio goes."""
+
+    defaults: list[Any] = field(
+        default_factory=lambda: ["_self_", {CONDITION_GROUP: [DEFAULT_CONDITION]}]
+    )
+    # The recordings: a folder (searched recursively), a CSV with an `audio` column, or a file.
+    input: DatasetConfig = field(default_factory=DatasetConfig)
+    # The condition, as for balr extract: condition=phone or 'condition=[noise_snr10,phone]'.
+    condition: dict[str, Any] = field(default_factory=dict)
+    # Seed of the condition's random draws (with each recording's id).
+    seed: int = 0
+    # Sampling rate the audio is read, degraded and written at.
+    sample_rate: int = 16000
+    # Write the codec's own file (mp3, opus) instead of flac (--keep-codec).
+    keep_codec: bool = False
+    # Folder the degraded audio goes to, mirroring the input layout (--save-dir; required).
+    save_dir: str = MISSING
