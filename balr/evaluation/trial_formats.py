@@ -38,7 +38,6 @@ FORMAT_FIX = (
 )
 # An audio extension that one form of an id has and the other lacks.
 AUDIO_SUFFIX = r"(?i)\.(wav|flac|m4a|mp3|ogg|opus|wma|sph|aac)$"
-_FIELDS = {3: r"^\s*(\S+)\s+(\S+)\s+(\S+)\s*$", 2: r"^\s*(\S+)\s+(\S+)\s*$"}
 # Column names of each whitespace-separated format, in file order.
 _COLUMNS = {
     "voxceleb": ("label", "enrollment", "test"),
@@ -80,22 +79,47 @@ def read_plain(path: object, lines: list[str], kind: str) -> pl.DataFrame:
     Raises:
         DatasetError: a line whose fields do not fit the format of the first (shows it).
     """
-    columns = _COLUMNS[kind]
+    frame = read_fields(path, lines, _COLUMNS[kind], kind)
+    if kind == "voxceleb":
+        bad = np.flatnonzero(~frame["label"].is_in(["0", "1"]).to_numpy())
+        if bad.size:
+            raise _misfit(path, lines, int(frame["line"][int(bad[0])]), int(frame["line"][0]), kind)
+    return frame
+
+
+def read_fields(
+    path: object, lines: list[str], columns: tuple[str, ...], kind: str
+) -> pl.DataFrame:
+    """`columns` (text) and ``line`` of the non-blank `lines`, whitespace-separated.
+
+    Raises:
+        DatasetError: a line without exactly ``len(columns)`` fields (shows it).
+    """
     series = pl.Series("line", lines, dtype=pl.String)
     numbers = np.flatnonzero(series.str.strip_chars().str.len_chars().to_numpy() > 0) + 1
-    parts = series.gather(numbers - 1).str.extract_groups(_FIELDS[len(columns)])
+    pattern = r"^\s*" + r"\s+".join([r"(\S+)"] * len(columns)) + r"\s*$"
+    parts = series.gather(numbers - 1).str.extract_groups(pattern)
     fields = parts.struct.unnest()
     bad = np.flatnonzero(fields[fields.columns[0]].is_null().to_numpy())
-    if kind == "voxceleb" and not bad.size:
-        bad = np.flatnonzero(~fields[fields.columns[0]].is_in(["0", "1"]).to_numpy())
     if bad.size:
-        number = int(numbers[bad[0]])
-        raise DatasetError(
-            f"{path}: line {number} ({lines[number - 1][:100]!r}) does not fit the {kind}"
-            f" format of line {numbers[0]} ({' '.join(columns)}); {FORMAT_FIX}"
-        )
+        raise _misfit(path, lines, int(numbers[bad[0]]), int(numbers[0]), kind, columns)
     frame = fields.rename(dict(zip(fields.columns, columns, strict=True)))
     return frame.with_columns(pl.Series("line", numbers, dtype=pl.Int64))
+
+
+def _misfit(
+    path: object,
+    lines: list[str],
+    number: int,
+    first: int,
+    kind: str,
+    columns: tuple[str, ...] | None = None,
+) -> DatasetError:
+    layout = " ".join(columns or _COLUMNS[kind])
+    return DatasetError(
+        f"{path}: line {number} ({lines[number - 1][:100]!r}) does not fit the {kind} format"
+        f" of line {first} ({layout}); {FORMAT_FIX if kind in _COLUMNS else 'fix or drop it'}"
+    )
 
 
 def nist_frame(frame: pl.DataFrame) -> pl.DataFrame:

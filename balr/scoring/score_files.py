@@ -19,6 +19,7 @@ from balr.data.atomic import atomic_path
 from balr.data.guard import check_regular
 from balr.errors import DatasetError
 from balr.evaluation.trial_io import parse_labels
+from balr.scoring.score_formats import labels_from_trials, read_score_frame
 
 if TYPE_CHECKING:
     from balr.scoring.base import ReferenceStats, Scorer
@@ -79,23 +80,24 @@ def write_scores(
         pl.DataFrame(columns).write_csv(tmp, separator="\t", float_precision=6, quote_style="never")
 
 
-def read_scores(path: Path) -> ScoreList:
-    """Read a scores.tsv of `balr score test`.
+def read_scores(path: Path, trials: Path | None = None) -> ScoreList:
+    """Read a scores.tsv of `balr score test`, or another system's score file (WeSpeaker/Kaldi
+    ``.score``, SpeechBrain ``scores.txt``, a BOSARIS-like table: `balr.scoring.score_formats`).
+
+    Args:
+        path: the score file.
+        trials: the trial list the scores were computed on (any format the trial reader
+            takes): every scored pair must be in it; its labels label a file without any.
 
     Raises:
-        DatasetError: the file is missing or malformed, a score is not a finite number, or
-            a label is not 1/0 (each message names the file and line).
+        DatasetError: the file is missing or malformed, a score is not a finite number, a
+            label is not 1/0, or a scored pair is not in `trials` (each message names the
+            file and line).
     """
     if not path.exists():
         raise DatasetError(f"{path}: scores file not found; give the scores.tsv of balr score test")
     check_regular(path, DatasetError, "scores.tsv of balr score test")
-    try:
-        frame = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DatasetError(
-            f"{path}: cannot read the scores ({first}); give the scores.tsv of balr score test"
-        ) from err
+    frame = read_score_frame(path)
     # The raw score to calibrate: balr's uncalibrated LLR, else any system's score.
     column = next((c for c in SCORE_COLUMNS if c in frame.columns), "llr")
     if column not in frame.columns or frame.height == 0:
@@ -109,10 +111,16 @@ def read_scores(path: Path) -> ScoreList:
     if bad.size:
         r = int(bad[0])
         raise DatasetError(
-            f"{path}: line {r + 2}: {column} {frame[column][r]!r} is not a finite number; fix"
+            f"{path}: line {frame['line'][r]}: {column} {frame[column][r]!r} is not a finite"
+            " number; fix"
             " or drop the line"
         )
-    labels = parse_labels(frame["label"], path, "fix it") if "label" in frame.columns else None
+    labels = None
+    if "label" in frame.columns:
+        labels = parse_labels(frame["label"], path, "fix it", frame["line"])
+    if trials is not None:
+        from_trials = labels_from_trials(frame, path, trials)
+        labels = from_trials if labels is None else labels
     return ScoreList(frame, raw.astype(np.float64), labels)
 
 

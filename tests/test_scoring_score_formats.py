@@ -1,0 +1,94 @@
+"""Score files of other systems (WeSpeaker/Kaldi, SpeechBrain, BOSARIS-like) read by read_scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from balr.cli.main import main
+from balr.errors import DatasetError
+from balr.scoring.score_files import read_scores
+
+PAIRS = [("a/1.wav", "a/2.wav", True), ("a/1.wav", "b/1.wav", False), ("b/2.wav", "b/1.wav", True)]
+SCORES = [0.71, -0.12, 0.5]
+
+
+def write(tmp_path: Path, text: str, name: str = "scores.txt") -> Path:
+    (tmp_path / name).write_text(text)
+    return tmp_path / name
+
+
+def wespeaker(tmp_path: Path, labelled: bool = True) -> Path:
+    lines = [
+        f"{e} {t} {s}" + (f" {'target' if y else 'nontarget'}" if labelled else "")
+        for (e, t, y), s in zip(PAIRS, SCORES, strict=True)
+    ]
+    return write(tmp_path, "\n".join(lines) + "\n", "wespeaker.score")
+
+
+def test_wespeaker_score_file_with_labels(tmp_path: Path) -> None:
+    scores = read_scores(wespeaker(tmp_path))
+    assert scores.raw.tolist() == SCORES
+    assert scores.labels is not None and scores.labels.tolist() == [True, False, True]
+    assert scores.frame["enrollment"].to_list() == [e for e, _, _ in PAIRS]
+
+
+def test_speechbrain_scores_label_before_score(tmp_path: Path) -> None:
+    text = "".join(f"{e} {t} {int(y)} {s}\n" for (e, t, y), s in zip(PAIRS, SCORES, strict=True))
+    scores = read_scores(write(tmp_path, text))
+    assert scores.raw.tolist() == SCORES
+    assert scores.labels is not None and scores.labels.tolist() == [True, False, True]
+
+
+def test_bosaris_like_table_with_nist_names(tmp_path: Path) -> None:
+    text = "modelid\tsegmentid\tscore\ttargettype\n" + "".join(
+        f"{e}\t{t}\t{s}\t{'target' if y else 'nontarget'}\n"
+        for (e, t, y), s in zip(PAIRS, SCORES, strict=True)
+    )
+    scores = read_scores(write(tmp_path, text))
+    assert scores.raw.tolist() == SCORES
+    assert scores.frame["test"].to_list() == [t for _, t, _ in PAIRS]
+    assert scores.labels is not None and scores.labels.tolist() == [True, False, True]
+
+
+def test_unlabelled_scores_take_labels_from_a_voxceleb_trial_list(tmp_path: Path) -> None:
+    trials = write(tmp_path, "".join(f"{int(y)} {e[:-4]} {t} \n" for e, t, y in PAIRS), "t.txt")
+    scores = read_scores(wespeaker(tmp_path, labelled=False), trials)
+    assert scores.labels is not None and scores.labels.tolist() == [True, False, True]
+
+
+def test_scored_pair_not_in_the_trials_is_one_line(tmp_path: Path) -> None:
+    trials = write(tmp_path, "".join(f"{e} {t} target\n" for e, t, _ in PAIRS[:2]), "t.txt")
+    with pytest.raises(DatasetError, match=r"line 3: 'b/2.wav' vs 'b/1.wav' is not in the trials"):
+        read_scores(wespeaker(tmp_path, labelled=False), trials)
+
+
+def test_a_score_line_in_no_known_format_is_shown(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"line 2 is in no known score format \('x y z w v'\)"):
+        read_scores(write(tmp_path, "\nx y z w v\n"))
+
+
+def test_a_non_numeric_score_names_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "a b 0.5 target\n\na c oops nontarget\n")
+    with pytest.raises(DatasetError, match=r"line 3: score 'oops' is not a finite number"):
+        read_scores(path)
+
+
+def test_calibrate_then_apply_a_wespeaker_score_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    lines = [
+        f"s{i % 7}/u{i}.wav s{(i + k) % 7}/v{i}.wav {rng.normal(2.0 if k == 0 else -1.0):.4f}"
+        f" {'target' if k == 0 else 'nontarget'}"
+        for i in range(60)
+        for k in (0, 1)
+    ]
+    write(tmp_path, "\n".join(lines) + "\n", "sys.score")
+    assert main(["score", "calibrate", "sys.score", "--save-dir", "cal"]) == 0
+    assert (tmp_path / "cal" / "calibration.json").is_file()
+    apply = ["score", "apply", "sys.score", "--calibration", "cal/calibration.json"]
+    assert main([*apply, "--save-dir", "applied"]) == 0
+    header = (tmp_path / "applied" / "scores.tsv").read_text().splitlines()[0].split("\t")
+    assert {"enrollment", "test", "llr", "llr_raw", "label"} <= set(header)
