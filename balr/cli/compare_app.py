@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hydra
 import numpy as np
@@ -15,12 +16,16 @@ from balr.cli.errors import report
 from balr.cli.instantiate import build
 from balr.config.store import register_configs
 from balr.errors import BalrError, DatasetError
-from balr.report import CalibrationInfo, Case, case_from_scorer, scorer_info, write_report
+from balr.report import Case, calibration_info, case_from_scorer, scorer_info, write_report
 from balr.report.build import read_labelled_scores
+from balr.report.calibration_text import bounds_text, clipped_sentence, data_text, method_text
 from balr.report.case import LN10, Recording
 from balr.report.inputs import Encoders, load_side
 from balr.report.rows import sha256_of
 from balr.report.text import lr_text
+
+if TYPE_CHECKING:
+    from balr.scoring.commands.calibration_choice import ChosenCalibration
 
 register_configs()
 log = logging.getLogger("balr.compare")
@@ -32,7 +37,8 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
 
     scorer_path = Path(cfg.scorer_dir)
     scorer = load_scorer(scorer_path)
-    calibration = _calibration(cfg.calibration, scorer_path, bool(cfg.force_calibration))
+    folder = scorer_path if scorer_path.is_dir() else scorer_path.parent
+    chosen = _calibration(cfg, folder)
     models: list[Recording] = []
     encoders = Encoders(_binarizer(cfg, models), _extractor(cfg, models), int(scorer.n_attributes))
     dataset = None
@@ -44,7 +50,12 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     test = load_side("test", list(cfg.test), encoders, dataset)
     info = scorer_info(scorer_path, scorer, *_scorer_digests(scorer_path))
     case = case_from_scorer(
-        scorer, info, enrollment, test, calibration, _labelled(cfg, scorer_path)
+    log.info("calibration: %s", chosen.why)
+    calibration = None
+    if chosen.calibration is not None and chosen.path is not None:
+        calibration = calibration_info(chosen.calibration, chosen.path, sha256_of(chosen.path))
+    labelled = _labelled(cfg, folder, chosen.path)
+        scorer, info, enrollment, test, calibration, labelled, chosen.calibration
     )
     case.models = models
     paths = write_report(case, run_dir, int(cfg.top))
@@ -53,16 +64,16 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     return case
 
 
-def _calibration(path: str | None, scorer_path: Path, force: bool) -> CalibrationInfo | None:
-    """The calibration to apply, refused when it was fitted for another scorer (unless force)."""
-    if not path:
-        return None
-    from balr.evaluation.calibration import Calibration
+def _calibration(cfg: DictConfig, folder: Path) -> ChosenCalibration:
+    """--calibration, else the scorer run's own calibration.json, else none (--uncalibrated:
+    none); refused when it was fitted for another scorer (unless --force-calibration)."""
+    from balr.scoring.commands.calibration_choice import choose_calibration
     from balr.scoring.io import scorer_digest
 
-    loaded = Calibration.load(Path(path))
-    loaded.check_scorer(scorer_digest(scorer_path), force)
-    return CalibrationInfo(str(Path(path).absolute()), loaded.a, loaded.b, sha256_of(Path(path)))
+    chosen = choose_calibration(cfg.calibration, folder, bool(cfg.uncalibrated))
+    if chosen.calibration is not None:
+        chosen.calibration.check_scorer(scorer_digest(folder), bool(cfg.force_calibration))
+    return chosen
 
 
 def _scorer_digests(path: Path) -> tuple[str | None, str | None]:
@@ -80,16 +91,18 @@ def _scorer_digests(path: Path) -> tuple[str | None, str | None]:
 
 
 def _labelled(
-    cfg: DictConfig, scorer_path: Path
+    cfg: DictConfig, folder: Path, calibration: Path | None
 ) -> tuple[np.ndarray, np.ndarray, str, bool] | None:
-    """Labelled raw LLRs to place the case among: --scores, beside --calibration, in the run."""
+    """Labelled raw LLRs to place the case among: --scores, beside --calibration, the run's
+    validation scores, else the out-of-fold scores its own calibration was fitted on."""
     candidates: list[tuple[Path, bool]] = []
     if cfg.scores:
         candidates.append((Path(cfg.scores), False))
     elif cfg.calibration:
         candidates.append((Path(cfg.calibration).absolute().parent / "scores.tsv", True))
-    if scorer_path.is_dir():
-        candidates.append((scorer_path / "scores.tsv", False))
+    candidates.append((folder / "scores.tsv", False))
+    own = calibration is not None and calibration.absolute().parent == folder.absolute()
+    candidates.append((folder / "cv_scores.tsv", own))
     for path, same in candidates:
         if not path.is_file():
             continue
@@ -170,7 +183,10 @@ def print_summary(case: Case, top: int) -> None:
     from rich.table import Table
 
     console = Console()
-    calibrated = "calibrated" if case.calibration else "NOT calibrated"
+    c = case.calibration
+    calibrated = "NOT calibrated" if c is None else "calibrated"
+    if case.clipped:
+        calibrated += ", bounded"
     console.print(
         f"[bold]log10 LR = {case.log10_lr:+.2f}[/bold] (LR = {lr_text(case.log10_lr)},"
         f" {calibrated}): {case.verbal.phrase} [dim]({len(case.enrollment)} enrollment vs"
@@ -179,6 +195,14 @@ def print_summary(case: Case, top: int) -> None:
         highlight=False,
     )
     n_up, up, n_down, down = case.balance()
+    if case.clipped:
+        console.print(f"[bold]Bounded:[/bold] {escape(clipped_sentence(case))}", highlight=False)
+    if c is not None:
+        console.print(
+            f"calibration: {method_text(c)}, fitted on {escape(data_text(c))}; bounds:"
+            f" {escape(bounds_text(c))} [dim]({escape(c.path)})[/dim]",
+            highlight=False,
+        )
     console.print(
         f"{n_up} attributes push towards the same speaker (log10 sum {up:+.2f}), {n_down}"
         f" towards different speakers ({down:+.2f}); raw log10 LR {case.llr_raw / LN10:+.2f}",

@@ -41,7 +41,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("args", nargs="+", metavar="ENROLL TEST [OVERRIDES...]")
     parser.add_argument("--scorer", required=True, metavar="RUN_DIR",
                         help="run directory of balr score train")  # fmt: skip
-    parser.add_argument("--calibration", metavar="FILE", help="calibration.json to apply")
+    parser.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="calibration.json to apply (default: the one in --scorer RUN_DIR, when there)",
+    )
+    parser.add_argument(
+        "--uncalibrated", action="store_true", help="the raw LLR, even when RUN_DIR is calibrated"
+    )
     parser.add_argument(
         "--force-calibration",
         action="store_true",
@@ -116,6 +123,8 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
     if ns.segments is not None:
         check_segment_seconds(ns.segments, "--segments")
         out.append(f"segments={ns.segments}")
+    if ns.uncalibrated:
+        out.append("uncalibrated=true")
     if ns.top is not None:
         out.append(f"top={ns.top}")
     if ns.device:

@@ -29,8 +29,10 @@ class CompareConfig:
     test: list[str] = MISSING
     # A fitted scorer's run directory (balr score train) or its scorer.json.
     scorer_dir: str = MISSING
-    # calibration.json of `balr score calibrate`, applied to the LLR (None: uncalibrated).
+    # calibration.json applied to the LLR (None: scorer_dir/calibration.json when present).
     calibration: str | None = None
+    # The raw LLR even when scorer_dir holds a calibration.json.
+    uncalibrated: bool = False
     # Apply a calibration fitted for another scorer anyway (warns; --force-calibration).
     force_calibration: bool = False
     # Labelled scores.tsv to place the LR among (None: the one beside `calibration`, else

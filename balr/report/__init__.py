@@ -5,7 +5,14 @@ arrays with :func:`attribute_rows`) and write report.html, report.json and
 contributions.png with :func:`write_report`.
 """
 
-from balr.report.build import REPORT_FILES, Side, case_from_scorer, scorer_info, write_report
+from balr.report.build import (
+    REPORT_FILES,
+    Side,
+    calibration_info,
+    case_from_scorer,
+    scorer_info,
+    write_report,
+)
 from balr.report.case import (
     AttributeRow,
     CalibrationInfo,
@@ -29,6 +36,7 @@ __all__ = [
     "Side",
     "Verbal",
     "attribute_rows",
+    "calibration_info",
     "case_from_scorer",
     "scorer_info",
     "verbal_equivalent",

@@ -21,6 +21,7 @@ from balr.report.case import (
 from balr.report.rows import attribute_rows, placement_of
 
 if TYPE_CHECKING:
+    from balr.evaluation.calibration import Calibration
     from balr.scoring.base import Scorer
 
 REPORT_FILES = ("report.html", "report.json", "contributions.png")
@@ -52,6 +53,7 @@ def case_from_scorer(
     test: Side,
     calibration: CalibrationInfo | None = None,
     labelled: tuple[np.ndarray, np.ndarray, str, bool] | None = None,
+    calibrator: Calibration | None = None,
 ) -> Case:
     """The case of `enrollment` vs `test` under a fitted scorer.
 
@@ -59,9 +61,12 @@ def case_from_scorer(
         scorer: the fitted scorer (``balr.scoring``).
         info: what the report says about it (:func:`scorer_info`).
         enrollment: the enrollment side; test: the test side.
-        calibration: the affine calibration to apply, if any.
+        calibration: what the report says about the calibration applied, if any
+            (:func:`calibration_info`).
         labelled: (raw natural-log LLRs, bool labels, source, same data as the calibration)
             of labelled validation comparisons, to place this LR among them.
+        calibrator: the calibration itself (any method); without it `calibration` is
+            applied as its affine map a * raw + b.
     """
     from balr.scoring.counts import Counts
 
@@ -87,16 +92,42 @@ def case_from_scorer(
         llr_raw=math.fsum(contributions.tolist()),
         calibration=calibration,
     )
+    if calibration is not None and calibrator is not None:
+        case.llr_calibrated = float(calibrator.apply_unbounded(np.array([case.llr_raw]))[0])
     if labelled is not None:
-        case.placement = _placement(case, *labelled)
+        case.placement = _placement(case, *labelled, calibrator=calibrator)
     return case
 
 
+def calibration_info(calibration: Calibration, path: Path, sha256: str | None) -> CalibrationInfo:
+    """What the report says about a calibration loaded from `path` (digest `sha256`)."""
+    bounds = calibration.bounds
+    return CalibrationInfo(
+        str(path.absolute()),
+        float(calibration.a),
+        float(calibration.b),
+        sha256,
+        method=calibration.method,
+        bounds=None if bounds is None else bounds.to_dict(),
+        data=dict(calibration.data or {}),
+    )
+
+
 def _placement(
-    case: Case, raw: np.ndarray, labels: np.ndarray, source: str, same_data: bool
+    case: Case,
+    raw: np.ndarray,
+    labels: np.ndarray,
+    source: str,
+    same_data: bool,
+    calibrator: Calibration | None = None,
 ) -> Placement:
     calibration = case.calibration
-    llrs = raw if calibration is None else calibration.a * raw + calibration.b
+    if calibration is None:
+        llrs = raw
+    elif calibrator is not None:
+        llrs = calibrator.apply(raw)
+    else:
+        llrs = np.clip(calibration.a * raw + calibration.b, *_natural_bounds(calibration))
     return placement_of(
         case.llr,
         (llrs, labels),
@@ -104,6 +135,13 @@ def _placement(
         calibrated=calibration is not None,
         same_data_as_calibration=same_data and calibration is not None,
     )
+
+
+def _natural_bounds(calibration: CalibrationInfo) -> tuple[float, float]:
+    b = calibration.bounds
+    if b is None:
+        return -math.inf, math.inf
+    return b["log10_lower"] * math.log(10.0), b["log10_upper"] * math.log(10.0)
 
 
 def scorer_info(

@@ -71,12 +71,33 @@ class ScorerInfo:
 
 @dataclass(frozen=True)
 class CalibrationInfo:
-    """The affine calibration LLR = a * raw + b that was applied."""
+    """The calibration that was applied, and the data it rests on.
+
+    Attributes:
+        path: its calibration.json.
+        a, b: its affine stage, ln LR = a * raw + b (the whole map for method "logistic").
+        sha256: digest of the file.
+        method: "logistic" (affine) or "bigauss" (affine, then bi-Gaussianized).
+        bounds: the ELUB bounds as calibration.json holds them (kind, log10_lower,
+            log10_upper, n_target, n_nontarget), or None: the LR is not bounded.
+        data: what it was fitted on, as recorded (file, n_target, n_nontarget, n_speakers,
+            cross_validated, folds).
+    """
 
     path: str
     a: float
     b: float
     sha256: str | None = None
+    method: str = "logistic"
+    bounds: dict[str, Any] | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def clip(self, llr: float) -> float:
+        """A natural-log LLR clipped to the bounds (unchanged without bounds)."""
+        if self.bounds is None:
+            return llr
+        low, high = self.bounds["log10_lower"] * LN10, self.bounds["log10_upper"] * LN10
+        return min(max(llr, low), high)
 
 
 @dataclass(frozen=True)
@@ -163,6 +184,8 @@ class Case:
     attributes: list[AttributeRow]
     llr_raw: float
     calibration: CalibrationInfo | None = None
+    # The calibrated, not clipped, natural-log LLR (set by the builder; None: a * raw + b).
+    llr_calibrated: float | None = None
     placement: Placement | None = None
     notes: list[str] = field(default_factory=list)
     models: list[Recording] = field(default_factory=list)
@@ -170,11 +193,25 @@ class Case:
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     @property
-    def llr(self) -> float:
-        """The reported natural-log LLR: calibrated when a calibration was given."""
+    def llr_unbounded(self) -> float:
+        """The calibrated natural-log LLR before the bounds: what the model alone says."""
         if self.calibration is None:
             return self.llr_raw
+        if self.llr_calibrated is not None:
+            return self.llr_calibrated
         return self.calibration.a * self.llr_raw + self.calibration.b
+
+    @property
+    def llr(self) -> float:
+        """The reported natural-log LLR: calibrated, and clipped to the calibration's bounds."""
+        if self.calibration is None:
+            return self.llr_raw
+        return self.calibration.clip(self.llr_unbounded)
+
+    @property
+    def clipped(self) -> bool:
+        """The calibrated LR went beyond what the validation data support (ELUB bounds)."""
+        return self.llr != self.llr_unbounded
 
     @property
     def log10_lr(self) -> float:
@@ -228,6 +265,9 @@ class Case:
             "llr": self.llr,
             "llr_raw": self.llr_raw,
             "log10_lr": self.log10_lr,
+            "llr_unbounded": self.llr_unbounded,
+            "log10_lr_unbounded": self.llr_unbounded / LN10,
+            "clipped": self.clipped,
             "lr": self.lr if math.isfinite(self.lr) else None,
             "calibrated": self.calibration is not None,
             "verbal": {"scale": SCALE_NAME, **asdict(verbal)},

@@ -48,7 +48,11 @@ def waterfall_steps(case: Case, top: int = TOP_PER_SIDE) -> list[tuple[str, floa
     raw = "raw log10 LR (sum of all)" if case.calibration else "log10 LR (sum of all)"
     steps.append((raw, case.llr_raw / LN10, "total"))
     if case.calibration is not None:
-        steps.append(("calibration", (case.llr - case.llr_raw) / LN10, "calibration"))
+        steps.append(("calibration", (case.llr_unbounded - case.llr_raw) / LN10, "calibration"))
+        if case.clipped:
+            steps.append(("calibrated, unbounded", case.llr_unbounded / LN10, "total"))
+            steps.append(("bound of the validation data", (case.llr - case.llr_unbounded) / LN10,
+                          "calibration"))  # fmt: skip
         steps.append(("calibrated log10 LR", case.log10_lr, "total"))
     return steps
 

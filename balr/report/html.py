@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from balr.report.calibration_text import clipped_html, method_text
 from balr.report.case import LN10, AttributeRow, Case
 from balr.report.sections import (
     caveats_section,
@@ -126,6 +127,8 @@ def _band(case: Case) -> str:
 
 def _result_warning(case: Case) -> str:
     """A short warning beside the LR when its size cannot be taken at face value."""
+    if case.clipped:
+        return clipped_html(case)
     if case.calibration is None:
         text = "Not calibrated: the size of this LR is not reliable (see Caveats)."
     elif case.beyond_validation:
@@ -174,10 +177,20 @@ def _calibration_note(case: Case) -> str:
     c = case.calibration
     if c is None:
         return ""
+    how = (
+        f"multiplies that sum by {c.a:.3g} and shifts it"
+        if c.method == "logistic"
+        else f"maps that sum ({escape(method_text(c))})"
+    )
+    bound = (
+        f" and the bound of the validation data moves it to {case.log10_lr:+.2f}"
+        if case.clipped
+        else ""
+    )
     return (
         f"<p>The raw terms add up to log<sub>10</sub> LR {case.llr_raw / LN10:+.2f}. The"
-        f" calibration (fitted on comparisons of known speakers) multiplies that sum by"
-        f" {c.a:.3g} and shifts it (purple bar), giving {case.log10_lr:+.2f}: the raw sum"
+        f" calibration (fitted on comparisons of known speakers) {how} (purple bar), giving"
+        f" {case.llr_unbounded / LN10:+.2f}{bound}: the raw sum"
         " over-states or under-states the evidence because the attributes are not truly"
         " independent. Read the bars for the relative weight of each attribute and the"
         " calibrated value for the strength of the evidence.</p>"

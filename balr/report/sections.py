@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from balr.report.calibration_text import calibration_caveat, data_text, method_text
 from balr.report.case import Case, Recording, ScorerInfo
 from balr.report.text import image, share, sides
 from balr.report.verbal import DIFFERENT, SAME, SCALE_NAME, scale_rows
@@ -86,13 +87,7 @@ def caveats_section(case: Case) -> str:
             " known speakers."
         )
     else:
-        c = case.calibration
-        items.append(
-            f"The LR is calibrated: ln LR = {c.a:.4g} &times; raw {'+' if c.b >= 0 else '&minus;'}"
-            f" {abs(c.b):.4g} (natural logs),"
-            f" from <code>{escape(c.path)}</code>. The per-attribute contributions are raw"
-            " terms; the calibration step is the purple bar of the chart."
-        )
+        items.append(calibration_caveat(case))
     items += [escape(note) for note in case.notes]
     return "<h2>Caveats</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
@@ -145,7 +140,8 @@ def provenance_section(case: Case) -> str:
     if case.calibration is not None:
         c = case.calibration
         calibration = (
-            f"<tr><td>calibration</td><td><code>{escape(c.path)}</code></td><td>affine</td>"
+            f"<tr><td>calibration</td><td><code>{escape(c.path)}</code></td>"
+            f"<td>{escape(method_text(c))}; fitted on {escape(data_text(c))}</td>"
             f"<td><code>{escape(c.sha256 or 'n/a')}</code></td></tr>"
         )
     return (
