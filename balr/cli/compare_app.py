@@ -49,12 +49,12 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     enrollment = load_side("enrollment", list(cfg.enrollment), encoders, dataset)
     test = load_side("test", list(cfg.test), encoders, dataset)
     info = scorer_info(scorer_path, scorer, *_scorer_digests(scorer_path))
-    case = case_from_scorer(
     log.info("calibration: %s", chosen.why)
     calibration = None
     if chosen.calibration is not None and chosen.path is not None:
         calibration = calibration_info(chosen.calibration, chosen.path, sha256_of(chosen.path))
     labelled = _labelled(cfg, folder, chosen.path)
+    case = case_from_scorer(
         scorer, info, enrollment, test, calibration, labelled, chosen.calibration
     )
     case.models = models
@@ -194,7 +194,6 @@ def print_summary(case: Case, top: int) -> None:
         f" {escape(case.scorer.reference)})[/dim]",
         highlight=False,
     )
-    n_up, up, n_down, down = case.balance()
     if case.clipped:
         console.print(f"[bold]Bounded:[/bold] {escape(clipped_sentence(case))}", highlight=False)
     if c is not None:
@@ -203,6 +202,7 @@ def print_summary(case: Case, top: int) -> None:
             f" {escape(bounds_text(c))} [dim]({escape(c.path)})[/dim]",
             highlight=False,
         )
+    n_up, up, n_down, down = case.balance()
     console.print(
         f"{n_up} attributes push towards the same speaker (log10 sum {up:+.2f}), {n_down}"
         f" towards different speakers ({down:+.2f}); raw log10 LR {case.llr_raw / LN10:+.2f}",
