@@ -53,8 +53,13 @@ def write_calibration(calibration: Calibration, path: Path, extra: dict[str, Any
     record["data"] = _plain(calibration.data)
     record["scorer"] = _plain(calibration.scorer)
     record |= {key: _plain(value) for key, value in extra.items()}
+    knots = record.pop("knots", None)
+    text = json.dumps(record, indent=2)
+    if knots is not None:  # one line per array: tens of thousands of numbers otherwise
+        lines = ",\n".join(f'    "{k}": {json.dumps(v)}' for k, v in knots.items())
+        text = text[:-2] + f',\n  "knots": {{\n{lines}\n  }}\n}}'
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(text + "\n", encoding="utf-8")
 
 
 def read_calibration(path: Path) -> dict[str, Any]:
