@@ -19,6 +19,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 BAE = SHARED / "models" / "BAE_mse.pt"
 SAMPLE_VAL = sample_datasets()[1]
 AUDIO = SHARED / "data" / "librispeech-audio" / "val" / "1116-132847-0000.flac"
+AUDIO2 = SHARED / "data" / "librispeech-audio" / "val" / "1355-39947-0000.flac"
 K = 24
 
 
@@ -182,18 +183,18 @@ def test_dataset_ids_are_binarised_with_the_checkpoint(tmp_path: Path, monkeypat
     assert f"<code>{BAE}</code>" in page and "read from <code>" in page
 
 
-@pytest.mark.skipif(not (BAE.is_file() and AUDIO.is_file()), reason="shared audio not present")
+@pytest.mark.skipif(not (BAE.is_file() and AUDIO2.is_file()), reason="shared audio not present")
 def test_audio_cut_into_segments_counts_each_segment(tmp_path: Path, monkeypatch) -> None:
     scorer512(tmp_path)
     monkeypatch.chdir(tmp_path)
     status = main([
-        "compare", str(AUDIO), str(AUDIO), "--segments", "4", "--scorer", "scorer512",
+        "compare", str(AUDIO), str(AUDIO2), "--segments", "4", "--scorer", "scorer512",
         "--save-dir", "out", f"encoder.model.checkpoint_path={BAE}",
     ])  # fmt: skip
     assert status == 0
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert len(report["enrollment"]) >= 2 and report["enrollment"][0]["kind"] == "audio"
-    assert report["enrollment"][0]["sha256"] == report["test"][0]["sha256"]
+    assert report["enrollment"][0]["sha256"] == report["enrollment"][1]["sha256"]
     assert report["enrollment"][1]["name"] == f"{AUDIO}-s01"
     names = [m["name"] for m in report["models"]]
     assert names == ["speaker encoder ge2e", "binary-attribute encoder"]
@@ -204,8 +205,9 @@ def test_audio_cut_into_segments_counts_each_segment(tmp_path: Path, monkeypatch
 def test_embedding_of_another_dimension_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     scorer512(tmp_path)
     save_vector(tmp_path / "small_emb.npy", np.ones(8, np.float32))
+    save_vector(tmp_path / "other_emb.npy", np.zeros(8, np.float32))
     monkeypatch.chdir(tmp_path)
-    status = main(["compare", "small_emb.npy", "small_emb.npy", "--scorer", "scorer512",
+    status = main(["compare", "small_emb.npy", "other_emb.npy", "--scorer", "scorer512",
                    f"encoder.model.checkpoint_path={BAE}"])  # fmt: skip
     assert status == 2
     err = capsys.readouterr().err
@@ -290,7 +292,7 @@ def test_audio_goes_through_an_onnx_extractor_when_selected(tmp_path: Path, monk
     scorer512(tmp_path)
     monkeypatch.chdir(tmp_path)
     status = main([
-        "compare", str(AUDIO), str(AUDIO), "--scorer", "scorer512", "--save-dir", "out",
+        "compare", str(AUDIO), str(AUDIO2), "--scorer", "scorer512", "--save-dir", "out",
         "extractor=onnx", f"extractor.path={model}", f"encoder.model.checkpoint_path={BAE}",
     ])  # fmt: skip
     assert status == 0

@@ -48,12 +48,13 @@ def test_label_column_wins_over_speakers(tmp_path: Path) -> None:
 
 
 def test_labels_come_from_speakers_when_every_side_is_one_speaker(tmp_path: Path) -> None:
-    path = write(tmp_path, "enrollment\ttest\na1,a2\tb1\na1\ta2\nb1, b2\tb1\n")
+    path = write(tmp_path, "enrollment\ttest\na1,a2\tb1\na1\ta2\nb1\tb2\na1, a2\tc1\n")
     comparisons = read_comparisons(path, IDS, SPEAKERS)
-    assert comparisons.labels is not None and comparisons.labels.tolist() == [False, True, True]
+    labels = comparisons.labels
+    assert labels is not None and labels.tolist() == [False, True, True, False]
     assert not comparisons.single()
-    assert [list(r) for r in comparisons.enroll_rows] == [[0, 1], [0], [2, 3]]
-    assert comparisons.enrollment == ["a1,a2", "a1", "b1, b2"]
+    assert [list(r) for r in comparisons.enroll_rows] == [[0, 1], [0], [2], [0, 1]]
+    assert comparisons.enrollment == ["a1,a2", "a1", "b1", "a1, a2"]
 
 
 @pytest.mark.parametrize(

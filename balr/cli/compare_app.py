@@ -20,7 +20,7 @@ from balr.report import Case, calibration_info, case_from_scorer, scorer_info, w
 from balr.report.build import read_labelled_scores
 from balr.report.calibration_text import bounds_text, clipped_sentence, data_text, method_text
 from balr.report.case import LN10, Recording
-from balr.report.inputs import Encoders, load_side
+from balr.report.inputs import Encoders, check_distinct, load_side
 from balr.report.rows import sha256_of
 from balr.report.text import lr_text
 
@@ -46,6 +46,7 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
         from balr.data import AudioDataset
 
         dataset = AudioDataset.from_path(cfg.data)
+    check_distinct(list(cfg.enrollment), list(cfg.test), dataset)
     enrollment = load_side("enrollment", list(cfg.enrollment), encoders, dataset)
     test = load_side("test", list(cfg.test), encoders, dataset)
     info = scorer_info(scorer_path, scorer, *_scorer_digests(scorer_path))

@@ -8,6 +8,7 @@ from pathlib import Path
 from balr.cli import hydra_launch
 from balr.cli.overrides import compose_checked, quote, split_inputs
 from balr.cli.paths import conf_dir
+from balr.data.guard import check_regular
 from balr.errors import ConfigError, DatasetError
 from balr.extract.segments import check_segment_seconds
 from balr.report.inputs import split_side
@@ -90,6 +91,8 @@ def _existing(option: str, value: str, what: str) -> str:
     path = Path(value).expanduser()
     if not path.exists():
         raise ConfigError(f"{option} {value}: no such {what}: check the path")
+    if what.endswith("file"):
+        check_regular(path, ConfigError, what)
     return quote(path.absolute())
 
 

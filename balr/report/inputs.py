@@ -15,7 +15,7 @@ A recording is named by a file or by a dataset id:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,8 @@ from balr.extract.segments import segment_id
 from balr.report.build import Side
 from balr.report.case import Recording
 from balr.report.rows import sha256_of
+from balr.scoring.distinct import first_repeat, same_as
+from balr.scoring.sides import RowGroups
 
 if TYPE_CHECKING:
     from balr.data import AudioDataset
@@ -54,6 +56,59 @@ class Encoders:
 def split_side(text: str) -> list[str]:
     """A side's comma-separated recordings, stripped, empty names dropped."""
     return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def check_distinct(
+    enrollment: Sequence[str], test: Sequence[str], dataset: AudioDataset | None = None
+) -> None:
+    """DatasetError when one recording is named twice on a side or on both sides.
+
+    Two names are one recording when they are the same name, name the same file, or files
+    of the same content (sha256); a dataset id stands for the file of its vector or audio.
+    """
+    names = [*enrollment, *test]
+    same = same_as([_identity(name, dataset) for name in names])
+    n = len(enrollment)
+    repeat = first_repeat(
+        RowGroups.of([np.arange(n)]), RowGroups.of([np.arange(n, len(names))]), same
+    )
+    if repeat is None:
+        return
+    a, b = (names[i] for i in repeat.rows)
+    if a == b:
+        what = f"recording {a!r} appears {repeat.where()}"
+    else:
+        what = f"{a!r} and {b!r} are one recording (same file or content), {repeat.where(False)}"
+    raise DatasetError(
+        f"{what}: a recording compared with itself, or counted twice, is not independent"
+        " evidence; give each recording once"
+    )
+
+
+def _identity(name: str, dataset: AudioDataset | None) -> list[Hashable]:
+    """What identifies the recording `name`: the name, its file and the file's sha256.
+
+    The content of a binary-attribute file is no identity: two recordings may share every
+    attribute. That of an audio or embedding file is.
+    """
+    keys: list[Hashable] = [("name", name)]
+    files: list[tuple[Path, bool]] = []  # (file, its content identifies the recording)
+    path = Path(name).expanduser()
+    if path.is_file():
+        files.append((path, not path.stem.endswith("_ba")))
+    elif dataset is not None and _holds(dataset, name):
+        raw = dataset.data[name]
+        for kind in ("binary_attributes", "embedding", "audio"):
+            ref = raw.get(kind)
+            if isinstance(ref, MatrixRow):
+                keys.append(("ref", str(ref)))
+            elif ref is not None:
+                files.append((Path(ref), kind != "binary_attributes"))
+    for file, by_content in files:
+        if file.is_file():
+            keys.append(("path", str(file.resolve())))
+            keys += [("sha256", sha256_of(file))] if by_content else []
+    return keys
 
 
 def load_side(

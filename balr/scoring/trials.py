@@ -20,6 +20,7 @@ import polars as pl
 
 from balr.errors import DatasetError
 from balr.evaluation.trial_io import IdIndex, parse_labels, read_trial_frame
+from balr.scoring.distinct import first_repeat
 from balr.scoring.sides import RowGroups, score_sides
 
 if TYPE_CHECKING:
@@ -71,7 +72,12 @@ class Comparisons:
         return int(self.lines[index])
 
 
-def read_comparisons(path: Path, ids: list[str], labels: np.ndarray | None = None) -> Comparisons:
+def read_comparisons(
+    path: Path,
+    ids: list[str],
+    labels: np.ndarray | None = None,
+    same: np.ndarray | None = None,
+) -> Comparisons:
     """Read a trial file (see the module docstring) against a dataset's ids.
 
     Args:
@@ -79,6 +85,8 @@ def read_comparisons(path: Path, ids: list[str], labels: np.ndarray | None = Non
         ids: the dataset's ids, in row order.
         labels: int64 [N] speaker label per dataset row (-1: none); used only when the file
             has no label column.
+        same: int64 [N], per dataset row the number of its recording when rows may share
+            one (`balr.scoring.distinct.same_as`); None: every id is its own recording.
 
     Returns:
         The comparisons in file order.
@@ -86,7 +94,7 @@ def read_comparisons(path: Path, ids: list[str], labels: np.ndarray | None = Non
     Raises:
         DatasetError: the file is missing or malformed, a side is empty, an id is not in
             the dataset (the message names the id, the file and its line), or a label is
-            not 1/0.
+            not 1/0, or a recording appears twice in one comparison.
     """
     path = Path(path)
     frame = read_trial_frame(path, "check the TRIALS path")
@@ -98,13 +106,35 @@ def read_comparisons(path: Path, ids: list[str], labels: np.ndarray | None = Non
         target: np.ndarray | None = parse_labels(frame["label"], path, fix, frame["line"])
     else:
         target = _labels_from_speakers(enroll, test, labels)
-    return Comparisons(
+    comparisons = Comparisons(
         enrollment=frame["enrollment"].to_list(),
         test=frame["test"].to_list(),
         enroll_rows=enroll,
         test_rows=test,
         labels=target,
         lines=lines,
+    )
+    refuse_repeats(path, comparisons, ids, same)
+    return comparisons
+
+
+def refuse_repeats(
+    path: Path, comparisons: Comparisons, ids: list[str], same: np.ndarray | None = None
+) -> None:
+    """DatasetError naming the first comparison that holds one recording twice."""
+    enroll, test = RowGroups.of(comparisons.enroll_rows), RowGroups.of(comparisons.test_rows)
+    repeat = first_repeat(enroll, test, same)
+    if repeat is None:
+        return
+    a, b = (ids[row] for row in repeat.rows)
+    if a == b:
+        what = f"recording {a!r} appears {repeat.where()}"
+    else:
+        what = f"{a!r} and {b!r} are one recording (same file), {repeat.where(False)}"
+    raise DatasetError(
+        f"{path}: line {comparisons.line(repeat.comparison)}: {what}: a recording compared"
+        " with itself, or counted twice, is not independent evidence; list each recording"
+        " once per comparison"
     )
 
 
