@@ -17,9 +17,11 @@ import numpy as np
 from balr.evaluation.metrics import compute_eer, error_rates
 from balr.evaluation.plots import pyplot, save_png
 
-# Axis ticks (percent) and the range shown: 0.1 % to 60 %.
-TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 40)
+# Axis ticks (percent) and the range shown: from 0.05 % (lower when a curve's smallest rate
+# is, down to 0.001 %) to 60 %.
+TICKS = (0.001, 0.01, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 40)
 LIMITS = (0.05, 60.0)
+LOWEST = 0.001
 
 
 def probit(p: Any) -> np.ndarray:
@@ -55,14 +57,17 @@ def det_plot(curves: Sequence[tuple[str, Any, Any]], path: Path, title: str = "D
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 6))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    bottom = LIMITS[0]
     for i, (name, scores, labels) in enumerate(curves):
         color = colors[i % len(colors)]
         far, frr = det_points(scores, labels)
+        smallest = 100.0 * min(far.min(initial=1.0), frr.min(initial=1.0))
+        bottom = max(LOWEST, min(bottom, 0.7 * smallest))
         eer = compute_eer(scores, labels)
         ax.plot(probit(far), probit(frr), color=color, label=f"{name} (EER {eer:.2f} %)")
         point = probit(max(eer, 1e-9) / 100.0)
         ax.plot([point], [point], "o", color=color, markersize=6, markeredgecolor="black")
-    low, high = probit(np.array(LIMITS) / 100.0)
+    low, high = probit(np.array([bottom, LIMITS[1]]) / 100.0)
     ax.plot(
         [low, high],
         [low, high],
@@ -71,8 +76,9 @@ def det_plot(curves: Sequence[tuple[str, Any, Any]], path: Path, title: str = "D
         linewidth=1,
         label="EER line (miss = false alarm)",
     )
-    ticks = probit(np.array(TICKS) / 100.0)
-    labels_text = [f"{t:g}" for t in TICKS]
+    shown = [t for t in TICKS if t >= bottom]
+    ticks = probit(np.array(shown) / 100.0)
+    labels_text = [f"{t:g}" for t in shown]
     ax.set_xticks(ticks, labels_text)
     ax.set_yticks(ticks, labels_text)
     ax.set_xlim(low, high)

@@ -55,7 +55,8 @@ CAPTIONS = {
     " same-speaker comparisons with log10 LR at most x, the dashed one the proportion of"
     " different-speaker comparisons with log10 LR at least x. Where they cross the vertical"
     " line (LR = 1) they give the rates of misleading evidence. Each curve ends at its most"
-    " extreme observed LR, at 1/N: nothing is extrapolated.",
+    " extreme observed LR, at 1/N: nothing is extrapolated. LRs clipped to a calibration's"
+    " bounds pile up there (vertical steps at the ends).",
     "ece.png": "ECE plot: empirical cross-entropy (bits) against the prior log10 odds, for the"
     " reported LLRs (solid) and after the best monotonic recalibration (PAV, dashed). The gap"
     " between them is the calibration loss; at prior log odds 0 they are Cllr and Cllr_min."
@@ -74,6 +75,7 @@ def write_html(report: Report, run_dir: Path) -> Path:
         [
             _head(report),
             _verdict(report),
+            _scope(report),
             _table(report),
             _metrics(report),
             _baseline(report),
@@ -108,6 +110,27 @@ def _head(report: Report) -> str:
         " (2017) is measured on the labelled comparisons of each condition and held against"
         " its validation criterion. LLRs are as reported (calibrated, and bounded when a"
         " calibration with bounds was applied); logarithms are natural unless marked log10.</p>"
+    )
+
+
+def _scope(report: Report) -> str:
+    """The conditions covered: the scope of validity."""
+    rows = []
+    for c in report.conditions:
+        m = report.metrics[c["name"]]
+        speakers = "unknown" if m["n_speakers"] is None else f"{m['n_speakers']:,}"
+        seconds = "n/a" if c["duration"] is None else f"{c['duration']:g}"
+        rows.append(
+            f"<tr><td>{escape(c['name'])}</td><td><code>{escape(c['source'])}</code></td>"
+            f'<td class="num">{seconds}</td><td class="num">{m["n_target"]:,}</td>'
+            f'<td class="num">{m["n_nontarget"]:,}</td><td class="num">{speakers}</td></tr>'
+        )
+    return (
+        "<h2>Scope of validity: the conditions</h2>"
+        '<table id="scope"><thead><tr><th>condition</th><th>scores</th>'
+        '<th class="num">net speech (s)</th><th class="num">same-speaker</th>'
+        '<th class="num">different-speaker</th><th class="num">speakers</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -147,7 +170,10 @@ def _result_cells(row: Row, names: list[str]) -> str:
             if mark is None
             else (' class="num"><span class="ok"' if mark else ' class="num"><span class="bad"')
         )
-        text = escape(row.results[name])
+        value, _, interval = row.results[name].partition(" [")
+        text = escape(value) + (
+            f'<br><span class="small">[{escape(interval)}</span>' if interval else ""
+        )
         cells.append(f"<td{css}>{text}</span></td>" if css else f'<td class="num">{text}</td>')
     return "".join(cells)
 
@@ -190,9 +216,9 @@ METRIC_LINES = (
     ("minDCF (P_target 0.05)", lambda m: fmt(m["min_dcf_0.05"], "")),
     ("log10 LR range", lambda m: f"{m['log10_lr_min']:+.2f} to {m['log10_lr_max']:+.2f}"),
     ("same speaker, LR < 1", lambda m: f"{100 * m['misleading_same']:.2f} %"),
-    ("strongest (log10 LR)", lambda m: _lr(m["strongest_misleading_same"])),
+    ("strongest such (log10 LR)", lambda m: _lr(m["strongest_misleading_same"])),
     ("different speakers, LR > 1", lambda m: f"{100 * m['misleading_different']:.2f} %"),
-    ("strongest (log10 LR)", lambda m: _lr(m["strongest_misleading_different"])),
+    ("strongest such (log10 LR)", lambda m: _lr(m["strongest_misleading_different"])),
     (
         "ELUB bounds (log10)",
         lambda m: (

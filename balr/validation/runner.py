@@ -85,8 +85,9 @@ def validate(
     conditions = read_all(scores, names, durations)
     speakers, source = _speakers(conditions, data)
     base = _baseline(baseline)
-    report = build_report(conditions, speakers, source, criteria, base, bootstrap, seed)
-    report.data_description = data_description
+    report = build_report(
+        conditions, speakers, source, criteria, base, bootstrap, seed, data_description
+    )
     write_report(report, conditions, run_dir)
     return report
 
@@ -140,6 +141,7 @@ def build_report(
     baseline: dict[str, Any] | None,
     bootstrap: int,
     seed: int,
+    description: str | None = None,
 ) -> Report:
     """The metrics, intervals and guideline table of the conditions."""
     metrics = {}
@@ -151,11 +153,10 @@ def build_report(
         metrics[c.name] = m
     intervals = _intervals(conditions, speakers, bootstrap, seed) if bootstrap else None
     pooled = condition_metrics(_pool(conditions).llrs, _pool(conditions).labels)
-    data = _data_text(metrics)
-    table = metric_rows(metrics, criteria, baseline, data, intervals)
+    table = metric_rows(metrics, criteria, baseline, "each condition's comparisons", intervals)
     table.append(robustness_row(metrics, criteria))
     table.append(coherence_row(metrics, {c.name: c.duration for c in conditions}, criteria))
-    table.append(generalisation_row(pooled, criteria, data))
+    table.append(generalisation_row(pooled, criteria, _generalisation_data(metrics, description)))
     info = {"replicates": bootstrap, "seed": seed, "intervals": intervals} if bootstrap else None
     return Report(
         conditions=[
@@ -168,6 +169,7 @@ def build_report(
         baseline=baseline,
         bootstrap=info,
         criteria=asdict(criteria) if not isinstance(criteria, dict) else dict(criteria),
+        data_description=description,
     )
 
 
@@ -187,15 +189,14 @@ def _intervals(
     return out
 
 
-def _data_text(metrics: dict[str, dict[str, Any]]) -> str:
-    parts = []
-    for name, m in metrics.items():
-        speakers = "?" if m["n_speakers"] is None else f"{m['n_speakers']:,}"
-        parts.append(
-            f"{name}: {m['n_target']:,} same / {m['n_nontarget']:,} different-speaker"
-            f" comparisons, {speakers} speakers"
-        )
-    return "; ".join(parts)
+def _generalisation_data(metrics: dict[str, dict[str, Any]], description: str | None) -> str:
+    """What the pooled data are: the user's description, else the counts and a request."""
+    same = sum(m["n_target"] for m in metrics.values())
+    different = sum(m["n_nontarget"] for m in metrics.values())
+    counts = f"{same:,} same / {different:,} different-speaker comparisons"
+    if description:
+        return f"{description} ({counts})"
+    return f"{counts}; say with --describe whether they are other than the development data"
 
 
 def write_report(report: Report, conditions: list[Condition], run_dir: Path) -> None:
