@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from balr.data import sources
+from balr.data import sources, writing
 from balr.data.item import AnnotatedAudio
 from balr.data.kaldi import is_kaldi_file
 from balr.data.packed import PackedData, is_packed_dir, open_pack
@@ -278,8 +278,6 @@ class AudioDataset(Dataset[AnnotatedAudio]):
             fmt: file format for per-file items.
         """
         check_vector_type(vector_type)
-        from balr.data import writing
-
         if self._pack is not None:
             writing.save_packed_pairs(self, list(vectors), vector_type)
         else:
@@ -292,8 +290,6 @@ class AudioDataset(Dataset[AnnotatedAudio]):
         Paths inside the CSV's folder are written relative to it, others absolute.
         Packed items' vectors are written as ``<matrix>.npy#<row>`` references.
         """
-        from balr.data import writing
-
         return writing.write_csv(self, Path(path))
 
     def _repoint(self, pack: PackedData, rows: np.ndarray | None) -> None:

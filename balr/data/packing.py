@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -22,11 +22,9 @@ from balr.data.packed import (
     write_manifest,
     write_matrix,
 )
+from balr.data.protocol import DatasetState
 from balr.data.reader import read_vectors
 from balr.errors import DatasetError
-
-if TYPE_CHECKING:
-    from balr.data.dataset import AudioDataset
 
 log = logging.getLogger("balr.data")
 
@@ -34,7 +32,7 @@ _COPY_CHUNK = 1 << 16
 
 
 def pack_dataset(
-    dataset: AudioDataset,
+    dataset: DatasetState,
     out_dir: Path,
     *,
     num_workers: int | None = None,
@@ -84,7 +82,7 @@ def _rows_of(matrix: np.ndarray | None, rows: np.ndarray | None) -> np.ndarray |
 
 
 def _read_items(
-    dataset: AudioDataset, num_workers: int | None, progress: bool
+    dataset: DatasetState, num_workers: int | None, progress: bool
 ) -> tuple[Any, np.ndarray, np.ndarray | None]:
     items = [item for _, item in dataset.iter_dicts()]
     missing = next((n for n, item in enumerate(items) if item.get("embedding") is None), None)
@@ -125,7 +123,7 @@ class PackVectorWriter:
     and the manifest is rewritten.
     """
 
-    def __init__(self, dataset: AudioDataset, vector_type: str, output_dir: Path | None) -> None:
+    def __init__(self, dataset: DatasetState, vector_type: str, output_dir: Path | None) -> None:
         assert dataset.packed is not None
         self.pack, rows = dataset.packed
         self.vector_type = vector_type
@@ -220,7 +218,7 @@ class _GatheredRows:
 
 
 def add_packed_vectors(
-    dataset: AudioDataset, ids: Sequence[str], block: np.ndarray, vector_type: str
+    dataset: DatasetState, ids: Sequence[str], block: np.ndarray, vector_type: str
 ) -> bool:
     """Hand vectors (rows of `block`) of items `ids` of a packed dataset to its writer.
 
@@ -241,7 +239,7 @@ def add_packed_vectors(
     return True
 
 
-def _position(dataset: AudioDataset, item_id: str) -> int:
+def _position(dataset: DatasetState, item_id: str) -> int:
     try:
         return dataset.position(item_id)
     except KeyError:
@@ -251,7 +249,7 @@ def _position(dataset: AudioDataset, item_id: str) -> int:
 
 
 def save_packed_binary_attributes(
-    dataset: AudioDataset, vectors: Sequence[tuple[str, np.ndarray]], out_dir: Path | None = None
+    dataset: DatasetState, vectors: Sequence[tuple[str, np.ndarray]], out_dir: Path | None = None
 ) -> Path:
     """Write binary attributes of every item of `dataset` as a packed dataset.
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from balr.data.atomic import atomic_path
 from balr.data.packing import add_packed_vectors
+from balr.data.protocol import DatasetState
 from balr.data.sources import PATH_COLUMNS
 from balr.data.vectors import SIDECAR_TAGS, VECTOR_SUFFIXES, MatrixRow, save_vector
 from balr.errors import DatasetError
-
-if TYPE_CHECKING:
-    from balr.data.dataset import AudioDataset
 
 
 def prepare_vector(vector: Any, vector_type: str, item_id: str) -> np.ndarray:
@@ -39,7 +37,7 @@ def prepare_vector(vector: Any, vector_type: str, item_id: str) -> np.ndarray:
 
 
 def save_packed_pairs(
-    dataset: AudioDataset, pairs: Sequence[tuple[str, np.ndarray]], vector_type: str
+    dataset: DatasetState, pairs: Sequence[tuple[str, np.ndarray]], vector_type: str
 ) -> None:
     """Packed items: rows of one matrix, committed once every item has its vector."""
     if not pairs:
@@ -73,7 +71,7 @@ def prepare_block(block: np.ndarray, vector_type: str) -> np.ndarray:
 
 
 def save_file_pairs(
-    dataset: AudioDataset,
+    dataset: DatasetState,
     pairs: Sequence[tuple[str, np.ndarray]],
     vector_type: str,
     fmt: str | None,
@@ -95,7 +93,7 @@ def save_file_pairs(
 class _Planner:
     """Chooses the file each item's vector is written to."""
 
-    def __init__(self, dataset: AudioDataset, vector_type: str, fmt: str | None) -> None:
+    def __init__(self, dataset: DatasetState, vector_type: str, fmt: str | None) -> None:
         self.vector_type = vector_type
         self.tag = SIDECAR_TAGS[vector_type]
         self.fmt = None if fmt is None else "." + fmt.lower().lstrip(".")
@@ -154,7 +152,7 @@ def _existing_suffix(item: dict[str, Any], vector_type: str) -> str:
     return ".txt"
 
 
-def _common_root(dataset: AudioDataset, vector_type: str) -> Path | None:
+def _common_root(dataset: DatasetState, vector_type: str) -> Path | None:
     folders = {
         str(ref.parent)
         for _, item in dataset.iter_dicts()
@@ -173,7 +171,7 @@ def _safe_relative(item_id: str) -> Path:
     return Path(*parts) if parts else Path("item")
 
 
-def write_csv(dataset: AudioDataset, path: Path) -> Path:
+def write_csv(dataset: DatasetState, path: Path) -> Path:
     """Write `dataset` as a CSV (see `AudioDataset.to_csv`); return its absolute path."""
     path = path.expanduser().absolute()
     prefix = str(path.parent) + os.sep

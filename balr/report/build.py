@@ -12,6 +12,7 @@ import numpy as np
 
 from balr.data.atomic import atomic_path
 from balr.report.case import (
+    TOP_PER_SIDE,
     CalibrationInfo,
     Case,
     Placement,
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
     from balr.scoring.base import Scorer
 
 REPORT_FILES = ("report.html", "report.json", "contributions.png")
-# Contributions per direction with a bar of their own in the chart.
-TOP_PER_SIDE = 6
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from balr import __version__
 from balr.report.verbal import SCALE_NAME, Verbal, verbal_equivalent
 
 LN10 = math.log(10.0)
+# Contributions per direction with a bar of their own in the chart.
+TOP_PER_SIDE = 6
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 
 from balr.evaluation.plots import pyplot, save_png
-from balr.report.build import TOP_PER_SIDE
-from balr.report.case import LN10, AttributeRow, Case
+from balr.report.case import LN10, TOP_PER_SIDE, AttributeRow, Case
 
 # Colours that stay apart for colour-blind readers: blue = towards same speaker,
 # orange = towards different speakers, grey = totals.

@@ -22,11 +22,9 @@ from balr.scoring.embedding_io import load_any_scorer
 from balr.scoring.io import load_scorer, save
 from balr.scoring.maxllr import MaxLLRScorer
 from balr.scoring.plda import PLDAScorer
+from balr.scoring.registry import SCORERS
 from balr.scoring.speech import SpeechScorer
 
-SCORERS: dict[str, type[Scorer]] = {
-    scorer.name: scorer for scorer in (BetaScorer, MaxLLRScorer, DNAScorer, SpeechScorer)
-}
 EMBEDDING_SCORERS: dict[str, type[EmbeddingScorer]] = {
     scorer.name: scorer for scorer in (CosineScorer, PLDAScorer)
 }

@@ -26,19 +26,9 @@ import polars as pl
 from balr.errors import BalrError
 from balr.scoring import fast
 from balr.scoring.counts import Counts, check_bits
-from balr.scoring.stats import FitReport, ReferenceStats
+from balr.scoring.stats import EXCLUSION_REASONS, FitReport, ReferenceStats
 
 __all__ = ["EXCLUSION_REASONS", "FitReport", "ReferenceStats", "Scorer", "ScorerError"]
-
-EXCLUSION_REASONS = (
-    "",
-    "dead",
-    "always_on",
-    "few_speakers_active",
-    "few_speakers_inactive",
-    "low_typicality",
-    "invalid_parameter",
-)
 
 
 class ScorerError(BalrError):
@@ -341,7 +331,7 @@ class Scorer(ABC):
         `reference`: facts about the reference population for scorer.json (e.g. its
         ``name`` and ``path``).
         """
-        from balr.scoring.io import save
+        from balr.scoring.saving import save
 
         save(self, Path(run_dir), reference)
 

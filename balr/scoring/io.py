@@ -11,7 +11,6 @@ A scorer folder holds:
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from collections.abc import Mapping
@@ -20,58 +19,12 @@ from typing import Any
 
 import numpy as np
 
-import balr
-from balr.data.atomic import atomic_path
 from balr.data.guard import SCORER_JSON_LIMIT, check_regular, read_limited
 from balr.scoring.base import EXCLUSION_REASONS, FitReport, ReferenceStats, Scorer, ScorerError
+from balr.scoring.registry import SCORERS
+from balr.scoring.saving import ATTRIBUTES, FORMAT, PARAMETERS, SCORER_JSON, VERSION, save
 
-FORMAT = "balr-scorer"
-VERSION = 1
-SCORER_JSON = "scorer.json"
-PARAMETERS = "parameters.npz"
-ATTRIBUTES = "attributes.tsv"
-
-
-def save(scorer: Scorer, run_dir: Path, reference: Mapping[str, Any] | None = None) -> None:
-    """Write `scorer` (fitted) into `run_dir` (created when missing); files are atomic.
-
-    `reference` adds facts about the reference population to scorer.json's ``reference``
-    (beside its size), e.g. ``name`` and ``path`` of the dataset, which case reports show.
-    """
-    scorer.check_fitted()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    stats = scorer.reference_stats()
-    arrays: dict[str, np.ndarray] = {
-        name: np.asarray(values, dtype=np.float64) for name, values in scorer.parameters().items()
-    }
-    for name in ReferenceStats.FIELDS:
-        arrays[f"stats_{name}"] = np.asarray(getattr(stats, name), dtype=np.float64)
-    arrays["excluded"] = scorer.excluded.astype(np.uint8)
-    arrays["reason"] = scorer.reasons.astype(np.int8)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    with atomic_path(run_dir / PARAMETERS) as tmp:
-        tmp.write_bytes(buffer.getvalue())
-    with atomic_path(run_dir / ATTRIBUTES) as tmp:
-        scorer.attribute_frame().write_csv(tmp, separator="\t", float_precision=None)
-    report = scorer.report or FitReport(False, 0, float("nan"))
-    description = {
-        "format": FORMAT,
-        "version": VERSION,
-        "type": scorer.name,
-        "settings": scorer.hyperparameters(),
-        "n_attributes": scorer.n_attributes,
-        "reference": {
-            **(reference or {}),
-            "speakers": stats.n_speakers,
-            "recordings": stats.n_recordings,
-        },
-        "fit": report.to_dict(),
-        "exclusion_reasons": list(EXCLUSION_REASONS),
-        "balr_version": balr.__version__,
-    }
-    with atomic_path(run_dir / SCORER_JSON) as tmp:
-        tmp.write_text(json.dumps(description, indent=2) + "\n")
+__all__ = ["ATTRIBUTES", "FORMAT", "PARAMETERS", "SCORER_JSON", "VERSION", "load_scorer", "save"]
 
 
 def load_scorer(
@@ -126,8 +79,6 @@ def _check_settings(scorer: Scorer, settings: dict[str, Any], path: Path) -> Non
 
 
 def _load_balr(path: Path, kind: str | None) -> Scorer:
-    from balr.scoring import SCORERS
-
     description = _read_description(path)
     name = description.get("type")
     if description.get("input") == "embeddings":
@@ -245,8 +196,6 @@ TORCH_BUFFERS = {
 
 
 def _load_torch(path: Path, kind: str | None, settings: dict[str, Any]) -> Scorer:
-    from balr.scoring import SCORERS
-
     # The file first: a model checkpoint given as a scorer must be named as such.
     state = _torch_state(path)
     fits = [n for n, keys in TORCH_BUFFERS.items() if all(b in state for b in keys)]

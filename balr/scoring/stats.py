@@ -9,6 +9,17 @@ import numpy as np
 
 from balr.scoring.counts import Counts
 
+# Why an attribute is left out of scoring (index 0: kept); `Scorer.reasons` index this.
+EXCLUSION_REASONS = (
+    "",
+    "dead",
+    "always_on",
+    "few_speakers_active",
+    "few_speakers_inactive",
+    "low_typicality",
+    "invalid_parameter",
+)
+
 
 @dataclass
 class FitReport:
