@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from balr.data.columns import check_unique_columns
 from balr.data.kaldi import read_kaldi_vectors, speakers_of
 from balr.data.vectors import (
     SIDECAR_TAGS,
@@ -93,6 +94,7 @@ def _read_frame(csv_path: Path) -> pl.DataFrame:
             " text with as many fields in every row as in the header"
         ) from None
     frame = frame.rename({name: name.strip() for name in frame.columns})
+    check_unique_columns(frame.columns, csv_path)
     if not any(name in frame.columns for name in PATH_COLUMNS):
         raise DatasetError(
             f"{csv_path}: the CSV needs at least one of the columns {', '.join(PATH_COLUMNS)}"

@@ -18,6 +18,7 @@ import polars as pl
 
 from balr.data.guard import check_regular
 from balr.errors import DatasetError
+from balr.evaluation.trial_checks import check_trial_rows
 from balr.evaluation.trial_formats import (
     FORMAT_FIX,
     LABEL_VALUES,
@@ -56,7 +57,7 @@ def read_trial_frame(path: Path, hint: str = "check data.val_trials") -> pl.Data
     if kind is None:
         raise no_format_error(path, first + 1, lines[first])
     if kind not in ("balr", "nist"):
-        return _stripped(read_plain(path, lines, kind))
+        return _stripped(read_plain(path, lines, kind), path)
     frame = _read_tsv(path)
     if kind == "nist":
         frame = nist_frame(frame)
@@ -72,7 +73,7 @@ def read_trial_frame(path: Path, hint: str = "check data.val_trials") -> pl.Data
         )
     # Line numbers below the header (polars skips no line of a file read this way).
     rows = pl.Series("line", np.arange(frame.height, dtype=np.int64) + first + 2)
-    return _stripped(frame.with_columns(rows))
+    return _stripped(frame.with_columns(rows), path)
 
 
 def _text_lines(path: Path) -> list[str]:
@@ -84,8 +85,11 @@ def _text_lines(path: Path) -> list[str]:
         ) from None
 
 
-def _stripped(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(pl.col("enrollment", "test").fill_null("").str.strip_chars())
+def _stripped(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """Side cells without blanks; a repeated column or comparison is refused."""
+    frame = frame.with_columns(pl.col("enrollment", "test").fill_null("").str.strip_chars())
+    check_trial_rows(frame, path)
+    return frame
 
 
 def _read_tsv(path: Path) -> pl.DataFrame:
