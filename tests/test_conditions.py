@@ -223,3 +223,27 @@ def test_noise_from_a_folder_is_drawn_from_its_recordings(tmp_path: Path) -> Non
     assert 10 * np.log10(np.mean(white(1.0) ** 2) / np.mean((noisy - white(1.0)) ** 2)) == (
         pytest.approx(0.0, abs=0.5)
     )
+
+
+def test_measured_band_tells_telephone_audio_from_wideband(
+    speech: np.ndarray, tmp_path: Path
+) -> None:
+    from balr.conditions.measure import measure
+
+    phone = Condition("phone", [Telephone(300, 3400, 8000, "gsm")]).apply(speech, RATE, "a")
+    sf.write(tmp_path / "wide.flac", speech, RATE)
+    sf.write(tmp_path / "phone.flac", phone, RATE)
+    wide, narrow = measure(tmp_path / "wide.flac"), measure(tmp_path / "phone.flac")
+    assert not wide.narrow_band and wide.band_hz > 4000
+    assert narrow.narrow_band and narrow.band_hz < 3600
+    assert abs(wide.speech_seconds - len(voiced(speech, RATE)) / RATE) < 0.05
+
+
+def test_a_case_condition_outside_the_calibration_data_is_a_warning() -> None:
+    from balr.conditions.measure import mismatch
+
+    assert mismatch(["phone"], ["phone", "clean"]) is None
+    assert mismatch(["phone"], []) is None
+    assert "differ from those of the calibration data (clean)" in str(
+        mismatch(["phone"], ["clean"])
+    )
