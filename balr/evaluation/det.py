@@ -57,14 +57,19 @@ def det_plot(curves: Sequence[tuple[str, Any, Any]], path: Path, title: str = "D
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 6))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    rates = [error_rates(scores, labels)[1:] for _, scores, labels in curves]
     bottom = LIMITS[0]
-    for i, (name, scores, labels) in enumerate(curves):
-        color = colors[i % len(colors)]
-        far, frr = det_points(scores, labels)
-        smallest = 100.0 * min(far.min(initial=1.0), frr.min(initial=1.0))
+    for frr, far in rates:
+        smallest = 100.0 * min(far[far > 0].min(initial=1.0), frr[frr > 0].min(initial=1.0))
         bottom = max(LOWEST, min(bottom, 0.7 * smallest))
+    # A rate of 0 has no probit: drawn below the axis, so the curve leaves the box there
+    # (and passes the EER point) instead of stopping short.
+    floor = bottom / 1000.0
+    for i, ((name, scores, labels), (frr, far)) in enumerate(zip(curves, rates, strict=True)):
+        color = colors[i % len(colors)]
         eer = compute_eer(scores, labels)
-        ax.plot(probit(far), probit(frr), color=color, label=f"{name} (EER {eer:.2f} %)")
+        x, y = probit(np.maximum(far, floor)), probit(np.maximum(frr, floor))
+        ax.plot(x, y, color=color, label=f"{name} (EER {eer:.2f} %)")
         point = probit(max(eer, 1e-9) / 100.0)
         ax.plot([point], [point], "o", color=color, markersize=6, markeredgecolor="black")
     low, high = probit(np.array([bottom, LIMITS[1]]) / 100.0)
