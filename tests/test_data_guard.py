@@ -90,7 +90,7 @@ def test_calibration_from_dev_zero_or_a_fifo_is_refused(fifo: Path) -> None:
 def test_an_oversized_calibration_is_refused(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "calibration.json"
     path.write_text(json.dumps({"kind": "affine", "a": 1.0, "b": 0.0, "pad": "x" * 4096}))
-    monkeypatch.setattr("balr.evaluation.calibration.CALIBRATION_LIMIT", 1024)
+    monkeypatch.setattr("balr.evaluation.calibration_file.CALIBRATION_LIMIT", 1024)
     with pytest.raises(CalibrationError, match="beyond the"):
         Calibration.load(path)
 

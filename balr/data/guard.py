@@ -18,7 +18,8 @@ from balr.errors import BalrError
 MIB = 1 << 20
 # What a legitimate file of each kind can hold (far above any real one).
 VECTOR_LIMIT = 64 * MIB  # one vector: a 1M-dim float64 .npy is 8 MiB
-CALIBRATION_LIMIT = 4 * MIB  # a calibration.json is a few hundred bytes
+# A calibration.json: a few hundred bytes, a bigauss one ~40 bytes per distinct dev score.
+CALIBRATION_LIMIT = 64 * MIB
 SCORER_JSON_LIMIT = 16 * MIB  # settings and fit notes of a scorer
 
 _KINDS = (

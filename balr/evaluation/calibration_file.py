@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 import numpy as np
 
 from balr.data.atomic import atomic_path
+from balr.data.guard import CALIBRATION_LIMIT, read_limited
 from balr.errors import CalibrationError
 from balr.evaluation.bounds import ElubBounds
 from balr.evaluation.calibrators import BiGaussMap
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 KINDS = {"affine": "logistic", "bigauss": "bigauss"}
 OWN_KEYS = ("kind", "method", "a", "b", "sigma2", "knots", "bounds", "data", "scorer")
 _FIX = "pass a calibration.json written by `balr score calibrate`"
-# calibration.json is small (knots: tens of bytes per dev score); refuse to read more.
-_MAX_BYTES = 512 * 1024 * 1024
 
 
 def write_calibration(calibration: Calibration, path: Path, extra: dict[str, Any]) -> None:
@@ -97,11 +96,8 @@ def read_calibration(path: Path) -> dict[str, Any]:
 
 def _read_json(path: Path) -> Any:
     try:
-        if not path.is_file():
-            raise FileNotFoundError(2, "not a regular file" if path.exists() else "not found")
-        if path.stat().st_size > _MAX_BYTES:
-            raise OSError(27, f"larger than {_MAX_BYTES // 2**20} MiB")
-        return json.loads(path.read_text(encoding="utf-8"))
+        data, _ = read_limited(path, CALIBRATION_LIMIT, CalibrationError, "calibration.json")
+        return json.loads(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         reason = getattr(err, "strerror", None) or type(err).__name__
         raise CalibrationError(f"{path}: cannot read calibration ({reason}); {_FIX}") from err
