@@ -124,7 +124,9 @@ class AudioDataset(Dataset[AnnotatedAudio]):
             ids, data = sources.read_csv_dataset(path, root)
         else:
             ids, data = sources.single_audio_file(path, audio_formats)
-        return cls._create(sorted(ids), data, sample_rate, path.absolute())
+        # An ark/scp keeps its file order: its rows are then gathered without a shuffle.
+        order = ids if is_kaldi_file(path) else sorted(ids)
+        return cls._create(order, data, sample_rate, path.absolute())
 
     @classmethod
     def from_pack(

@@ -257,26 +257,26 @@ def _check_vectors(vectors: KaldiVectors, path: Path) -> None:
         raise VectorFileError(f"{path}: key {twice!r} appears more than once: keys must be unique")
 
 
-def read_utt2spk(path: Path) -> dict[str, str]:
-    """utterance -> speaker of a Kaldi ``utt2spk`` file (``utt spk`` per line).
+def read_utt2spk(path: Path) -> pl.DataFrame:
+    """The ``utterance`` and ``speaker`` columns of a Kaldi ``utt2spk`` file (``utt spk`` lines).
 
     Raises:
-        VectorFileError: the file is missing or a line has not two fields.
+        VectorFileError: the file is missing or a line has not two fields (shows it).
     """
     if not path.is_file():
         raise VectorFileError(f"{path}: utt2spk file not found: check the --utt2spk path")
-    out: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
-        fields = line.split()
-        if not fields:
-            continue
-        if len(fields) != 2:
-            raise VectorFileError(
-                f"{path}: line {number} is not 'utterance speaker' ({line[:80]!r}): write one"
-                " utterance and its speaker per line"
-            )
-        out[fields[0]] = fields[1]
-    return out
+    lines = pl.Series("line", _read_bytes(path).decode("utf-8", "replace").splitlines())
+    numbers = np.flatnonzero(lines.str.strip_chars().str.len_chars().to_numpy() > 0)
+    pattern = r"^\s*(?<utterance>\S+)\s+(?<speaker>\S+)\s*$"
+    fields = lines.gather(numbers).str.extract_groups(pattern).struct.unnest()
+    bad = np.flatnonzero(fields["utterance"].is_null().to_numpy())
+    if bad.size:
+        number = int(numbers[bad[0]]) + 1
+        raise VectorFileError(
+            f"{path}: line {number} is not 'utterance speaker' ({lines[number - 1][:80]!r}):"
+            " write one utterance and its speaker per line"
+        )
+    return fields
 
 
 def speakers_of(ids: Sequence[str], utt2spk: Path, source: Path) -> list[str]:
@@ -285,11 +285,16 @@ def speakers_of(ids: Sequence[str], utt2spk: Path, source: Path) -> list[str]:
     Raises:
         VectorFileError: some ids have no line (names the first and how many).
     """
-    table = read_utt2spk(utt2spk)
-    missing = [i for i in ids if i not in table]
-    if missing:
+    table = read_utt2spk(utt2spk).unique("utterance", keep="last")
+    mapping = dict(zip(table["utterance"].to_list(), table["speaker"].to_list(), strict=True))
+    speakers = pl.Series("id", list(ids), dtype=pl.String).replace_strict(
+        mapping, default=None, return_dtype=pl.String
+    )
+    missing = np.flatnonzero(speakers.is_null().to_numpy())
+    if missing.size:
+        first = ids[int(missing[0])]
         raise VectorFileError(
-            f"{utt2spk}: no speaker for {len(missing)} vector(s) of {source} (first:"
-            f" {missing[0]!r}): add a line '{missing[0]} SPEAKER' for each"
+            f"{utt2spk}: no speaker for {missing.size} vector(s) of {source} (first:"
+            f" {first!r}): add a line '{first} SPEAKER' for each"
         )
-    return [table[i] for i in ids]
+    return speakers.to_list()

@@ -20,6 +20,7 @@ import numpy as np
 
 from balr.data.blocks import parse_npy_block, parse_text_block
 from balr.data.guard import VECTOR_LIMIT, read_limited
+from balr.data.kaldi import is_kaldi_file
 from balr.data.vectors import (
     VERSION_FIELDS,
     MatrixRow,
@@ -194,9 +195,14 @@ def _gather_matrix_rows(
         if len(wanted) and (wanted.min() < 0 or wanted.max() >= len(source)):
             raise VectorFileError(f"{path}: a row reference is out of range ({len(source)} rows)")
         index = np.asarray(rows)
-        matrix[index] = source[wanted]
+        if len(rows) == len(matrix) and source.dtype == matrix.dtype:
+            np.take(source, wanted, axis=0, out=matrix)  # one file holds every row: no scatter
+        else:
+            matrix[index] = source[wanted]
         stats[index] = version
-    if groups and not np.isfinite(matrix[np.concatenate(list(groups.values()))]).all():
+    # Kaldi files were checked when read; a .npy matrix's values are checked here.
+    unchecked = [rows for path, rows in groups.items() if not is_kaldi_file(path)]
+    if unchecked and not np.isfinite(matrix[np.concatenate(unchecked)]).all():
         raise VectorFileError(f"{next(iter(groups))}: holds NaN or infinite values: pack again")
 
 
