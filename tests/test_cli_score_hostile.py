@@ -8,6 +8,7 @@ directory, and without touching the inputs. Log records (`[INFO] ...`) may prece
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -178,7 +179,105 @@ def missing_trials_file(tmp: Path) -> Outcome:
     return args, "absent.tsv", "check the TRIALS path"
 
 
+def trial_comparing_a_recording_with_itself(tmp: Path) -> Outcome:
+    args = score_test_args(tmp, "enrollment\ttest\ns0/u0\ts1/u0\ns0/u1\ts0/u1\n")
+    return args, "line 3: recording 's0/u1' appears on both sides", "list each recording once"
+
+
+def trial_side_holding_the_test_recording(tmp: Path) -> Outcome:
+    args = score_test_args(tmp, "enrollment\ttest\ns0/u0,s1/u0\ts1/u0\n")
+    return args, "recording 's1/u0' appears on both sides", "list each recording once"
+
+
+def repeated_trial_row(tmp: Path) -> Outcome:
+    rows = "s0/u0\ts1/u0\t0\ns0/u0\ts0/u1\t1\ns0/u0\ts1/u0\t0\n"
+    args = score_test_args(tmp, f"enrollment\ttest\tlabel\n{rows}")
+    return args, "lines 2 and 4 compare the same recordings", "keep one"
+
+
+def two_label_columns(tmp: Path) -> Outcome:
+    args = score_test_args(tmp, "enrollment\ttest\tlabel\tlabel\ns0/u0\ts1/u0\t0\t1\n")
+    return args, "names the column 'label' twice", "rename or drop the other"
+
+
+def plots_with_one_class_only(tmp: Path) -> Outcome:
+    rows = "s0/u0\ts0/u1\t1\ns1/u0\ts1/u1\t1\n"
+    args = score_test_args(tmp, f"enrollment\ttest\tlabel\n{rows}", "--plots")
+    return args, "every label is 1 (same speaker)", "add different-speaker comparisons"
+
+
+def validation_with_one_class_only(tmp: Path) -> Outcome:
+    ref = write_attributes(tmp / "ref", speakers=3, per_speaker=2)
+    trials = tmp / "val.tsv"
+    trials.write_text("enrollment\ttest\tlabel\ns0/u0\ts1/u0\t0\ns0/u1\ts2/u0\t0\n")
+    args = ["score", "train", str(ref), "--val", str(ref), str(trials)]
+    return args, "every label is 0 (different speakers)", "add same-speaker comparisons"
+
+
+def calibration_is_dev_zero(tmp: Path) -> Outcome:
+    args = score_test_args(tmp, None, "--calibration", "/dev/zero")
+    return args, "/dev/zero: is a device", "give a calibration.json"
+
+
+def trials_file_is_a_fifo(tmp: Path) -> Outcome:
+    args = score_test_args(tmp)
+    os.mkfifo(tmp / "pipe.tsv")
+    args[3] = str(tmp / "pipe.tsv")
+    return args, "pipe.tsv: is a FIFO", "give a trial list"
+
+
+def vector_file_is_a_fifo(tmp: Path) -> Outcome:
+    args = score_test_args(tmp)
+    (tmp / "data" / "s1u1_ba.npy").unlink()
+    os.mkfifo(tmp / "data" / "s1u1_ba.npy")
+    return args, "s1u1_ba.npy: is a FIFO", "give a vector file"
+
+
+def scorer_with_zero_alpha(tmp: Path) -> Outcome:
+    args = score_test_args(tmp)
+    with np.load(tmp / "scorer" / "parameters.npz") as archive:
+        arrays = {key: archive[key].copy() for key in archive.files}
+    arrays["alpha"][np.flatnonzero(arrays["excluded"] == 0)[0]] = 0.0
+    np.savez(tmp / "scorer" / "parameters.npz", **arrays)
+    return args, "invalid beta parameters (alpha=0", "fit the scorer again"
+
+
+def trials_out_dir_is_a_file(tmp: Path) -> Outcome:
+    data = write_attributes(tmp / "data", speakers=4, per_speaker=2)
+    (tmp / "taken").write_text("a file")
+    args = ["score", "trials", str(data), "--out-dir", str(tmp / "taken")]
+    return args, "--out-dir", "is a file: give a folder"
+
+
+def trials_of_ids_holding_a_comma(tmp: Path) -> Outcome:
+    data = write_attributes(tmp / "data", speakers=4, per_speaker=2)
+    text = data.read_text().replace("s0/u0,", '"s0/u,0",', 1)
+    data.write_text(text)
+    args = ["score", "trials", str(data), "--out-dir", str(tmp / "lists")]
+    return args, "id 's0/u,0' holds a comma", "rename those recordings"
+
+
+def describe_save_dir_is_a_file(tmp: Path) -> Outcome:
+    scorer = fitted(tmp)
+    (tmp / "taken").write_text("a file")
+    args = ["score", "describe", str(scorer), "--save-dir", str(tmp / "taken")]
+    return args, "taken is a file", "give a folder for attributes.png"
+
+
 CASES: list[Case] = [
+    trial_comparing_a_recording_with_itself,
+    trial_side_holding_the_test_recording,
+    repeated_trial_row,
+    two_label_columns,
+    plots_with_one_class_only,
+    validation_with_one_class_only,
+    calibration_is_dev_zero,
+    trials_file_is_a_fifo,
+    vector_file_is_a_fifo,
+    scorer_with_zero_alpha,
+    trials_out_dir_is_a_file,
+    trials_of_ids_holding_a_comma,
+    describe_save_dir_is_a_file,
     unknown_trial_id,
     empty_side,
     attribute_count_differs_from_the_scorer,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ def run(ns: argparse.Namespace) -> int:
     scorer = load_scorer(run_dir)
     frame = scorer.attribute_frame()
     out_dir = Path(ns.save_dir).expanduser() if ns.save_dir else _folder_of(run_dir)
+    if np.isfinite(frame["typicality"].to_numpy()).any():  # else no figure is drawn
+        check_out_dir(out_dir, bool(ns.save_dir))
     print_description(scorer, frame, ns.top)
     png = draw(scorer, frame, ns.y, out_dir / "attributes.png")
     if png is not None:
@@ -56,6 +59,17 @@ def run(ns: argparse.Namespace) -> int:
 
 def _folder_of(path: Path) -> Path:
     return path if path.is_dir() else path.parent
+
+
+def check_out_dir(folder: Path, given: bool) -> None:
+    """RunDirError unless attributes.png can go into `folder` (checked before any output)."""
+    option = f"--save-dir {folder}" if given else f"{folder} (the scorer run)"
+    if folder.exists() and not folder.is_dir():
+        raise RunDirError(f"{option} is a file: give a folder for attributes.png")
+    if not folder.is_dir():
+        raise RunDirError(f"{option} does not exist: create it first")
+    if not os.access(folder, os.W_OK):
+        raise RunDirError(f"{option} is not writable: give --save-dir FOLDER you can write to")
 
 
 def print_description(scorer: Any, frame: Any, top: int) -> None:
@@ -130,8 +144,6 @@ def draw(scorer: Any, frame: Any, y: str, path: Path) -> Path | None:
     if not np.isfinite(typicality).any():
         print("no reference statistics in this scorer (a BA-LR 2.0 file?): no figure drawn")
         return None
-    if not path.parent.is_dir():
-        raise RunDirError(f"--save-dir {path.parent} does not exist: create it first")
     label = {"dropout": "drop-out (share of a holder's recordings without it)",
              "rate": "activation rate (share of reference recordings with it)"}[y]  # fmt: skip
     excluded = frame["excluded"].to_numpy().astype(bool)
@@ -139,4 +151,10 @@ def draw(scorer: Any, frame: Any, y: str, path: Path) -> Path | None:
         f"{scorer.name} scorer: {int((~excluded).sum()):,} of {scorer.n_attributes:,} attributes"
         f" used\nreference: {_reference(scorer)}"
     )
-    return attributes_figure(typicality, second, label, excluded, path, title)
+    try:
+        return attributes_figure(typicality, second, label, excluded, path, title)
+    except OSError as error:
+        raise RunDirError(
+            f"cannot write {path} ({error.strerror or error}): give --save-dir FOLDER you can"
+            " write to"
+        ) from None

@@ -203,6 +203,26 @@ def _labels_from_speakers(
     return np.asarray(sides[0] == sides[1])
 
 
+def missing_class(labels: np.ndarray | None) -> str | None:
+    """Why comparisons cannot give labelled metrics (None: both classes are there).
+
+    The reason completes a sentence about the trial list, e.g. "{trials} has no label column".
+    """
+    if labels is None:
+        return "has no label column and DATA no speaker for every side; add a 'label' column (1/0)"
+    if labels.all():
+        return (
+            "has one class only: every label is 1 (same speaker); add different-speaker"
+            " comparisons (label 0)"
+        )
+    if not labels.any():
+        return (
+            "has one class only: every label is 0 (different speakers); add same-speaker"
+            " comparisons (label 1)"
+        )
+    return None
+
+
 def score_comparisons(scorer: Scorer, bits: np.ndarray, comparisons: Comparisons) -> np.ndarray:
     """Natural-log LLR of every comparison, in order.
 

@@ -53,16 +53,16 @@ def score_test(
     `where` names the scorer (its run directory or file) in messages and the summary.
     """
     from balr.scoring.score_files import check_finite, write_explanations, write_scores
-    from balr.scoring.trials import read_comparisons, score_comparisons
+    from balr.scoring.trials import missing_class, read_comparisons, score_comparisons
 
     calibration = options.calibration
     check_width(scorer, data, where)
     comparisons = read_comparisons(trials, data.ids, data.labels)
     labels = comparisons.labels
-    if options.plots and not _both_classes(labels):
+    missing = missing_class(labels)
+    if options.plots and missing:
         raise ConfigError(
-            f"--plots needs same- and different-speaker comparisons: {trials} has no label"
-            " column and DATA no speakers for every side; add a 'label' column (1/0)"
+            f"--plots needs same- and different-speaker comparisons: {trials} {missing}"
         )
     llr_raw = score_comparisons(scorer, data.bits, comparisons)
     check_finite(llr_raw, comparisons, trials, "refit the scorer with balr score train")

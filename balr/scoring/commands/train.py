@@ -94,15 +94,15 @@ def validate(scorer: Scorer, data: Bits, trials: Path, run_dir: Path) -> dict[st
     """
     from balr.evaluation.calibration import llr_metrics
     from balr.scoring.score_files import write_scores
-    from balr.scoring.trials import read_comparisons, score_comparisons
+    from balr.scoring.trials import missing_class, read_comparisons, score_comparisons
 
     check_width(scorer, data, "just fitted")
     comparisons = read_comparisons(trials, data.ids, data.labels)
     labels = comparisons.labels
-    if labels is None or labels.all() or not labels.any():
+    missing = missing_class(labels)
+    if missing:
         raise DatasetError(
-            f"{trials}: validation needs same- and different-speaker comparisons: add"
-            " a 'label' column (1/0) or give val_data speakers"
+            f"validation needs same- and different-speaker comparisons: {trials} {missing}"
         )
     llrs = score_comparisons(scorer, data.bits, comparisons)
     write_scores(run_dir / "scores.tsv", comparisons, llrs)
