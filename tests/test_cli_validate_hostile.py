@@ -78,6 +78,13 @@ def bootstrap_without_speakers(tmp: Path) -> Outcome:
     return ["validate", str(path), "--bootstrap", "10"], "no 'speaker/' prefix", "--data"
 
 
+def id_without_speaker_in_data(tmp: Path) -> Outcome:
+    path = _write(tmp, "enrollment\ttest\tllr\tlabel\nx1\tx2\t1.5\t1\nx1\tz9\t0.5\t0\n")
+    table = tmp / "speakers.csv"
+    table.write_text("id,speaker\nx1,anna\nx2,anna\n")
+    return ["validate", str(path), "--data", str(table)], "line 3: id 'z9'", "with --data"
+
+
 def missing_file(tmp: Path) -> Outcome:
     return ["validate", str(tmp / "none.tsv")], "none.tsv", "labelled scores.tsv"
 
@@ -98,6 +105,7 @@ CASES: list[Case] = [
     unknown_criterion,
     bootstrap_zero,
     bootstrap_without_speakers,
+    id_without_speaker_in_data,
     missing_file,
     names_do_not_match_files,
 ]

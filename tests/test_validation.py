@@ -158,3 +158,14 @@ def test_validate_writes_the_report_and_its_figures(tmp_path: Path) -> None:
     assert "http://" not in html and "https://" not in html
     assert html.count("data:image/png;base64,") == 5
     assert not math.isnan(saved["metrics"]["dur4s"]["devpav"])
+
+
+def test_speakers_can_come_from_an_id_speaker_table(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "scores.tsv"
+    path.parent.mkdir()
+    path.write_text("enrollment\ttest\tllr\tlabel\nx1\tx2\t2.0\t1\nx1\ty1\t-1.0\t0\n")
+    table = tmp_path / "speakers.csv"
+    table.write_text("id,speaker\nx1,anna\nx2,anna\ny1,bob\n")
+    report = validate([path], tmp_path / "out", data=str(table))
+    assert report.metrics["a"]["n_speakers"] == 2
+    assert "speakers.csv" in report.speakers_from

@@ -196,6 +196,23 @@ def speakers_by_prefix(condition: Condition) -> Speakers | None:
     return _indexed([i.split("/", 1)[0] for i in firsts])
 
 
+def speaker_map(data: str) -> dict[str, str]:
+    """id -> speaker of a dataset balr reads, or of a plain CSV with `id` and `speaker`."""
+    path = Path(data)
+    if path.is_file() and path.suffix.lower() in (".csv", ".tsv"):
+        separator = "\t" if path.suffix.lower() == ".tsv" else ","
+        try:
+            frame = pl.read_csv(path, separator=separator, infer_schema=False)
+        except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
+            raise DatasetError(f"{path}: cannot read it ({type(err).__name__}); {FIX}") from err
+        if {"id", "speaker"} <= set(frame.columns) and len(frame.columns) == 2:
+            return dict(zip(frame["id"].to_list(), frame["speaker"].to_list(), strict=True))
+    from balr.data import AudioDataset
+
+    dataset = AudioDataset.from_path(data)
+    return {i: str(d["speaker"]) for i, d in dataset.iter_dicts() if d.get("speaker") is not None}
+
+
 def speakers_from_data(condition: Condition, speaker_of: dict[str, str], data: str) -> Speakers:
     """Speakers from a dataset's id -> speaker map; DatasetError naming an unknown id."""
     firsts = [side.split(",")[0].strip() for side in (*condition.enrollment, *condition.test)]

@@ -36,6 +36,7 @@ from balr.validation.inputs import (
     Speakers,
     read_all,
     read_conditions,
+    speaker_map,
     speakers_by_prefix,
     speakers_from_data,
 )
@@ -97,14 +98,7 @@ def _speakers(
 ) -> tuple[dict[str, Speakers | None], str]:
     """Each condition's speakers, and where they came from (for the report)."""
     if data:
-        from balr.data import AudioDataset
-
-        dataset = AudioDataset.from_path(data)
-        speaker_of = {
-            i: str(d.get("speaker"))
-            for i, d in dataset.iter_dicts()
-            if d.get("speaker") is not None
-        }
+        speaker_of = speaker_map(data)
         found: dict[str, Speakers | None] = {
             c.name: speakers_from_data(c, speaker_of, data) for c in conditions
         }
