@@ -23,7 +23,8 @@ from balr.data.atomic import atomic_path
 from balr.data.guard import check_regular
 from balr.scoring.base import Scorer, ScorerError
 from balr.scoring.embedding import EmbeddingScorer
-from balr.scoring.io import FORMAT, PARAMETERS, SCORER_JSON, VERSION, _read_description
+from balr.scoring.io import _read_description
+from balr.scoring.saving import FORMAT, PARAMETERS, SCORER_JSON, VERSION
 from balr.scoring.stats import FitReport
 
 INPUT = "embeddings"

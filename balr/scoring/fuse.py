@@ -23,6 +23,7 @@ import polars as pl
 from balr.data.atomic import atomic_path
 from balr.errors import DatasetError
 from balr.evaluation.fusion import FusedSystem, Fusion, FusionError
+from balr.logs import run_log_file
 from balr.scoring.score_files import ScoreList, read_scores
 
 log = logging.getLogger("balr.score")
@@ -173,8 +174,11 @@ def apply_fusion(fusion_path: Path, paths: list[Path], run_dir: Path) -> Fusion:
     return fusion
 
 
-def write_fused(run_dir: Path, aligned: AlignedScores, fusion: Fusion) -> None:
-    """scores.tsv of the fused LLRs with each system's part, and metrics.json when labelled."""
+def write_fused(run_dir: Path, aligned: AlignedScores, fusion: Fusion) -> dict[str, float] | None:
+    """scores.tsv of the fused LLRs with each system's part, and metrics.json when labelled.
+
+    Returns the metrics (None without labels of both classes).
+    """
     from balr.evaluation.calibration import llr_metrics
 
     parts = fusion.parts(aligned.scores)
@@ -190,13 +194,18 @@ def write_fused(run_dir: Path, aligned: AlignedScores, fusion: Fusion) -> None:
         metrics = llr_metrics(llr, labels)
     with atomic_path(run_dir / "scores.tsv") as tmp:
         pl.DataFrame(columns).write_csv(tmp, separator="\t", float_precision=6, quote_style="never")
+    weights = ", ".join(f"{s.name} {s.weight:.4g}" for s in fusion.systems)
+    lines = [f"fused {len(llr)} comparisons: weights {weights}, offset {fusion.offset:.4g}"]
     if metrics is not None:
         with atomic_path(run_dir / "metrics.json") as tmp:
             tmp.write_text(json.dumps(metrics, indent=2) + "\n")
-        log.info(
-            "fused %d comparisons of %s: EER %.2f%%  Cllr %.3f  Cllr_min %.3f",
-            len(llr), ", ".join(fusion.names), metrics["eer"], metrics["cllr"],
-            metrics["cllr_min"],
-        )  # fmt: skip
-    weights = ", ".join(f"{s.name} {s.weight:.4g}" for s in fusion.systems)
-    log.info("weights: %s; offset %.4g; results in %s", weights, fusion.offset, run_dir)
+        lines.append(
+            f"fused LLRs: EER {metrics['eer']:.2f}%  Cllr {metrics['cllr']:.3f}"
+            f"  Cllr_min {metrics['cllr_min']:.3f}"
+        )
+    lines.append(f"results in {run_dir}")
+    with run_log_file(run_dir, "score_fuse.log"):
+        for line in lines:
+            log.info("%s", line)
+            print(line)
+    return metrics

@@ -3,10 +3,10 @@
 Preprocessing, all estimated on the reference embeddings (as in Kaldi and WeSpeaker
 recipes): subtract the reference mean; then either project with LDA onto `lda_dim`
 directions (scaled so the within-speaker covariance is the identity) or, without
-`lda_dim`, whiten by the reference's total covariance (`whiten`, directions of
-numerically zero variance dropped); then length-normalise each vector to norm sqrt(d)
-(`length_norm`). On these vectors a two-covariance model (`balr.scoring.plda_fit`) is
-fitted by EM.
+`lda_dim`, whiten by the reference's total covariance (`whiten`, keeping the
+directions whose variance is at least `min_variance` of the largest: a PCA); then
+length-normalise each vector to norm sqrt(d) (`length_norm`). On these vectors a
+two-covariance model (`balr.scoring.plda_fit`) is fitted by EM.
 
 Scoring, in the basis z = T(x - mu) where W = I and B = diag(psi): a side of n
 recordings is summarised by the mean of its z and n (the rest of the side cancels in the
@@ -42,6 +42,9 @@ class PLDAScorer(EmbeddingScorer):
         lda_dim: project onto this many LDA directions (at most the embedding size and
             the number of reference speakers - 1); None: no LDA.
         whiten: without LDA, whiten by the reference's total covariance first.
+        min_variance: whitening keeps the directions whose reference variance is at least
+            this share of the largest (a PCA: the dropped directions hold noise that
+            whitening would blow up to the size of the speaker information).
         length_norm: length-normalise the preprocessed vectors (to norm sqrt(d)).
         n_iterations: maximum EM iterations.
         tol: stop when an iteration gains less log-likelihood than this (nats per recording).
@@ -54,17 +57,21 @@ class PLDAScorer(EmbeddingScorer):
         self,
         lda_dim: int | None = None,
         whiten: bool = True,
+        min_variance: float = 0.01,
         length_norm: bool = True,
         n_iterations: int = 100,
-        tol: float = 1e-6,
+        tol: float = 1e-3,
     ) -> None:
         super().__init__()
         if lda_dim is not None and int(lda_dim) < 1:
             raise ScorerError(f"scorer.lda_dim={lda_dim}: give a number of directions >= 1")
+        if not 0 <= float(min_variance) < 1:
+            raise ScorerError(f"scorer.min_variance={min_variance}: give a share in [0, 1)")
         if int(n_iterations) < 0 or not float(tol) >= 0:
             raise ScorerError("scorer.n_iterations and scorer.tol must be >= 0")
         self.lda_dim = None if lda_dim is None else int(lda_dim)
         self.whiten = bool(whiten)
+        self.min_variance = float(min_variance)
         self.length_norm = bool(length_norm)
         self.n_iterations = int(n_iterations)
         self.tol = float(tol)
@@ -101,7 +108,7 @@ class PLDAScorer(EmbeddingScorer):
         if self.lda_dim is not None:
             return _lda(centred, labels, self.lda_dim)
         if self.whiten:
-            return _whitening(centred.T @ centred / len(centred))
+            return _whitening(centred.T @ centred / len(centred), self.min_variance)
         return np.eye(dim)
 
     def _normalise(self, y: np.ndarray) -> np.ndarray:
@@ -181,11 +188,11 @@ class PLDAScorer(EmbeddingScorer):
         return constant, 0.5 / a - 0.5 * a / det, psi / det
 
 
-def _whitening(covariance: np.ndarray) -> np.ndarray:
-    """[D, d]: maps to unit covariance; directions of ~zero variance (1e-10 of the largest)
-    are dropped."""
+def _whitening(covariance: np.ndarray, floor: float = 1e-10) -> np.ndarray:
+    """[D, d]: maps to unit covariance; directions whose variance is below a share `floor`
+    of the largest are dropped (whitening would blow their noise up)."""
     w, v = np.linalg.eigh(0.5 * (covariance + covariance.T))
-    keep = w > 1e-10 * max(float(w.max()), np.finfo(float).tiny)
+    keep = w > floor * max(float(w.max()), np.finfo(float).tiny)
     return v[:, keep] / np.sqrt(w[keep])
 
 

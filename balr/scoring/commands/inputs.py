@@ -67,6 +67,11 @@ def read_embeddings(dataset: AudioDataset, *, require_speakers: bool) -> Embeddi
     return Embeddings(dataset.name, table.ids, vectors, labels, table.speakers)
 
 
+def matrix_of(data: ScoringInput) -> np.ndarray:
+    """The rows the scorers read: the embeddings, or the 0/1 attribute vectors."""
+    return data.vectors if isinstance(data, Embeddings) else data.bits
+
+
 def check_input(scorer: AnyScorer, data: ScoringInput, where: str) -> None:
     """DatasetError when `data` is not what `scorer` scores (family and size)."""
     if isinstance(scorer, EmbeddingScorer):
