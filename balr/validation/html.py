@@ -178,12 +178,22 @@ def _result_cells(row: Row, names: list[str]) -> str:
     return "".join(cells)
 
 
+def _graphic_links(graphic: str, figures: list[str]) -> str:
+    """'DET, Tippett' with each name that has a figure on the page linked to it."""
+    parts = []
+    for word in graphic.split(", "):
+        name = word.split(" ")[0].lower() + ".png"
+        text = escape(word)
+        parts.append(f'<a href="#fig-{name[:-4]}">{text}</a>' if name in figures else text)
+    return ", ".join(parts)
+
+
 def _table(report: Report) -> str:
     names = [c["name"] for c in report.conditions]
     head = "".join(f'<th class="num">{escape(n)}</th>' for n in names)
     rows = "".join(
         f"<tr><td>{escape(r.characteristic)}</td><td>{escape(r.metric)}</td>"
-        f"<td>{escape(r.graphic)}</td><td>{escape(r.criterion)}</td>"
+        f"<td>{_graphic_links(r.graphic, report.figures)}</td><td>{escape(r.criterion)}</td>"
         f"{_result_cells(r, names)}{_decision(r.decision)}"
         f'<td class="small">{escape(r.data)}</td></tr>'
         for r in report.table
@@ -271,7 +281,7 @@ def _figures(report: Report, run_dir: Path) -> str:
     parts = ["<h2>Graphics</h2>"]
     for name in report.figures:
         parts.append(
-            f"<figure>{_image(run_dir / name, name)}"
+            f'<figure id="fig-{name.removesuffix(".png")}">{_image(run_dir / name, name)}'
             f"<figcaption>{escape(CAPTIONS[name])}</figcaption></figure>"
         )
     return "".join(parts)
