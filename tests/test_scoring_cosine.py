@@ -71,3 +71,13 @@ def test_embeddings_of_another_size_are_refused() -> None:
     scorer.fit(x, labels)
     with pytest.raises(ScorerError, match="have 3 dimensions"):
         scorer.score_pairs(x[:2, :3], x[2:4, :3])
+
+
+def test_trial_list_of_rows_equals_numpy_cosine() -> None:
+    x, labels = _data()
+    scorer = CosineScorer()
+    scorer.fit(x, labels)
+    enroll, test = np.array([0, 4, 11]), np.array([1, 4, 2])
+    np.testing.assert_allclose(
+        scorer.score_rows(x, enroll, test), _numpy_cosine(x[enroll], x[test])
+    )

@@ -178,3 +178,11 @@ def test_binary_attributes_are_refused() -> None:
     bits = np.random.default_rng(0).integers(0, 2, size=(20, 8))
     with pytest.raises(ScorerError, match="binary attributes"):
         PLDAScorer().fit(bits, np.repeat(np.arange(5), 4))
+
+
+def test_trial_list_fast_path_equals_pairwise_scores() -> None:
+    scorer, x, _ = _fitted(dim=4)
+    enroll, test = np.array([0, 3, 5, 7]), np.array([1, 2, 9, 7])
+    np.testing.assert_allclose(
+        scorer.score_rows(x, enroll, test), scorer.score_pairs(x[enroll], x[test]), rtol=1e-10
+    )

@@ -58,6 +58,9 @@ class CosineScorer(EmbeddingScorer):
     ) -> np.ndarray:
         return np.einsum("ij,ij->i", _unit(m1), _unit(m2))
 
+    def _score_single(self, z: np.ndarray, enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
+        return np.einsum("ij,ij->i", z[enroll], z[test])  # prepared rows are unit vectors
+
     def _score_block(self, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
         return z1 @ z2.T
 

@@ -26,6 +26,8 @@ __all__ = ["EmbeddingScorer", "check_embeddings", "looks_binary"]
 
 # Matrix cells (enrollment rows x test rows) per block of `score_matrix`: ~32 MiB of float64.
 _MATRIX_CELLS = 1 << 22
+# Gathered vector cells per chunk of `score_sides`.
+_ROW_CELLS = 1 << 21
 
 
 def check_embeddings(vectors: Any, what: str = "the embeddings") -> np.ndarray:
@@ -156,6 +158,11 @@ class EmbeddingScorer(ABC):
     ) -> np.ndarray:
         """float64 [P]: scores of sides with prepared means m1, m2 [P, d] of n1, n2 [P] rows."""
 
+    def _score_single(self, z: np.ndarray, enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
+        """float64 [P]: one recording a side, row enroll[i] of z against row test[i]."""
+        ones = np.ones(len(enroll))
+        return self._score_means(z[enroll], ones, z[test], ones)
+
     def _score_block(self, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
         """float64 [E, T]: one-recording sides, every row of z1 against every row of z2."""
         e, t = len(z1), len(z2)
@@ -197,8 +204,15 @@ class EmbeddingScorer(ABC):
         z = self.prepare(embeddings)
         enroll, test = RowGroups.of(enroll), RowGroups.of(test)
         out = np.empty(len(enroll), dtype=np.float64)
-        for start in range(0, len(enroll), CHUNK):
-            stop = min(start + CHUNK, len(enroll))
+        # Gathered rows per chunk: ~16 MiB of float64 (cache-friendly, bounded memory).
+        chunk = max(1, min(CHUNK, _ROW_CELLS // max(z.shape[1], 1)))
+        if bool(np.all(enroll.sizes() == 1) and np.all(test.sizes() == 1)):
+            for start in range(0, len(enroll), chunk):
+                rows = slice(start, start + chunk)
+                out[rows] = self._score_single(z, enroll.values[rows], test.values[rows])
+            return _checked(out)
+        for start in range(0, len(enroll), chunk):
+            stop = min(start + chunk, len(enroll))
             m1, n1 = _side_means(z, enroll[start:stop])
             m2, n2 = _side_means(z, test[start:stop])
             out[start:stop] = self._score_means(m1, n1, m2, n2)

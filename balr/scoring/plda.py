@@ -174,6 +174,11 @@ class PLDAScorer(EmbeddingScorer):
         terms = -0.5 * np.log(det / (a * c)) - 0.5 * quad + 0.5 * (m1**2 / a + m2**2 / c)
         return terms.sum(axis=1)
 
+    def _score_single(self, z: np.ndarray, enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
+        constant, square, cross = self.single_form()
+        e, t = z[enroll], z[test]
+        return np.einsum("ij,ij->i", e * cross, t) + (e**2 + t**2) @ square + constant
+
     def _score_block(self, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
         constant, square, cross = self.single_form()
         q1 = (z1**2) @ square
