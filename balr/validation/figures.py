@@ -26,6 +26,21 @@ def _colors(plt: Any) -> list[str]:
     return list(plt.rcParams["axes.prop_cycle"].by_key()["color"])
 
 
+def tippett_curves(
+    llrs: np.ndarray, labels: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The Tippett plot's steps: ((same x, share <= x), (different x, share >= x)).
+
+    x are the sorted observed log10 LRs of each kind: the same-speaker curve rises from 1/N1
+    at the smallest to 1 at the largest, the different-speaker one falls from 1 to 1/N0.
+    """
+    same = np.sort(llrs[labels] / LN10)
+    different = np.sort(llrs[~labels] / LN10)
+    up = np.arange(1, same.size + 1) / same.size
+    down = np.arange(different.size, 0, -1) / different.size
+    return (same, up), (different, down)
+
+
 def tippett(conditions: Sequence[Condition], path: Path) -> Path:
     """Tippett plot in the consensus style: empirical cumulative proportions.
 
@@ -39,10 +54,7 @@ def tippett(conditions: Sequence[Condition], path: Path) -> Path:
     colors = _colors(plt)
     for i, c in enumerate(conditions):
         color = colors[i % len(colors)]
-        same = np.sort(c.llrs[c.labels] / LN10)
-        different = np.sort(c.llrs[~c.labels] / LN10)
-        up = np.arange(1, same.size + 1) / same.size
-        down = np.arange(different.size, 0, -1) / different.size
+        (same, up), (different, down) = tippett_curves(c.llrs, c.labels)
         ax.step(
             same, up, where="post", color=color, label=f"{c.name}: same speaker ({same.size:,})"
         )
