@@ -137,7 +137,7 @@ def _scope(report: Report) -> str:
 def _verdict(report: Report) -> str:
     decided = [row.decision for row in report.table if row.decision is not None]
     failed = [
-        f"{row.characteristic} ({row.metric})" for row in report.table if row.decision is False
+        f"{row.characteristic}: {row.metric}" for row in report.table if row.decision is False
     ]
     open_rows = [row.characteristic for row in report.table if row.decision is None]
     rest = f" Not assessed: {', '.join(open_rows)}." if open_rows else ""
