@@ -33,8 +33,11 @@ log = logging.getLogger("balr.compare")
 
 def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     """Score cfg.enrollment vs cfg.test with the scorer of cfg.scorer_dir; write the report."""
+    from balr.report.conditions import check_names
     from balr.scoring import load_scorer
 
+    check_names("condition_enrollment", cfg.condition_enrollment)
+    check_names("condition_test", cfg.condition_test)
     scorer_path = Path(cfg.scorer_dir)
     scorer = load_scorer(scorer_path)
     folder = scorer_path if scorer_path.is_dir() else scorer_path.parent
@@ -59,10 +62,26 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
         scorer, info, enrollment, test, calibration, labelled, chosen.calibration
     )
     case.models = models
+    _add_conditions(cfg, case, folder)
     paths = write_report(case, run_dir, int(cfg.top))
     print_summary(case, int(cfg.top))
     log.info("case report written to %s", paths["report.html"])
     return case
+
+
+def _add_conditions(cfg: DictConfig, case: Case, folder: Path) -> None:
+    """The case's and the calibration data's recording conditions: recorded, and a warning
+    (in the report's caveats and on the terminal) when they differ."""
+    from dataclasses import asdict
+
+    from balr.report.conditions import case_conditions
+
+    given = (cfg.condition_enrollment, cfg.condition_test)
+    found = case_conditions(given, (case.enrollment, case.test), folder, case.calibration)
+    case.conditions = asdict(found)
+    case.notes += found.sentences()
+    if found.warning:
+        log.warning("%s", found.warning)
 
 
 def _calibration(cfg: DictConfig, folder: Path) -> ChosenCalibration:

@@ -48,6 +48,10 @@ class CompareConfig:
     # Cut each audio recording into segments of this many seconds, each one recording of
     # its side (None: one embedding per file).
     segments: float | None = None
+    # The case recordings' conditions, names of the `condition` group (e.g. phone, or
+    # noise_snr10+phone): compared with the calibration data's (None: measured on audio).
+    condition_enrollment: str | None = None
+    condition_test: str | None = None
     # Largest contributions shown one by one in each direction (chart and terminal summary).
     top: int = 6
     # cpu, cuda, cuda:N, N or mps (the encoders only).

@@ -191,6 +191,8 @@ class Case:
     placement: Placement | None = None
     notes: list[str] = field(default_factory=list)
     models: list[Recording] = field(default_factory=list)
+    # Recording conditions of the case and of the calibration data (balr.report.conditions).
+    conditions: dict[str, Any] | None = None
     balr_version: str = __version__
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
@@ -280,6 +282,7 @@ class Case:
             "models": [asdict(r) for r in self.models],
             "placement": None if self.placement is None else self.placement.summary(),
             "notes": list(self.notes),
+            "conditions": self.conditions,
             "attributes": [
                 {**asdict(r), "log10_contribution": r.log10_contribution} for r in self.attributes
             ],
