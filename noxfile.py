@@ -59,6 +59,7 @@ def bench(session: nox.Session) -> None:
         "score_test_io.py",
         "extract_speed.py",
         "elub_speed.py",
+        "conditions_speed.py",
         "validate_bootstrap.py",
     )
     for script in scripts:
