@@ -149,3 +149,20 @@ def test_scorer_digest_follows_the_parameters_and_settings(work: Path) -> None:
     assert scorer_digest(copy) != scorer_digest(run)
     (run / "parameters.npz").unlink()
     assert scorer_digest(run) is None
+
+
+def test_score_test_records_its_scorer_and_refuses_another_ones_calibration(
+    work: Path, capsys: pytest.CaptureFixture
+) -> None:
+    run_a, scores_a = fitted_scorer_scores(work, "a", 1)
+    run_b, _ = fitted_scorer_scores(work, "b", 2)
+    summary = json.loads((scores_a.parent / "summary.json").read_text())
+    assert summary["scorer_sha256"] == scorer_digest(run_a)
+    assert main(["score", "calibrate", str(scores_a), "--save-dir", "cal"]) == 0
+    trials, data = work / "trials.tsv", work / "data" / "data.csv"
+    test_b = ["score", "test", str(data), str(trials), "--scorer", str(run_b)]
+    cal = ["--calibration", str(work / "cal" / "calibration.json")]
+    capsys.readouterr()
+    assert main([*test_b, *cal, "--save-dir", "out"]) == 2
+    assert "another scorer" in capsys.readouterr().err and not (work / "out").exists()
+    assert main([*test_b, *cal, "--save-dir", "out", "--force-calibration"]) == 0

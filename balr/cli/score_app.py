@@ -125,7 +125,8 @@ def options_of(cfg: DictConfig) -> TestOptions:
         from balr.evaluation.calibration import Calibration
 
         calibration = Calibration.load(Path(cfg.calibration))
-    return TestOptions(calibration, cfg.calibration, int(cfg.explain), bool(cfg.plots))
+    force = bool(cfg.get("force_calibration", False))
+    return TestOptions(calibration, cfg.calibration, int(cfg.explain), bool(cfg.plots), force)
 
 
 def run_score_test(

@@ -107,6 +107,11 @@ def _add_test(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--scorer", metavar="RUN_DIR", help="a `balr score train` run directory")
     parser.add_argument("--calibration", metavar="FILE", help="calibration.json to apply")
     parser.add_argument(
+        "--force-calibration",
+        action="store_true",
+        help="apply a calibration fitted for another scorer (warns)",
+    )
+    parser.add_argument(
         "--explain", type=int, default=0, metavar="N", help="explain.tsv: top N attributes"
     )
     parser.add_argument("--plots", action="store_true", help="write Tippett, ECE and PAV plots")
@@ -172,6 +177,8 @@ def run_test(ns: argparse.Namespace) -> int:
         overrides.append(f"scorer_dir={quote(Path(ns.scorer).absolute())}")
     if ns.calibration:
         overrides.append(f"calibration={quote(Path(ns.calibration).absolute())}")
+    if ns.force_calibration:
+        overrides.append("force_calibration=true")
     overrides += [f"explain={ns.explain}", f"plots={ns.plots}"]
     overrides += _absolute_paths(split_inputs(ns.args)[1])
     return _launch(ns, "score_test", overrides, Path("score"), "test")

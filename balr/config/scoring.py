@@ -198,6 +198,8 @@ class ScoreTestConfig:
     scorer: Any = MISSING
     # calibration.json of `balr score calibrate`, applied to the LLRs.
     calibration: str | None = None
+    # Apply a calibration fitted for another scorer anyway (warns; --force-calibration).
+    force_calibration: bool = False
     # Write explain.tsv with the N attributes of largest |contribution| per comparison.
     explain: int = 0
     # Draw tippett.png, ece.png and pav.png (needs labelled comparisons).

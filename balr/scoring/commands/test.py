@@ -31,6 +31,7 @@ class TestOptions:
         calibration_path: the file it came from, named in messages.
         explain: explain.tsv with this many attributes per comparison (0: none).
         plots: Tippett, ECE and PAV plots (needs labelled comparisons).
+        force_calibration: apply a calibration fitted for another scorer (warns).
     """
 
     __test__ = False  # not a pytest class
@@ -39,6 +40,7 @@ class TestOptions:
     calibration_path: str | None = None
     explain: int = 0
     plots: bool = False
+    force_calibration: bool = False
 
     def __post_init__(self) -> None:
         if self.explain < 0:
@@ -52,10 +54,14 @@ def score_test(
 
     `where` names the scorer (its run directory or file) in messages and the summary.
     """
+    from balr.scoring.io import scorer_digest
     from balr.scoring.score_files import check_finite, write_explanations, write_scores
     from balr.scoring.trials import missing_class, read_comparisons, score_comparisons
 
     calibration = options.calibration
+    digest = scorer_digest(Path(where))  # recorded, so calibrate can name the scorer
+    if calibration is not None:
+        calibration.check_scorer(digest, options.force_calibration)
     check_width(scorer, data, where)
     comparisons = read_comparisons(trials, data.ids, data.labels)
     labels = comparisons.labels
@@ -84,6 +90,7 @@ def score_test(
         "kind": "score",
         "scorer": scorer.name,
         "scorer_dir": where,
+        "scorer_sha256": digest,
         "calibrated": calibration is not None,
         "n_comparisons": len(comparisons),
         "metrics": metrics or {},
