@@ -181,3 +181,24 @@ def test_tippett_curves_end_at_one_over_n_at_the_observed_extremes() -> None:
     assert same_y.tolist() == pytest.approx([1 / 3, 2 / 3, 1.0])  # share of LR <= x
     assert diff_x.tolist() == pytest.approx([-3.0, -0.5])
     assert diff_y.tolist() == pytest.approx([1.0, 1 / 2])  # share of LR >= x, ends at 1/N
+
+
+def test_the_report_names_the_scorer_and_calibration_of_a_score_run(tmp_path: Path) -> None:
+    from balr.evaluation.calibration import Calibration
+    from balr.validation.provenance import describe_method
+
+    scores = write_scores(tmp_path / "run" / "scores.tsv")
+    assert describe_method(scores) == ""  # another system's scores: nothing recorded
+    rng = np.random.default_rng(0)
+    labels = rng.random(200) < 0.5
+    calibration = Calibration.fit(np.where(labels, 1.0, -1.0) + rng.normal(0, 1, 200), labels)
+    calibration.data |= {"n_speakers": 40, "cross_validated": True, "folds": 5}
+    calibration.save(tmp_path / "calibration.json")
+    summary = {"kind": "score", "scorer": "beta", "scorer_dir": "ref", "calibrated": True,
+               "calibration": str(tmp_path / "calibration.json"), "n_clipped": 3,
+               "n_comparisons": 400}  # fmt: skip
+    (tmp_path / "run" / "summary.json").write_text(json.dumps(summary))
+    text = describe_method(scores)
+    assert text.startswith("scorer beta (ref); calibration ")
+    assert "logistic, cross-validated on 5 speaker-disjoint folds of 40 speakers" in text
+    assert text.endswith("3 of 400 LLRs clipped to its bounds")

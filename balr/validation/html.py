@@ -113,6 +113,9 @@ def _head(report: Report) -> str:
     )
 
 
+_UNKNOWN_METHOD = "method not recorded (no summary.json of balr score test beside the scores)"
+
+
 def _scope(report: Report) -> str:
     """The conditions covered: the scope of validity."""
     rows = []
@@ -121,13 +124,14 @@ def _scope(report: Report) -> str:
         speakers = "unknown" if m["n_speakers"] is None else f"{m['n_speakers']:,}"
         seconds = "n/a" if c["duration"] is None else f"{c['duration']:g}"
         rows.append(
-            f"<tr><td>{escape(c['name'])}</td><td><code>{escape(c['source'])}</code></td>"
+            f"<tr><td>{escape(c['name'])}</td><td><code>{escape(c['source'])}</code>"
+            f'<br><span class="small">{escape(c.get("method") or _UNKNOWN_METHOD)}</span></td>'
             f'<td class="num">{seconds}</td><td class="num">{m["n_target"]:,}</td>'
             f'<td class="num">{m["n_nontarget"]:,}</td><td class="num">{speakers}</td></tr>'
         )
     return (
         "<h2>Scope of validity: the conditions</h2>"
-        '<table id="scope"><thead><tr><th>condition</th><th>scores</th>'
+        '<table id="scope"><thead><tr><th>condition</th><th>scores and method</th>'
         '<th class="num">net speech (s)</th><th class="num">same-speaker</th>'
         '<th class="num">different-speaker</th><th class="num">speakers</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"

@@ -41,6 +41,7 @@ from balr.validation.inputs import (
     speakers_from_data,
 )
 from balr.validation.measures import condition_metrics
+from balr.validation.provenance import describe_method
 
 log = logging.getLogger("balr.validate")
 FIGURES = ("det.png", "tippett.png", "ece.png", "pav.png")
@@ -154,7 +155,13 @@ def build_report(
     info = {"replicates": bootstrap, "seed": seed, "intervals": intervals} if bootstrap else None
     return Report(
         conditions=[
-            {"name": c.name, "source": c.source, "duration": c.duration} for c in conditions
+            {
+                "name": c.name,
+                "source": c.source,
+                "duration": c.duration,
+                "method": describe_method(Path(c.source)),
+            }
+            for c in conditions
         ],
         metrics=metrics,
         table=table,
