@@ -35,6 +35,7 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     """Score cfg.enrollment vs cfg.test with the scorer of cfg.scorer_dir; write the report."""
     from balr.report.conditions import check_names
     from balr.scoring import load_scorer
+    from balr.scoring.io import scorer_file_digests
 
     check_names("condition_enrollment", cfg.condition_enrollment)
     check_names("condition_test", cfg.condition_test)
@@ -52,7 +53,7 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     check_distinct(list(cfg.enrollment), list(cfg.test), dataset)
     enrollment = load_side("enrollment", list(cfg.enrollment), encoders, dataset)
     test = load_side("test", list(cfg.test), encoders, dataset)
-    info = scorer_info(scorer_path, scorer, *_scorer_digests(scorer_path))
+    info = scorer_info(scorer_path, scorer, *scorer_file_digests(scorer_path))
     log.info("calibration: %s", chosen.why)
     calibration = None
     if chosen.calibration is not None and chosen.path is not None:
@@ -94,20 +95,6 @@ def _calibration(cfg: DictConfig, folder: Path) -> ChosenCalibration:
     if chosen.calibration is not None:
         chosen.calibration.check_scorer(scorer_digest(folder), bool(cfg.force_calibration))
     return chosen
-
-
-def _scorer_digests(path: Path) -> tuple[str | None, str | None]:
-    """sha256 of a scorer run's parameters.npz and of its scorer.json (which holds settings
-    such as drop_in that change the LLR); of a lone BA-LR 2.0 scorer.pt, (its digest, None).
-    """
-    folder = path if path.is_dir() else path.parent
-    if path.is_dir() and not (folder / "scorer.json").is_file():
-        path = folder / "scorer.pt"
-    if path.is_file() and path.name != "scorer.json":
-        return sha256_of(path), None
-    found = [folder / "parameters.npz", folder / "scorer.json"]
-    params, settings = (sha256_of(f) if f.is_file() else None for f in found)
-    return params, settings
 
 
 def _labelled(

@@ -11,6 +11,7 @@ A scorer folder holds:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from collections.abc import Mapping
@@ -245,24 +246,47 @@ def _torch_state(path: Path) -> dict[str, np.ndarray]:
     return out
 
 
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scorer_file_digests(path: Path) -> tuple[str | None, str | None]:
+    """sha256 of a scorer run's parameters.npz and of its scorer.json (which holds settings
+    such as drop_in that change the LLR); of a lone BA-LR 2.0 scorer.pt, (its digest, None).
+
+    `path` is a run directory, its scorer.json, or a ``.pt`` file; a missing file gives None.
+    """
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    if path.is_dir() and not (folder / SCORER_JSON).is_file():
+        path = folder / "scorer.pt"
+    if path.suffix == ".pt" or (path.is_file() and path.name != SCORER_JSON):
+        return (_sha256_of(path) if path.is_file() else None), None
+    params, settings = (
+        _sha256_of(f) if f.is_file() else None for f in (folder / PARAMETERS, folder / SCORER_JSON)
+    )
+    return params, settings
+
+
 def scorer_digest(path: Path) -> str | None:
-    """sha256 of what a saved scorer scores with: a run's parameters.npz and scorer.json.
+    """One sha256 of what a saved scorer scores with: its parameters.npz and scorer.json.
 
     A calibration records it, so it is applied only to the scores of the scorer it was
     fitted for. `path` is a run directory, its scorer.json, or a BA-LR 2.0 ``.pt`` file
-    (the digest of that file); None when no scorer file is there.
+    (the digest of that file's digest); None when a scorer file is missing.
     """
-    import hashlib
-
-    path = Path(path)
-    folder = path if path.is_dir() else path.parent
-    if path.suffix == ".pt" or (path.is_dir() and not (folder / SCORER_JSON).is_file()):
-        files = [path if path.suffix == ".pt" else folder / "scorer.pt"]
-    else:
-        files = [folder / PARAMETERS, folder / SCORER_JSON]
-    if not all(f.is_file() for f in files):
+    params, settings = scorer_file_digests(path)
+    is_pt = Path(path).suffix == ".pt" or (
+        Path(path).is_dir() and not (Path(path) / SCORER_JSON).is_file()
+    )
+    if params is None or (settings is None and not is_pt):
         return None
     digest = hashlib.sha256()
-    for f in files:
-        digest.update(hashlib.sha256(f.read_bytes()).digest())
+    for part in (params, settings):
+        if part is not None:
+            digest.update(bytes.fromhex(part))
     return digest.hexdigest()
