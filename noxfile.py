@@ -61,6 +61,7 @@ def bench(session: nox.Session) -> None:
         "elub_speed.py",
         "conditions_speed.py",
         "validate_bootstrap.py",
+        "plda_speed.py",
     )
     for script in scripts:
         session.run("python", f"benchmarks/{script}", *session.posargs)

@@ -24,6 +24,7 @@ from balr.config.store import register_configs
 from balr.errors import BalrError, ConfigError
 from balr.report.build import reference_facts
 from balr.scoring.commands import Bits, TestOptions, check_declared_width
+from balr.scoring.commands.crossval import CrossValOptions
 
 if TYPE_CHECKING:
     from balr.scoring.base import Scorer
@@ -89,7 +90,15 @@ def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
         validation = (val, Path(cfg.val_trials))
     make_scorer = functools.partial(build, cfg.scorer, "scorer", exclude=SCORER_ONLY_KEYS)
     facts = reference_facts(reference.name, cfg.reference_name)
-    return train_scorer(make_scorer, reference, run_dir, facts, validation)
+    return train_scorer(make_scorer, reference, run_dir, facts, validation, _crossval(cfg))
+
+
+def _crossval(cfg: DictConfig) -> CrossValOptions | None:
+    """The cross-validated calibration of cfg.cv (None: cv.folds=0, none)."""
+    cv = cfg.cv
+    if int(cv.folds) == 0:
+        return None
+    return CrossValOptions(int(cv.folds), int(cv.seed), int(cv.max_pairs), cv.method, cv.bounds)
 
 
 def load_test_scorer(
@@ -119,14 +128,13 @@ def load_test_scorer(
 
 
 def options_of(cfg: DictConfig) -> TestOptions:
-    """The score_test options of the config (the calibration read from its file)."""
-    calibration = None
-    if cfg.calibration is not None:
-        from balr.evaluation.calibration import Calibration
+    """The score_test options of the config (the calibration chosen and read)."""
+    from balr.scoring.commands.calibration_choice import choose_calibration
 
-        calibration = Calibration.load(Path(cfg.calibration))
+    chosen = choose_calibration(cfg.calibration, cfg.scorer_dir, bool(cfg.uncalibrated))
+    log.info("calibration: %s", chosen.why)
     force = bool(cfg.get("force_calibration", False))
-    return TestOptions(calibration, cfg.calibration, int(cfg.explain), bool(cfg.plots), force)
+    return TestOptions(chosen.calibration, chosen.path, int(cfg.explain), bool(cfg.plots), force)
 
 
 def run_score_test(

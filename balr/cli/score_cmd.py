@@ -91,6 +91,17 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         metavar=("DATA", "TRIALS"),
         help="after the fit, score TRIALS over DATA (raw-LLR EER, Cllr, Cllr_min)",
     )
+    parser.add_argument(
+        "--calibrate",
+        type=int,
+        metavar="K",
+        help="speaker-disjoint K-fold cross-validation on REF: cv_scores.tsv and a"
+        " calibration.json fitted on them (cv.seed, cv.max_pairs set the deal and the cap)",
+    )
+    parser.add_argument(
+        "--method", choices=("logistic", "bigauss"), help="calibration method (--calibrate)"
+    )
+    parser.add_argument("--bounds", choices=("elub", "none"), help="LLR bounds (--calibrate)")
     _common(parser)
     parser.set_defaults(run=run_train)
 
@@ -105,7 +116,14 @@ def _add_test(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("args", nargs="*", metavar="DATA TRIALS [OVERRIDES]")
     parser.add_argument("--scorer", metavar="RUN_DIR", help="a `balr score train` run directory")
-    parser.add_argument("--calibration", metavar="FILE", help="calibration.json to apply")
+    parser.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="calibration.json to apply (default: the one in --scorer RUN_DIR, when there)",
+    )
+    parser.add_argument(
+        "--uncalibrated", action="store_true", help="raw LLRs, even when RUN_DIR is calibrated"
+    )
     parser.add_argument(
         "--force-calibration",
         action="store_true",
@@ -165,8 +183,25 @@ def run_train(ns: argparse.Namespace) -> int:
     if ns.val:
         overrides += [f"val_data={quote(Path(ns.val[0]).absolute())}"]
         overrides += [f"val_trials={quote(Path(ns.val[1]).absolute())}"]
+    overrides += _calibrate_overrides(ns)
     overrides += _absolute_paths(split_inputs(ns.args)[1])
     return _launch(ns, "score_train", overrides, Path("scorer"), "train")
+
+
+def _calibrate_overrides(ns: argparse.Namespace) -> list[str]:
+    """cv.* overrides of --calibrate K [--method M] [--bounds B]."""
+    if ns.calibrate is None:
+        if ns.method or ns.bounds:
+            raise ConfigError("--method and --bounds set the calibration of --calibrate K: add it")
+        return []
+    if ns.calibrate < 2:
+        raise ConfigError(
+            f"--calibrate {ns.calibrate}: cross-validation needs at least 2 folds of speakers;"
+            " give --calibrate 5, say"
+        )
+    out = [f"cv.folds={ns.calibrate}"]
+    out += [f"cv.method={ns.method}"] if ns.method else []
+    return out + ([f"cv.bounds={ns.bounds}"] if ns.bounds else [])
 
 
 def run_test(ns: argparse.Namespace) -> int:
@@ -180,6 +215,7 @@ def run_test(ns: argparse.Namespace) -> int:
     if ns.force_calibration:
         overrides.append("force_calibration=true")
     overrides += [f"explain={ns.explain}", f"plots={ns.plots}"]
+    overrides += ["uncalibrated=true"] if ns.uncalibrated else []
     overrides += _absolute_paths(split_inputs(ns.args)[1])
     return _launch(ns, "score_test", overrides, Path("score"), "test")
 

@@ -22,6 +22,7 @@ SCORE_NON_EXPERIMENT_KEYS = [
     "reference_name",
     "scorer_dir",
     "calibration",
+    "uncalibrated",
     "explain",
     "plots",
     "scorer.checkpoint_path",
@@ -156,6 +157,22 @@ def _defaults() -> list[Any]:
 
 
 @dataclass
+class CrossValConfig:
+    """Cross-validated calibration of ``balr score train`` (``--calibrate K``)."""
+
+    # Speaker-disjoint folds K (0: no cross-validated calibration; otherwise at least 2).
+    folds: int = 0
+    # Seed of the deal of speakers into folds and of any capped draw of comparisons.
+    seed: int = 0
+    # Cap per class and fold on the held-out fold's same- and different-speaker comparisons.
+    max_pairs: int = 200_000
+    # Calibration method fitted on the pooled out-of-fold scores: logistic or bigauss.
+    method: str = "logistic"
+    # Bounds of the calibrated LLRs: elub (empirical lower and upper bounds) or none.
+    bounds: str = "elub"
+
+
+@dataclass
 class ScoreTrainConfig:
     """Top-level config of ``balr score train``: fit a scorer on a reference population."""
 
@@ -174,6 +191,9 @@ class ScoreTrainConfig:
     val_data: str | None = None
     # Trial file over val_data (enrollment<TAB>test[<TAB>label]).
     val_trials: str | None = None
+    # Speaker-disjoint K-fold cross-validation on input, then calibration.json fitted on the
+    # pooled out-of-fold scores (cv_scores.tsv).
+    cv: CrossValConfig = field(default_factory=CrossValConfig)
     # cpu, cuda, cuda:N, N or mps (only the encoder uses it).
     device: str = "cpu"
     # Run directory; set by the balr launcher (runs/scorer/trainX unless --save-dir).
@@ -196,8 +216,10 @@ class ScoreTestConfig:
     scorer_dir: str | None = None
     # The scorer type of a BA-LR 2.0 scorer.pt (scorer=NAME scorer.checkpoint_path=PATH).
     scorer: Any = MISSING
-    # calibration.json of `balr score calibrate`, applied to the LLRs.
+    # calibration.json applied to the LLRs (None: scorer_dir/calibration.json when present).
     calibration: str | None = None
+    # Raw LLRs even when scorer_dir holds a calibration.json.
+    uncalibrated: bool = False
     # Apply a calibration fitted for another scorer anyway (warns; --force-calibration).
     force_calibration: bool = False
     # Write explain.tsv with the N attributes of largest |contribution| per comparison.

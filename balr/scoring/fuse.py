@@ -128,12 +128,17 @@ def _agree(
 
 
 def scorer_of(path: Path) -> str | None:
-    """The scorer run that wrote `path` (from the summary.json of its run), if known."""
+    """The scorer run that wrote `path`, if known: the test run's scorer (its summary.json),
+    or the scorer run itself for its cv_scores.tsv (`balr score train --calibrate K`)."""
     try:
         summary = json.loads((path.parent / "summary.json").read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
-    where = summary.get("scorer_dir") if isinstance(summary, dict) else None
+    if not isinstance(summary, dict):
+        return None
+    if summary.get("kind") == "scorer":
+        return str(path.parent.absolute())
+    where = summary.get("scorer_dir")
     return str(where) if isinstance(where, str) else None
 
 

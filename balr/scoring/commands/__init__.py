@@ -15,11 +15,13 @@ Example::
 from __future__ import annotations
 
 from balr.scoring.commands.bits import Bits, check_declared_width, check_width
+from balr.scoring.commands.crossval import CrossValOptions
 from balr.scoring.commands.test import TestOptions, score_test
 from balr.scoring.commands.train import train_scorer
 
 __all__ = [
     "Bits",
+    "CrossValOptions",
     "TestOptions",
     "check_declared_width",
     "check_width",

@@ -16,6 +16,7 @@ from balr.scoring.commands.bits import Bits, check_width
 from balr.training.summary import write_summary
 
 if TYPE_CHECKING:
+    from balr.evaluation.bounds import ElubBounds
     from balr.evaluation.calibration import Calibration
     from balr.scoring.base import Scorer
 
@@ -37,7 +38,7 @@ class TestOptions:
     __test__ = False  # not a pytest class
 
     calibration: Calibration | None = None
-    calibration_path: str | None = None
+    calibration_path: str | Path | None = None
     explain: int = 0
     plots: bool = False
     force_calibration: bool = False
@@ -73,10 +74,20 @@ def score_test(
     llr_raw = score_comparisons(scorer, data.bits, comparisons)
     check_finite(llr_raw, comparisons, trials, "refit the scorer with balr score train")
     with np.errstate(over="ignore"):  # an overflow is refused just below, by line
-        llr = calibration.apply(llr_raw) if calibration is not None else llr_raw
-    check_finite(llr, comparisons, trials, f"refit the calibration {options.calibration_path}")
+        unbounded = calibration.apply_unbounded(llr_raw) if calibration is not None else llr_raw
+    check_finite(
+        unbounded, comparisons, trials, f"refit the calibration {options.calibration_path}"
+    )
+    llr = calibration.apply(llr_raw) if calibration is not None else llr_raw
+    bounded = calibration is not None and calibration.bounds is not None
     metrics = _metrics(llr, labels)
-    write_scores(run_dir / "scores.tsv", comparisons, llr, llr_raw if calibration else None)
+    write_scores(
+        run_dir / "scores.tsv",
+        comparisons,
+        llr,
+        llr_raw if calibration is not None else None,
+        unbounded if bounded else None,
+    )
     if metrics is not None:
         with atomic_path(run_dir / "metrics.json") as tmp:
             tmp.write_text(json.dumps(metrics, indent=2) + "\n")
@@ -85,6 +96,8 @@ def score_test(
     if options.plots:
         assert labels is not None
         _plots(run_dir, llr, llr_raw, labels, scorer.name, calibration)
+    if calibration is not None and calibration.bounds is not None:
+        _log_clipped(llr, unbounded, calibration.bounds)
     _log_result(len(comparisons), metrics, calibration is not None, run_dir)
     summary = {
         "kind": "score",
@@ -92,6 +105,8 @@ def score_test(
         "scorer_dir": where,
         "scorer_sha256": digest,
         "calibrated": calibration is not None,
+        "calibration": None if options.calibration_path is None else str(options.calibration_path),
+        "n_clipped": int(np.count_nonzero(llr != unbounded)) if bounded else 0,
         "n_comparisons": len(comparisons),
         "metrics": metrics or {},
     }
@@ -131,6 +146,15 @@ def _plots(
     tippett_plot(llr, labels, run_dir / "tippett.png", title=f"Tippett ({name}, {kind} LLRs)")
     ece_plot(llr, labels, run_dir / "ece.png", title=f"ECE ({name}, {kind} LLRs)")
     pav_plot(raw, labels, run_dir / "pav.png", title=f"PAV ({name})", calibration=calibration)
+
+
+def _log_clipped(llr: np.ndarray, unbounded: np.ndarray, bounds: ElubBounds) -> None:
+    log.info(
+        "%d of %d LLRs clipped to the calibration's ELUB bounds, log10 LR [%+.2f, %+.2f]"
+        " (llr_unbounded keeps the calibrated values)",
+        int(np.count_nonzero(llr != unbounded)), llr.size, bounds.log10_lower,
+        bounds.log10_upper,
+    )  # fmt: skip
 
 
 def _log_result(n: int, metrics: dict[str, float] | None, calibrated: bool, run_dir: Path) -> None:
