@@ -1,8 +1,9 @@
 """scores.tsv and explain.tsv: the files `balr score test` writes and `calibrate` reads.
 
 scores.tsv is tab-separated with a header: ``enrollment``, ``test``, ``llr`` (natural log,
-calibrated when a calibration was applied), ``llr_raw`` (only then), ``log10_lr`` and
-``label`` (1/0, only when known).
+calibrated when a calibration was applied, and clipped to its bounds when it has any),
+``llr_unbounded`` (calibrated, not clipped: only when bounds were applied), ``llr_raw``
+(only when calibrated), ``log10_lr`` (= llr / ln 10) and ``label`` (1/0, only when known).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def write_scores(
     comparisons: Comparisons,
     llr: np.ndarray,
     llr_raw: np.ndarray | None = None,
+    llr_unbounded: np.ndarray | None = None,
 ) -> None:
     """Write scores.tsv atomically (see the module docstring)."""
     columns: dict[str, object] = {
@@ -71,6 +73,8 @@ def write_scores(
         "test": comparisons.test,
         "llr": llr,
     }
+    if llr_unbounded is not None:
+        columns["llr_unbounded"] = llr_unbounded
     if llr_raw is not None:
         columns["llr_raw"] = llr_raw
     columns["log10_lr"] = llr / math.log(10.0)

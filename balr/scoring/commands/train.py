@@ -11,6 +11,7 @@ from typing import Any
 from balr.errors import DatasetError
 from balr.scoring.base import FitReport, Scorer
 from balr.scoring.commands.bits import Bits, check_width
+from balr.scoring.commands.crossval import CV_SCORES, CrossValOptions
 from balr.training.summary import write_summary
 
 log = logging.getLogger("balr.score")
@@ -22,6 +23,7 @@ def train_scorer(
     run_dir: Path,
     facts: Mapping[str, Any] | None = None,
     validation: tuple[Bits, Path] | None = None,
+    crossval: CrossValOptions | None = None,
 ) -> Scorer:
     """Fit a new scorer on `reference`'s speakers, save it into `run_dir`; return it.
 
@@ -32,8 +34,16 @@ def train_scorer(
         facts: about the reference population, kept in scorer.json (`balr.scoring.save`).
         validation: data and trials scored after the fit (raw-LLR metrics, scores.tsv); a
             failing validation leaves `run_dir` as it was.
+        crossval: after the fit, speaker-disjoint cross-validation on `reference`, whose
+            pooled out-of-fold scores (cv_scores.tsv) calibration.json is fitted on. Nothing
+            is written before it succeeded.
     """
+    from balr.scoring.commands.crossval import cross_validate, deal_folds, write_cv_scores
+    from balr.scoring.commands.cv_calibration import fit_cv_calibration, save_cv_calibration
+
     check_speakers(reference)
+    if crossval is not None:
+        deal_folds(reference, crossval)  # refuse unusable folds before any work
     scorer = make_scorer()
     started = time.perf_counter()
     fit = scorer.fit(reference.bits, reference.labels)
@@ -50,9 +60,16 @@ def train_scorer(
         "fit": fit.to_dict(),
         "fit_seconds": seconds,
     }
+    cv = None
+    if crossval is not None:
+        scores = cross_validate(make_scorer, reference, crossval)
+        cv = scores, fit_cv_calibration(scores, crossval, run_dir)
     if validation is not None:
         summary["metrics"] = validate(scorer, *validation, run_dir)
     scorer.save(run_dir, facts)
+    if cv is not None:
+        write_cv_scores(run_dir / CV_SCORES, reference.ids, cv[0])
+        summary["calibration"] = save_cv_calibration(cv[1], cv[0], run_dir)
     write_summary(run_dir / "summary.json", summary)
     log.info("scorer saved in %s", run_dir)
     return scorer
