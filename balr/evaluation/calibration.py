@@ -167,7 +167,16 @@ class Calibration:
         Raises:
             ValueError: an `extra` key is one of the calibration's own.
         """
-        write_calibration(self, Path(path), extra)
+        fields = {
+            "method": self.method,
+            "a": self.a,
+            "b": self.b,
+            "bigauss": self.bigauss,
+            "bounds": self.bounds,
+            "data": self.data,
+            "scorer": self.scorer,
+        }
+        write_calibration(fields, Path(path), extra)
 
     @classmethod
     def load(cls, path: Path) -> Calibration:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -22,35 +22,35 @@ from balr.errors import CalibrationError
 from balr.evaluation.bounds import ElubBounds
 from balr.evaluation.calibrators import BiGaussMap
 
-if TYPE_CHECKING:
-    from balr.evaluation.calibration import Calibration
-
 KINDS = {"affine": "logistic", "bigauss": "bigauss"}
 OWN_KEYS = ("kind", "method", "a", "b", "sigma2", "knots", "bounds", "data", "scorer")
 _FIX = "pass a calibration.json written by `balr score calibrate`"
 
 
-def write_calibration(calibration: Calibration, path: Path, extra: dict[str, Any]) -> None:
-    """Write `calibration` and `extra` keys to `path` atomically (see the module docstring)."""
+def write_calibration(fields: dict[str, Any], path: Path, extra: dict[str, Any]) -> None:
+    """Write a calibration's `fields` and `extra` keys to `path` atomically.
+
+    `fields` are what :func:`read_calibration` returns: method, a, b, bigauss, bounds, data,
+    scorer (see the module docstring for the file).
+    """
     clash = sorted(set(OWN_KEYS) & extra.keys())
     if clash:
         raise ValueError(f"extra keys clash with the calibration's own: {clash}")
+    method = fields["method"]
     record: dict[str, Any] = {
-        "kind": calibration.kind,
-        "method": calibration.method,
-        "a": float(calibration.a),
-        "b": float(calibration.b),
+        "kind": next(kind for kind, m in KINDS.items() if m == method),
+        "method": method,
+        "a": float(fields["a"]),
+        "b": float(fields["b"]),
     }
-    if calibration.bigauss is not None:
-        record["sigma2"] = float(calibration.bigauss.sigma2)
-        record["knots"] = {
-            "q": calibration.bigauss.knots.tolist(),
-            "ecdf": calibration.bigauss.ecdf.tolist(),
-        }
-    bounds = calibration.bounds
+    bigauss: BiGaussMap | None = fields["bigauss"]
+    if bigauss is not None:
+        record["sigma2"] = float(bigauss.sigma2)
+        record["knots"] = {"q": bigauss.knots.tolist(), "ecdf": bigauss.ecdf.tolist()}
+    bounds: ElubBounds | None = fields["bounds"]
     record["bounds"] = None if bounds is None else bounds.to_dict()
-    record["data"] = _plain(calibration.data)
-    record["scorer"] = _plain(calibration.scorer)
+    record["data"] = _plain(fields["data"])
+    record["scorer"] = _plain(fields["scorer"])
     record |= {key: _plain(value) for key, value in extra.items()}
     knots = record.pop("knots", None)
     text = json.dumps(record, indent=2)
