@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from balr.extract import read_audio, split_segments
+from balr.extract.ge2e import mel_windows, window_starts
 from balr.extract.mel import (
     BLOCK_FRAMES,
     hz_to_mel,
@@ -14,7 +15,13 @@ from balr.extract.mel import (
     mel_to_hz,
     slaney_mel_filterbank,
 )
-from balr.extract.preprocess import ge2e_preprocess, raise_level, smooth_flags
+from balr.extract.preprocess import (
+    ge2e_preprocess,
+    level_gain,
+    raise_level,
+    smooth_flags,
+    trim_silences,
+)
 from tests.extract_shared import shared_data
 
 
@@ -68,6 +75,32 @@ def test_mel_spectrogram_in_blocks_equals_one_whole_signal_stft(samples: int) ->
     blocks = mel_spectrogram(wav)
     assert blocks.shape == whole.shape == (1 + samples // 160, 40)
     torch.testing.assert_close(blocks, whole, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("samples", [100, 2 * BLOCK_FRAMES * 160 + 37])
+def test_a_length_beyond_the_signal_equals_padding_it_with_zeros(samples: int) -> None:
+    wav = np.random.default_rng(1).normal(0, 0.1, samples).astype(np.float32)
+    length = samples + 160 * 170 + 11
+    padded = mel_spectrogram(np.pad(wav, (0, length - samples)))
+    assert torch.equal(mel_spectrogram(wav, length=length), padded)
+
+
+def test_mel_windows_are_the_windows_at_their_starts(speech: np.ndarray) -> None:
+    wav = speech[: 5 * 16000 + 123]
+    starts = window_starts(len(wav))
+    mel = mel_spectrogram(wav, length=(starts[-1] + 160) * 160)
+    expected = torch.stack([mel[s : s + 160] for s in starts])
+    assert torch.equal(mel_windows(wav), expected)
+
+
+@pytest.mark.parametrize("scale", [0.01, 1.0])
+def test_trimming_with_a_gain_equals_raising_the_level_first(
+    speech: np.ndarray, scale: float
+) -> None:
+    wav = speech * np.float32(scale)
+    expected = trim_silences(raise_level(wav), 16000)
+    assert np.array_equal(ge2e_preprocess(wav), expected)
+    assert (level_gain(wav) is None) == (scale == 1.0)
 
 
 def test_level_is_raised_to_minus_30_dbfs_but_never_lowered() -> None:

@@ -66,13 +66,16 @@ def window_starts(n_samples: int) -> list[int]:
 
 
 def mel_windows(wav: np.ndarray) -> torch.Tensor:
-    """The partial mel windows of one prepared waveform, [windows, 160, 40]."""
+    """The partial mel windows of one prepared waveform, [windows, 160, 40].
+
+    A view into the mel spectrogram (windows overlap by half: a copy would double it).
+    """
     starts = window_starts(len(wav))
     needed = (starts[-1] + WINDOW_FRAMES) * HOP
-    if needed >= len(wav):
-        wav = np.pad(wav, (0, needed - len(wav)))
-    mel = mel_spectrogram(wav, SAMPLE_RATE)
-    return torch.stack([mel[s : s + WINDOW_FRAMES] for s in starts])
+    mel = mel_spectrogram(wav, SAMPLE_RATE, max(needed, len(wav)))
+    step = starts[1] - starts[0] if len(starts) > 1 else 1
+    # unfold: windows every `step` frames, [n, 40, 160]; the starts are 0, step, 2 step, ...
+    return mel.unfold(0, WINDOW_FRAMES, step)[: len(starts)].transpose(1, 2)
 
 
 class GE2EEncoder:
@@ -136,9 +139,10 @@ class GE2EEncoder:
             return np.zeros((0, DIM), np.float32)
         windows = [mel_windows(np.asarray(w, dtype=np.float32)) for w in wavs]
         counts = [len(w) for w in windows]
-        stacked = torch.cat(windows)
+        # One long recording's windows stay a view; each batch is copied as it is used.
+        stacked = windows[0] if len(windows) == 1 else torch.cat(windows)
         outputs = [
-            self.net(stacked[i : i + self.batch_windows].to(self.device)).cpu()
+            self.net(stacked[i : i + self.batch_windows].contiguous().to(self.device)).cpu()
             for i in range(0, len(stacked), self.batch_windows)
         ]
         partials = torch.cat(outputs).numpy()

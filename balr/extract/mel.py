@@ -74,23 +74,35 @@ def _window() -> torch.Tensor:
 BLOCK_FRAMES = 6000
 
 
-def mel_spectrogram(wav: np.ndarray, sample_rate: int = 16000) -> torch.Tensor:
-    """Power mel spectrogram of a float32 waveform, [frames, 40] with 1 + len // 160 frames.
+def mel_spectrogram(
+    wav: np.ndarray, sample_rate: int = 16000, length: int | None = None
+) -> torch.Tensor:
+    """Power mel spectrogram of a float32 waveform, [frames, 40] with 1 + length // 160 frames.
 
     Frames are centred (the signal is padded with N_FFT // 2 zeros on each side) and computed
     in blocks of BLOCK_FRAMES; each frame depends only on its own 400 samples, so blocks give
-    the frames of one whole-signal STFT.
+    the frames of one whole-signal STFT. `length` (>= len(wav)) extends the signal with
+    zeros, as padding it would, without a padded copy of a long recording.
     """
     signal = torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32))
-    padded = torch.nn.functional.pad(signal, (N_FFT // 2, N_FFT // 2))
-    frames = 1 + signal.numel() // HOP
-    blocks = []
+    total = max(signal.numel(), length or 0)
+    frames = 1 + total // HOP
+    out = torch.empty(frames, N_MELS)
     for first in range(0, frames, BLOCK_FRAMES):
         last = min(first + BLOCK_FRAMES, frames)
-        piece = padded[first * HOP : (last - 1) * HOP + N_FFT]
+        piece = _padded_piece(signal, first * HOP - N_FFT // 2, (last - 1) * HOP + N_FFT // 2)
         spec = torch.stft(
             piece, N_FFT, hop_length=HOP, window=_window(), center=False, return_complex=True
         )
         power = spec.real.square() + spec.imag.square()
-        blocks.append((_filterbank(sample_rate) @ power).T)
-    return torch.cat(blocks)
+        out[first:last] = (_filterbank(sample_rate) @ power).T
+    return out
+
+
+def _padded_piece(signal: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+    """`signal[start:stop]`, with zeros where the range runs past either end."""
+    inside = signal[max(start, 0) : max(min(stop, signal.numel()), 0)]
+    before, after = max(-start, 0), max(stop - max(signal.numel(), start), 0)
+    if before == 0 and after == 0:
+        return inside
+    return torch.nn.functional.pad(inside, (before, after))

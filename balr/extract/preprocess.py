@@ -22,30 +22,46 @@ VAD_DILATION_WINDOWS = 7
 _INT16_SCALE = 2**15 - 1
 
 
-def raise_level(wav: np.ndarray, target_dbfs: float = TARGET_DBFS) -> np.ndarray:
-    """`wav` scaled up so that its mean power is `target_dbfs`; louder or silent audio as is."""
+# Windows converted to 16-bit PCM at a time (~4 min at 16 kHz): a long recording's
+# temporary copies stay small.
+_VAD_CHUNK_WINDOWS = 8192
+
+
+def level_gain(wav: np.ndarray, target_dbfs: float = TARGET_DBFS) -> np.floating | None:
+    """The gain bringing `wav`'s mean power up to `target_dbfs`; None for louder or silent audio."""
     power = np.mean(wav**2)
     if not power > 0:
-        return wav
+        return None
     change = target_dbfs - 10 * np.log10(power)
     if change <= 0:
-        return wav
-    return wav * (10 ** (change / 20))
+        return None
+    gain: np.floating = 10 ** (change / 20)
+    return gain
 
 
-def voice_windows(wav: np.ndarray, sample_rate: int) -> np.ndarray:
-    """One WebRTC VAD decision (bool) per whole 30 ms window of `wav`."""
+def raise_level(wav: np.ndarray, target_dbfs: float = TARGET_DBFS) -> np.ndarray:
+    """`wav` scaled up so that its mean power is `target_dbfs`; louder or silent audio as is."""
+    gain = level_gain(wav, target_dbfs)
+    return wav if gain is None else wav * gain
+
+
+def voice_windows(wav: np.ndarray, sample_rate: int, gain: np.floating | None = None) -> np.ndarray:
+    """One WebRTC VAD decision (bool) per whole 30 ms window of `wav` (times `gain`)."""
     window = VAD_WINDOW_MS * sample_rate // 1000
     n = len(wav) // window
-    # Out-of-range samples wrap as in the reference pipeline (same cast, same result).
-    with np.errstate(invalid="ignore", over="ignore"):
-        pcm = np.round(wav[: n * window] * _INT16_SCALE).astype(np.int16).tobytes()
     vad = webrtcvad.Vad(VAD_MODE)
     step = 2 * window  # bytes per window
-    return np.array(
-        [vad.is_speech(pcm[i * step : (i + 1) * step], sample_rate) for i in range(n)],
-        dtype=bool,
-    )
+    flags = np.zeros(n, dtype=bool)
+    for first in range(0, n, _VAD_CHUNK_WINDOWS):
+        last = min(first + _VAD_CHUNK_WINDOWS, n)
+        chunk = wav[first * window : last * window]
+        # Out-of-range samples wrap as in the reference pipeline (same cast, same result).
+        with np.errstate(invalid="ignore", over="ignore"):
+            scaled = chunk if gain is None else chunk * gain
+            pcm = np.round(scaled * _INT16_SCALE).astype(np.int16).tobytes()
+        for i in range(last - first):
+            flags[first + i] = vad.is_speech(pcm[i * step : (i + 1) * step], sample_rate)
+    return flags
 
 
 def smooth_flags(flags: np.ndarray) -> np.ndarray:
@@ -64,16 +80,22 @@ def smooth_flags(flags: np.ndarray) -> np.ndarray:
     return spread[offset : offset + flags.size] > 0
 
 
-def trim_silences(wav: np.ndarray, sample_rate: int) -> np.ndarray:
-    """`wav` cut to whole 30 ms windows, keeping only those in or near voice."""
+def trim_silences(wav: np.ndarray, sample_rate: int, gain: np.floating | None = None) -> np.ndarray:
+    """`wav` (times `gain`) cut to whole 30 ms windows, keeping only those in or near voice.
+
+    Only the kept windows are scaled, in the returned copy: a long recording is never held
+    twice more (bitwise what scaling all of it first gives, sample by sample).
+    """
     window = VAD_WINDOW_MS * sample_rate // 1000
-    flags = voice_windows(wav, sample_rate)
+    flags = voice_windows(wav, sample_rate, gain)
     if flags.size == 0:
         return wav[:0]
-    keep = np.repeat(smooth_flags(flags), window)
-    return wav[: keep.size][keep]
+    kept = wav[: flags.size * window].reshape(flags.size, window)[smooth_flags(flags)].ravel()
+    if gain is not None:
+        kept *= gain
+    return kept
 
 
 def ge2e_preprocess(wav: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
     """GE2E's preprocessing of a float32 16 kHz waveform: level raised, silences shortened."""
-    return trim_silences(raise_level(wav), sample_rate)
+    return trim_silences(wav, sample_rate, level_gain(wav))
