@@ -27,7 +27,7 @@ from balr.scoring.commands import Bits, TestOptions, check_declared_width
 from balr.scoring.commands.crossval import CrossValOptions
 
 if TYPE_CHECKING:
-    from balr.scoring.base import Scorer
+    from balr.scoring.commands.inputs import AnyScorer, Embeddings, ScoringInput
 
 register_configs()
 log = logging.getLogger("balr.score")
@@ -55,6 +55,33 @@ def load_bits(cfg: DictConfig, *, require_speakers: bool, path: str | None = Non
     return _binarised(cfg, dataset, require_speakers)
 
 
+def load_input(
+    cfg: DictConfig, embeddings: bool, *, require_speakers: bool, path: str | None = None
+) -> ScoringInput:
+    """cfg.input's embeddings (for cosine, plda) or binary attributes (`load_bits`)."""
+    if not embeddings:
+        data = load_bits(cfg, require_speakers=require_speakers, path=path)
+        check_declared_width(data, _declared_width(cfg))
+        return data
+    if cfg.encoder.model.get("checkpoint_path") is not None:
+        raise ConfigError(
+            "encoder.model.checkpoint_path binarises the embeddings, but cosine and plda score"
+            " embeddings: drop encoder.model.checkpoint_path"
+        )
+    return load_embeddings(cfg, require_speakers=require_speakers, path=path)
+
+
+def load_embeddings(
+    cfg: DictConfig, *, require_speakers: bool, path: str | None = None
+) -> Embeddings:
+    """cfg.input's embeddings (or those of `path`, read like cfg.input), never binarised."""
+    from balr.scoring.commands.inputs import read_embeddings
+
+    node = cfg.input if path is None else OmegaConf.merge(cfg.input, {"path": path})
+    dataset = build(node, "input" if path is None else "val_data")
+    return read_embeddings(dataset, require_speakers=require_speakers)
+
+
 def _declared_width(cfg: DictConfig) -> int | None:
     """BA-LR 2.0's scorer.n_attributes when set."""
     return cfg.scorer.get("n_attributes") if cfg.get("scorer") else None
@@ -76,19 +103,21 @@ def _binarised(cfg: DictConfig, dataset: Any, require_speakers: bool) -> Bits:
     return Bits(dataset.name, table.ids, bits, table.labels.numpy(), table.speakers)
 
 
-def run_score_train(cfg: DictConfig, run_dir: Path) -> Scorer:
+def run_score_train(cfg: DictConfig, run_dir: Path) -> AnyScorer:
     """Fit cfg.scorer on cfg.input's speakers, save it into `run_dir`; return it."""
     from balr.scoring.commands import train_scorer
 
     if (cfg.val_data is None) != (cfg.val_trials is None):
         raise ConfigError("give both val_data=DATA and val_trials=TRIALS (or neither)")
-    reference = load_bits(cfg, require_speakers=True)
-    check_declared_width(reference, _declared_width(cfg))
+    from balr.scoring.embedding import EmbeddingScorer
+
+    make_scorer = functools.partial(build, cfg.scorer, "scorer", exclude=SCORER_ONLY_KEYS)
+    embeddings = isinstance(make_scorer(), EmbeddingScorer)
+    reference = load_input(cfg, embeddings, require_speakers=True)
     validation = None
     if cfg.val_data is not None:
-        val = load_bits(cfg, require_speakers=False, path=cfg.val_data)
+        val = load_input(cfg, embeddings, require_speakers=False, path=cfg.val_data)
         validation = (val, Path(cfg.val_trials))
-    make_scorer = functools.partial(build, cfg.scorer, "scorer", exclude=SCORER_ONLY_KEYS)
     facts = reference_facts(reference.name, cfg.reference_name)
     return train_scorer(make_scorer, reference, run_dir, facts, validation, _crossval(cfg))
 
@@ -103,7 +132,7 @@ def _crossval(cfg: DictConfig) -> CrossValOptions | None:
 
 def load_test_scorer(
     cfg: DictConfig, chosen: str | None, keys: Sequence[str] = ()
-) -> tuple[Scorer, str]:
+) -> tuple[AnyScorer, str]:
     """The scorer to test and where it came from.
 
     Args:
@@ -112,13 +141,13 @@ def load_test_scorer(
         keys: the scorer.KEY settings given on the command line: they configure a BA-LR
             2.0 scorer.pt and must match a balr scorer's (never silently ignored).
     """
-    from balr.scoring import load_scorer
+    from balr.scoring import load_any_scorer, load_scorer
 
     settings = {key: cfg.scorer[key] for key in keys} if cfg.get("scorer") else {}
     checkpoint = cfg.scorer.get("checkpoint_path") if cfg.get("scorer") else None
     if cfg.scorer_dir is not None:
         where = Path(cfg.scorer_dir)
-        return load_scorer(where, kind=chosen, settings=settings), str(where)
+        return load_any_scorer(where, kind=chosen, settings=settings), str(where)
     if checkpoint is not None:
         where = Path(checkpoint)
         # BA-LR 2.0 users name the type; its default scorer is beta.
@@ -145,12 +174,44 @@ def run_score_test(
     `chosen` and `keys`: an explicit scorer=NAME and scorer.KEY settings (`load_test_scorer`).
     """
     from balr.scoring.commands import score_test
+    from balr.scoring.embedding import EmbeddingScorer
 
+    if cfg.get("fusion") is not None:
+        return run_fused_test(cfg, run_dir)
     scorer, where = load_test_scorer(cfg, chosen, keys)
     options = options_of(cfg)
-    data = load_bits(cfg, require_speakers=False)
-    check_declared_width(data, _declared_width(cfg))
+    data = load_input(cfg, isinstance(scorer, EmbeddingScorer), require_speakers=False)
     return score_test(scorer, where, data, Path(cfg.trials), run_dir, options)
+
+
+def run_fused_test(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
+    """`balr score test --fusion`: every system of cfg.fusion scores cfg.trials, then fused."""
+    from balr.evaluation.fusion import Fusion, FusionError
+    from balr.scoring import load_any_scorer
+    from balr.scoring.commands.fused import score_fused
+
+    path = Path(cfg.fusion)
+    if cfg.scorer_dir is not None or cfg.calibration is not None:
+        raise ConfigError("--fusion names its systems' scorers: drop --scorer and --calibration")
+    fusion = Fusion.load(path)
+    systems = []
+    for system in fusion.systems:
+        if system.scorer is None:
+            raise FusionError(
+                f"{path}: system {system.name!r} names no scorer run ('scorer'): fuse score"
+                " files written by balr score test, or set its 'scorer' to the scorer run dir"
+            )
+        systems.append((load_any_scorer(Path(system.scorer)), system.scorer))
+    cache: dict[bool, ScoringInput] = {}
+
+    def inputs(embeddings: bool) -> ScoringInput:
+        # Both families read DATA: embeddings as they are, attributes read or binarised.
+        if embeddings not in cache:
+            load = load_embeddings if embeddings else load_bits
+            cache[embeddings] = load(cfg, require_speakers=False)
+        return cache[embeddings]
+
+    return score_fused(fusion, systems, inputs, Path(cfg.trials), run_dir)
 
 
 @hydra.main(version_base="1.3", config_path=None, config_name="score_train")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from balr.cli import hydra_launch, score_calibrate, score_describe, score_trials
+from balr.cli import hydra_launch, score_calibrate, score_describe, score_fuse, score_trials
 from balr.cli.overrides import compose_checked, quote, split_inputs
 from balr.cli.paths import conf_dir
 from balr.errors import ConfigError
@@ -25,11 +25,16 @@ examples:
   balr score test data.csv trials.tsv --scorer runs/scorer/train \\
       --calibration runs/score/calibrate/calibration.json --explain 5 --plots
   balr score test data.csv trials.tsv scorer=beta scorer.checkpoint_path=scorer.pt
+  balr score train emb.csv scorer=plda scorer.lda_dim=150   PLDA (or scorer=cosine) on embeddings
+  balr score fuse test/beta/scores.tsv test/plda/scores.tsv  fuse systems (fusion.json)
+  balr score test emb.csv trials.tsv --fusion runs/score/fuse/fusion.json \
+      encoder.model.checkpoint_path=runs/train/best.pt      score with every fused system
 """
 
 TRAIN_EPILOG = """\
-overrides: scorer=beta|maxllr|dna|speech, scorer.KEY=VALUE (`--cfg job` lists them),
-  encoder.model.checkpoint_path=RUN/best.pt binarises embeddings in memory.
+overrides: scorer=beta|maxllr|dna|speech (binary attributes) or cosine|plda (embeddings),
+  scorer.KEY=VALUE (`--cfg job` lists them); encoder.model.checkpoint_path=RUN/best.pt
+  binarises embeddings in memory (binary-attribute scorers only).
 writes runs/scorer/train, train2, ...: scorer.json, parameters.npz, attributes.tsv,
   summary.json, score_train.log, .hydra/
 """
@@ -58,6 +63,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     score_calibrate.add_parsers(sub)
     score_trials.add_parser(sub)
     score_describe.add_parser(sub)
+    score_fuse.add_parser(sub)
     for command in sub.choices.values():
         command.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
@@ -116,6 +122,9 @@ def _add_test(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("args", nargs="*", metavar="DATA TRIALS [OVERRIDES]")
     parser.add_argument("--scorer", metavar="RUN_DIR", help="a `balr score train` run directory")
+    parser.add_argument(
+        "--fusion", metavar="FILE", help="fusion.json of balr score fuse: score with its systems"
+    )
     parser.add_argument(
         "--calibration",
         metavar="FILE",
@@ -212,6 +221,8 @@ def run_test(ns: argparse.Namespace) -> int:
         overrides.append(f"scorer_dir={quote(Path(ns.scorer).absolute())}")
     if ns.calibration:
         overrides.append(f"calibration={quote(Path(ns.calibration).absolute())}")
+    if ns.fusion:
+        overrides.append(f"fusion={quote(Path(ns.fusion).absolute())}")
     if ns.force_calibration:
         overrides.append("force_calibration=true")
     overrides += [f"explain={ns.explain}", f"plots={ns.plots}"]

@@ -22,6 +22,7 @@ SCORE_NON_EXPERIMENT_KEYS = [
     "reference_name",
     "scorer_dir",
     "calibration",
+    "fusion",
     "uncalibrated",
     "explain",
     "plots",
@@ -112,12 +113,42 @@ class SpeechScorerConfig:
     n_attributes: int | None = None
 
 
+@dataclass
+class CosineScorerConfig:
+    """Cosine similarity of embeddings (a score, not an LLR: calibrate it)."""
+
+    _target_: str = "balr.scoring.CosineScorer"
+    # Subtract the reference embeddings' mean before the cosine.
+    center: bool = False
+
+
+@dataclass
+class PldaScorerConfig:
+    """Two-covariance PLDA on embeddings: natural-log LLRs of a Gaussian model."""
+
+    _target_: str = "balr.scoring.PLDAScorer"
+    # LDA onto this many directions first (<= embedding size and reference speakers - 1).
+    lda_dim: int | None = None
+    # Without lda_dim: whiten by the reference's total covariance first.
+    whiten: bool = True
+    # Whitening keeps the directions whose variance is at least this share of the largest.
+    min_variance: float = 0.01
+    # Length-normalise the preprocessed vectors (to norm sqrt(dimensions)).
+    length_norm: bool = True
+    # Maximum EM iterations.
+    n_iterations: int = 100
+    # Stop when an EM iteration gains less log-likelihood than this (nats per recording).
+    tol: float = 1e-3
+
+
 # The `scorer` config group: option name -> node (names are the scorers' `name`s).
 SCORER_CONFIGS: dict[str, type] = {
     "beta": BetaScorerConfig,
     "maxllr": MaxLLRScorerConfig,
     "dna": DnaScorerConfig,
     "speech": SpeechScorerConfig,
+    "cosine": CosineScorerConfig,
+    "plda": PldaScorerConfig,
 }
 
 
@@ -218,6 +249,9 @@ class ScoreTestConfig:
     scorer: Any = MISSING
     # calibration.json applied to the LLRs (None: scorer_dir/calibration.json when present).
     calibration: str | None = None
+    # fusion.json of `balr score fuse`: score with each of its systems' scorer runs and fuse
+    # (instead of scorer_dir).
+    fusion: str | None = None
     # Raw LLRs even when scorer_dir holds a calibration.json.
     uncalibrated: bool = False
     # Apply a calibration fitted for another scorer anyway (warns; --force-calibration).

@@ -12,13 +12,14 @@ import numpy as np
 
 from balr.data.atomic import atomic_path
 from balr.errors import ConfigError
-from balr.scoring.commands.bits import Bits, check_width
+from balr.scoring.base import Scorer
+from balr.scoring.commands.bits import Bits
+from balr.scoring.commands.inputs import AnyScorer, ScoringInput, check_input, score_input
 from balr.training.summary import write_summary
 
 if TYPE_CHECKING:
     from balr.evaluation.bounds import ElubBounds
     from balr.evaluation.calibration import Calibration
-    from balr.scoring.base import Scorer
 
 log = logging.getLogger("balr.score")
 
@@ -49,7 +50,12 @@ class TestOptions:
 
 
 def score_test(
-    scorer: Scorer, where: str, data: Bits, trials: Path, run_dir: Path, options: TestOptions
+    scorer: AnyScorer,
+    where: str,
+    data: ScoringInput,
+    trials: Path,
+    run_dir: Path,
+    options: TestOptions,
 ) -> dict[str, Any]:
     """Score `trials` over `data`; write the outputs into `run_dir`; return the summary.
 
@@ -57,13 +63,18 @@ def score_test(
     """
     from balr.scoring.io import scorer_digest
     from balr.scoring.score_files import check_finite, write_explanations, write_scores
-    from balr.scoring.trials import missing_class, read_comparisons, score_comparisons
+    from balr.scoring.trials import missing_class, read_comparisons
 
     calibration = options.calibration
     digest = scorer_digest(Path(where))  # recorded, so calibrate can name the scorer
     if calibration is not None:
         calibration.check_scorer(digest, options.force_calibration)
-    check_width(scorer, data, where)
+    check_input(scorer, data, where)
+    if options.explain and not isinstance(data, Bits):
+        raise ConfigError(
+            f"--explain splits LLRs by binary attribute: the {scorer.name} scorer scores"
+            " embeddings, which have none; drop --explain"
+        )
     comparisons = read_comparisons(trials, data.ids, data.labels)
     labels = comparisons.labels
     missing = missing_class(labels)
@@ -71,7 +82,7 @@ def score_test(
         raise ConfigError(
             f"--plots needs same- and different-speaker comparisons: {trials} {missing}"
         )
-    llr_raw = score_comparisons(scorer, data.bits, comparisons)
+    llr_raw = score_input(scorer, data, comparisons)
     check_finite(llr_raw, comparisons, trials, "refit the scorer with balr score train")
     with np.errstate(over="ignore"):  # an overflow is refused just below, by line
         unbounded = calibration.apply_unbounded(llr_raw) if calibration is not None else llr_raw
@@ -91,7 +102,7 @@ def score_test(
     if metrics is not None:
         with atomic_path(run_dir / "metrics.json") as tmp:
             tmp.write_text(json.dumps(metrics, indent=2) + "\n")
-    if options.explain:
+    if options.explain and isinstance(data, Bits) and isinstance(scorer, Scorer):
         write_explanations(run_dir / "explain.tsv", scorer, data.bits, comparisons, options.explain)
     if options.plots:
         assert labels is not None

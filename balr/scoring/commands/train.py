@@ -9,22 +9,29 @@ from pathlib import Path
 from typing import Any
 
 from balr.errors import DatasetError
-from balr.scoring.base import FitReport, Scorer
-from balr.scoring.commands.bits import Bits, check_width
+from balr.scoring.base import FitReport
 from balr.scoring.commands.crossval import CV_SCORES, CrossValOptions
+from balr.scoring.commands.inputs import (
+    AnyScorer,
+    ScoringInput,
+    check_input,
+    fit_scorer,
+    score_input,
+    size_facts,
+)
 from balr.training.summary import write_summary
 
 log = logging.getLogger("balr.score")
 
 
 def train_scorer(
-    make_scorer: Callable[[], Scorer],
-    reference: Bits,
+    make_scorer: Callable[[], AnyScorer],
+    reference: ScoringInput,
     run_dir: Path,
     facts: Mapping[str, Any] | None = None,
-    validation: tuple[Bits, Path] | None = None,
+    validation: tuple[ScoringInput, Path] | None = None,
     crossval: CrossValOptions | None = None,
-) -> Scorer:
+) -> AnyScorer:
     """Fit a new scorer on `reference`'s speakers, save it into `run_dir`; return it.
 
     Args:
@@ -46,17 +53,16 @@ def train_scorer(
         deal_folds(reference, crossval)  # refuse unusable folds before any work
     scorer = make_scorer()
     started = time.perf_counter()
-    fit = scorer.fit(reference.bits, reference.labels)
+    fit = fit_scorer(scorer, reference)
     seconds = time.perf_counter() - started
-    used = _log_fit(scorer, fit, reference, seconds)
+    _log_fit(scorer, fit, reference, seconds)
     summary = {
         "kind": "scorer",
         "scorer": scorer.name,
         "settings": scorer.hyperparameters(),
-        "n_attributes": scorer.n_attributes,
-        "n_used": used,
+        **size_facts(scorer),
         "n_speakers": len(reference.speakers),
-        "n_recordings": len(reference.bits),
+        "n_recordings": len(reference.ids),
         "fit": fit.to_dict(),
         "fit_seconds": seconds,
     }
@@ -75,7 +81,7 @@ def train_scorer(
     return scorer
 
 
-def check_speakers(reference: Bits) -> None:
+def check_speakers(reference: ScoringInput) -> None:
     """DatasetError when the reference holds fewer than 2 speakers."""
     if len(reference.speakers) < 2:
         raise DatasetError(
@@ -84,36 +90,39 @@ def check_speakers(reference: Bits) -> None:
         )
 
 
-def _log_fit(scorer: Scorer, fit: FitReport, reference: Bits, seconds: float) -> int:
-    """Log what the fit did; return the number of attributes used."""
-    used = int(scorer.n_attributes - scorer.excluded.sum())
-    excluded = ", ".join(f"{n} {why}" for why, n in fit.excluded.items()) or "none"
+def _log_fit(scorer: AnyScorer, fit: FitReport, reference: ScoringInput, seconds: float) -> None:
+    """Log what the fit did."""
+    size = size_facts(scorer)
+    if "dim" in size:
+        used = f"{size['dim']} dimensions"
+    else:
+        excluded = ", ".join(f"{n} {why}" for why, n in fit.excluded.items()) or "none"
+        used = f"{size['n_used']} of {size['n_attributes']} attributes used (excluded: {excluded})"
     if fit.iterations == 0:
         state = "closed-form fit"
     else:
         state = "converged" if fit.converged else "NOT converged"
         state += f" after {fit.iterations} iteration(s), last change {fit.max_change:.3g}"
     log.info(
-        "fitted %s on %d recordings of %d speakers in %.2fs: %d of %d attributes used"
-        " (excluded: %s); %s",
-        scorer.name, len(reference.bits), len(reference.speakers), seconds, used,
-        scorer.n_attributes, excluded, state,
+        "fitted %s on %d recordings of %d speakers in %.2fs: %s; %s",
+        scorer.name, len(reference.ids), len(reference.speakers), seconds, used, state,
     )  # fmt: skip
     for note in fit.notes:
         log.info("note: %s", note)
-    return used
 
 
-def validate(scorer: Scorer, data: Bits, trials: Path, run_dir: Path) -> dict[str, float]:
+def validate(
+    scorer: AnyScorer, data: ScoringInput, trials: Path, run_dir: Path
+) -> dict[str, float]:
     """Raw-LLR metrics of the fitted scorer on `trials` over `data`.
 
     The scores go to `run_dir`/scores.tsv: `balr compare` places a case among them.
     """
     from balr.evaluation.calibration import llr_metrics
     from balr.scoring.score_files import write_scores
-    from balr.scoring.trials import missing_class, read_comparisons, score_comparisons
+    from balr.scoring.trials import missing_class, read_comparisons
 
-    check_width(scorer, data, "just fitted")
+    check_input(scorer, data, "just fitted")
     comparisons = read_comparisons(trials, data.ids, data.labels)
     labels = comparisons.labels
     missing = missing_class(labels)
@@ -121,7 +130,7 @@ def validate(scorer: Scorer, data: Bits, trials: Path, run_dir: Path) -> dict[st
         raise DatasetError(
             f"validation needs same- and different-speaker comparisons: {trials} {missing}"
         )
-    llrs = score_comparisons(scorer, data.bits, comparisons)
+    llrs = score_input(scorer, data, comparisons)
     write_scores(run_dir / "scores.tsv", comparisons, llrs)
     metrics = llr_metrics(llrs, labels)
     log.info(
