@@ -133,7 +133,9 @@ def test_a_calibration_records_its_scorer_and_is_refused_for_another(
     assert "another scorer" in capsys.readouterr().err
     assert not (work / "runs" / "score" / "apply").exists()
     assert main(["score", "apply", str(scores_b), *cal, "--force-calibration"]) == 0
-    assert main(["score", "apply", str(scores_a), *cal]) == 0
+    assert main(["score", "apply", str(scores_a), *cal, "--save-dir", "applied"]) == 0
+    summary = json.loads((work / "applied" / "summary.json").read_text())
+    assert summary["scorer_sha256"] == scorer_digest(run_a)  # provenance carried on
 
 
 def test_scorer_digest_follows_the_parameters_and_settings(work: Path) -> None:

@@ -37,8 +37,9 @@ _IDS, _AFTER = ("enrollment", "test"), ("condition",)
 def scorer_of_scores(source: Path) -> dict[str, Any] | None:
     """``{"sha256", "path"}`` of the balr scorer whose run wrote `source`, if known.
 
-    A scores.tsv of `balr score test` has a summary.json beside it that records the scorer
-    (``scorer_sha256``, ``scorer_dir``); cv_scores.tsv lies in the scorer run itself.
+    A scores.tsv of `balr score test` (or of `balr score apply` on such scores) has a
+    summary.json beside it that records the scorer (``scorer_sha256``, ``scorer_dir``);
+    cv_scores.tsv lies in the scorer run itself.
     """
     from balr.scoring.io import SCORER_JSON, scorer_digest
 
@@ -47,7 +48,7 @@ def scorer_of_scores(source: Path) -> dict[str, Any] | None:
         digest = scorer_digest(folder)
         return {"sha256": digest, "path": str(folder)} if digest else None
     summary = read_summary(folder / "summary.json") or {}
-    if summary.get("kind") != "score" or not summary.get("scorer_dir"):
+    if summary.get("kind") not in ("score", "score_apply") or not summary.get("scorer_dir"):
         return None
     digest = summary.get("scorer_sha256") or scorer_digest(Path(summary["scorer_dir"]))
     return {"sha256": digest, "path": str(summary["scorer_dir"])} if digest else None
@@ -189,6 +190,9 @@ def apply_calibration(
             "n_comparisons": int(llr.size),
             "n_clipped": n_clipped,
             "metrics": metrics or {},
+            # The scorer of the input scores, so this scores.tsv keeps their provenance.
+            "scorer_dir": scorer["path"] if scorer else None,
+            "scorer_sha256": scorer["sha256"] if scorer else None,
         }
         write_summary(run_dir / "summary.json", summary)
         _log_applied(summary, calibration_path, run_dir)
