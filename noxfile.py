@@ -57,6 +57,7 @@ def bench(session: nox.Session) -> None:
         "val_llr_probe.py",
         "scoring_speed.py",
         "score_test_io.py",
+        "score_explain_memory.py",
         "extract_speed.py",
         "elub_speed.py",
         "conditions_speed.py",

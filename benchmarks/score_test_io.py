@@ -73,15 +73,15 @@ def main() -> None:
     work = args.workdir / "score_test_io"
     work.mkdir(parents=True, exist_ok=True)
     single = work / "single.tsv"
-    e, t = rng.integers(0, n, trials_n), rng.integers(0, n, trials_n)
+    # Distinct pairs, never a recording with itself (balr score test refuses both).
+    codes = np.unique(rng.integers(0, n * n, int(trials_n * 1.02) + 16))
+    codes = rng.permutation(codes[codes // n != codes % n])[:trials_n]
+    e, t = codes // n, codes % n
     write_trials(single, [ids[i] for i in e], [ids[i] for i in t])
     multi = work / "multi.tsv"
+    picks = [rng.choice(n, 5, False) for _ in range(multi_n)]  # 3 + 2 distinct recordings
     groups = [
-        (
-            ",".join(ids[i] for i in rng.choice(n, 3, False)),
-            ",".join(ids[i] for i in rng.choice(n, 2, False)),
-        )
-        for _ in range(multi_n)
+        (",".join(ids[i] for i in pick[:3]), ",".join(ids[i] for i in pick[3:])) for pick in picks
     ]
     write_trials(multi, [g[0] for g in groups], [g[1] for g in groups])
 
