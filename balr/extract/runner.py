@@ -37,13 +37,13 @@ from balr.errors import ConfigError, DatasetError
 from balr.extract import outputs
 from balr.extract.options import ExtractOptions, ExtractSummary
 from balr.extract.pipeline import Batch, Outcome, Recipe, Task, WorkerPool, run_pipeline
+from balr.extract.plan import plan
 from balr.extract.progress import ExtractProgress
 from balr.extract.segments import check_segment_seconds
 from balr.extract.worklist import (
     Row,
     WorkItem,
     check_format,
-    done_rows,
     shard_name,
     shard_of,
     work_items,
@@ -83,7 +83,7 @@ def extract_embeddings(
         log.info("%s exists: nothing to do (use --force to extract again)", names["pack"])
         summary.skipped, summary.output = len(items), names["pack"]
         return summary
-    todo, errors = _plan(items, fmt, options, summary, dim)
+    todo, errors = plan(items, fmt, options, summary, dim)
     collected = _extract(todo, factory, options, fmt, summary, errors) if todo else []
     summary.failed = len(errors)
     if options.save_output:
@@ -139,44 +139,6 @@ def _output_names(out_dir: Path, options: ExtractOptions) -> dict[str, Path]:
         "errors": out_dir / outputs.ERRORS_NAME,
         "pack": out_dir / outputs.PACK_NAME,
     }
-
-
-def _plan(
-    items: list[WorkItem], fmt: str, options: ExtractOptions, summary: ExtractSummary, dim: int
-) -> tuple[list[WorkItem], list[tuple[str, Path | None, str]]]:
-    """Items still to compute; finished ones go to `summary.rows`, rows without audio to errors.
-
-    A finished item's vector files must load as `dim` values; those that do not are redone.
-    """
-    todo: list[WorkItem] = []
-    errors: list[tuple[str, Path | None, str]] = []
-    broken: list[str] = []
-    segments = options.segments is not None
-    for item in items:
-        if item.audio is None:
-            reason = f"row {item.id!r} has no audio file: fill its audio cell or remove the row"
-            if options.strict:
-                raise DatasetError(reason)
-            errors.append((item.id, None, reason))
-            continue
-        redo = options.force or options.packed
-        rows = None if redo else done_rows(item, fmt, segments, dim, broken)
-        if rows is None:
-            todo.append(item)
-        else:
-            summary.rows.extend(rows)
-            summary.skipped += 1
-    if summary.skipped:
-        log.info(
-            "%d recordings already have embeddings (use --force to redo them)", summary.skipped
-        )
-    if broken:
-        files = "file does" if len(broken) == 1 else "files do"
-        log.warning(
-            "%d existing embedding %s not load (first: %s): computing again", len(broken),
-            files, broken[0],
-        )  # fmt: skip
-    return todo, errors
 
 
 def _extract(
