@@ -119,11 +119,17 @@ def fitted_scorer_scores(work: Path, name: str, seed: int) -> tuple[Path, Path]:
     return run, scored / "scores.tsv"
 
 
+@pytest.fixture(scope="module")
+def two_scorers(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, Path]:
+    """Two scorer runs (a, b) and the scores each gave on one trial list: (run, scores) x 2."""
+    root = tmp_path_factory.mktemp("scorers")
+    return (*fitted_scorer_scores(root, "a", 1), *fitted_scorer_scores(root, "b", 2))
+
+
 def test_a_calibration_records_its_scorer_and_is_refused_for_another(
-    work: Path, capsys: pytest.CaptureFixture
+    work: Path, two_scorers: tuple[Path, Path, Path, Path], capsys: pytest.CaptureFixture
 ) -> None:
-    run_a, scores_a = fitted_scorer_scores(work, "a", 1)
-    _, scores_b = fitted_scorer_scores(work, "b", 2)
+    run_a, scores_a, _, scores_b = two_scorers
     assert main(["score", "calibrate", str(scores_a), "--save-dir", "cal"]) == 0
     record = json.loads((work / "cal" / "calibration.json").read_text())
     assert record["scorer"] == {"sha256": scorer_digest(run_a), "path": str(run_a)}
@@ -154,14 +160,13 @@ def test_scorer_digest_follows_the_parameters_and_settings(work: Path) -> None:
 
 
 def test_score_test_records_its_scorer_and_refuses_another_ones_calibration(
-    work: Path, capsys: pytest.CaptureFixture
+    work: Path, two_scorers: tuple[Path, Path, Path, Path], capsys: pytest.CaptureFixture
 ) -> None:
-    run_a, scores_a = fitted_scorer_scores(work, "a", 1)
-    run_b, _ = fitted_scorer_scores(work, "b", 2)
+    run_a, scores_a, run_b, _ = two_scorers
     summary = json.loads((scores_a.parent / "summary.json").read_text())
     assert summary["scorer_sha256"] == scorer_digest(run_a)
     assert main(["score", "calibrate", str(scores_a), "--save-dir", "cal"]) == 0
-    trials, data = work / "trials.tsv", work / "data" / "data.csv"
+    trials, data = run_a.parent / "trials.tsv", run_a.parent / "data" / "data.csv"
     test_b = ["score", "test", str(data), str(trials), "--scorer", str(run_b)]
     cal = ["--calibration", str(work / "cal" / "calibration.json")]
     capsys.readouterr()

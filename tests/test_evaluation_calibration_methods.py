@@ -49,7 +49,7 @@ def test_near_separable_scores_reach_the_optimum() -> None:
     llrs, labels = calibrated_llrs(3, 65.0, 1000, 10000)
     scores, labels = np.r_[llrs, -2.0, 2.0], np.r_[labels, True, False]  # two misleading
     fit = Calibration.fit(scores, labels, bounds="none")
-    a, b = np.linspace(0.3, 1.2, 91), np.linspace(0.0, 4.0, 81)
+    a, b = np.linspace(0.3, 1.2, 31), np.linspace(0.0, 4.0, 41)
     grid = [[cllr(x * scores + y, labels) for y in b] for x in a]
     assert cllr(fit.apply(scores), labels) <= np.min(grid) + 1e-8
 
