@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from balr.scoring.base import ScorerError
-from balr.scoring.embedding import EmbeddingScorer
+from balr.scoring.embedding import EmbeddingScorer, PairScorer
 from balr.scoring.stats import FitReport
 
 __all__ = ["CosineScorer"]
@@ -58,8 +58,11 @@ class CosineScorer(EmbeddingScorer):
     ) -> np.ndarray:
         return np.einsum("ij,ij->i", _unit(m1), _unit(m2))
 
-    def _score_single(self, z: np.ndarray, enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
-        return np.einsum("ij,ij->i", z[enroll], z[test])  # prepared rows are unit vectors
+    def _pair_scorer(self, z: np.ndarray) -> PairScorer:
+        def pairs(enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
+            return np.einsum("ij,ij->i", z[enroll], z[test])  # prepared rows are unit vectors
+
+        return pairs
 
     def _score_block(self, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
         return z1 @ z2.T

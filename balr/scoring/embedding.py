@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +23,8 @@ from balr.scoring.sides import CHUNK, RowGroups
 from balr.scoring.stats import FitReport
 
 __all__ = ["EmbeddingScorer", "check_embeddings", "looks_binary"]
+
+PairScorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 # Matrix cells (enrollment rows x test rows) per block of `score_matrix`: ~32 MiB of float64.
 _MATRIX_CELLS = 1 << 22
@@ -158,10 +160,15 @@ class EmbeddingScorer(ABC):
     ) -> np.ndarray:
         """float64 [P]: scores of sides with prepared means m1, m2 [P, d] of n1, n2 [P] rows."""
 
-    def _score_single(self, z: np.ndarray, enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
-        """float64 [P]: one recording a side, row enroll[i] of z against row test[i]."""
-        ones = np.ones(len(enroll))
-        return self._score_means(z[enroll], ones, z[test], ones)
+    def _pair_scorer(self, z: np.ndarray) -> PairScorer:
+        """A function (enroll rows, test rows) -> float64 [P] scores of one-recording sides
+        over the prepared rows `z` (subclasses precompute per-row parts once here)."""
+
+        def pairs(enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
+            ones = np.ones(len(enroll))
+            return self._score_means(z[enroll], ones, z[test], ones)
+
+        return pairs
 
     def _score_block(self, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
         """float64 [E, T]: one-recording sides, every row of z1 against every row of z2."""
@@ -207,9 +214,10 @@ class EmbeddingScorer(ABC):
         # Gathered rows per chunk: ~16 MiB of float64 (cache-friendly, bounded memory).
         chunk = max(1, min(CHUNK, _ROW_CELLS // max(z.shape[1], 1)))
         if bool(np.all(enroll.sizes() == 1) and np.all(test.sizes() == 1)):
+            pairs = self._pair_scorer(z)
             for start in range(0, len(enroll), chunk):
                 rows = slice(start, start + chunk)
-                out[rows] = self._score_single(z, enroll.values[rows], test.values[rows])
+                out[rows] = pairs(enroll.values[rows], test.values[rows])
             return _checked(out)
         for start in range(0, len(enroll), chunk):
             stop = min(start + chunk, len(enroll))

@@ -28,7 +28,7 @@ from typing import ClassVar
 import numpy as np
 
 from balr.scoring.base import ScorerError
-from balr.scoring.embedding import EmbeddingScorer
+from balr.scoring.embedding import EmbeddingScorer, PairScorer
 from balr.scoring.plda_fit import SpeakerStats, TwoCovariance, fit_two_covariance
 from balr.scoring.stats import FitReport
 
@@ -174,10 +174,16 @@ class PLDAScorer(EmbeddingScorer):
         terms = -0.5 * np.log(det / (a * c)) - 0.5 * quad + 0.5 * (m1**2 / a + m2**2 / c)
         return terms.sum(axis=1)
 
-    def _score_single(self, z: np.ndarray, enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
+    def _pair_scorer(self, z: np.ndarray) -> PairScorer:
         constant, square, cross = self.single_form()
-        e, t = z[enroll], z[test]
-        return np.einsum("ij,ij->i", e * cross, t) + (e**2 + t**2) @ square + constant
+        weighted = z * cross  # per recording once: a trial is then one gathered dot product
+        own = (z**2) @ square + 0.5 * constant
+
+        def pairs(enroll: np.ndarray, test: np.ndarray) -> np.ndarray:
+            dots = np.einsum("ij,ij->i", weighted[enroll], z[test])
+            return dots + own[enroll] + own[test]
+
+        return pairs
 
     def _score_block(self, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
         constant, square, cross = self.single_form()
