@@ -18,11 +18,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from balr.evaluation.logistic import newton_logistic
+
 # Ridge on the slope of the standardised scores: keeps the fit finite when the classes
 # are separable (slope ~ ln(1/ridge) / margin) and moves ordinary fits by ~1e-6 bits.
 _RIDGE = 1e-6
-_NEWTON_STEPS = 100
-_NEWTON_TOLERANCE = 1e-12
 # Cllr -> sigma^2 of the perfectly calibrated two-Gaussian model (Morrison 2024's
 # approximate inverse of Cllr(sigma^2)); it holds for Cllr above e^-17.67.
 _CLLR_A, _CLLR_B = 17.6654, 0.0093338
@@ -32,45 +32,10 @@ _TABLE_POINTS = 20_001
 _TABLE_SIGMAS = 12.0
 
 
-def _balanced_loss(
-    z: np.ndarray, sign: np.ndarray, weight: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """Weighted logistic loss (nats) of log-odds z, its derivative and curvature per trial."""
-    loss = float((weight * np.logaddexp(0.0, -sign * z)).sum())
-    p_wrong = np.exp(-np.logaddexp(0.0, sign * z))  # sigmoid(-sign * z), no overflow
-    return loss, -sign * weight * p_wrong, weight * p_wrong * (1.0 - p_wrong)
-
-
 def _newton(x: np.ndarray, target: np.ndarray, ridge: float, start: np.ndarray) -> np.ndarray:
     """Newton's method (with backtracking) for slope and offset of x; the loss never rises."""
-    sign = np.where(target, 1.0, -1.0)
-    weight = np.where(target, 0.5 / target.sum(), 0.5 / (~target).sum())
     design = np.stack([x, np.ones_like(x)], axis=1)
-
-    def objective(th: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        loss, d1, d2 = _balanced_loss(design @ th, sign, weight)
-        grad = design.T @ d1 + np.array([ridge * th[0], 0.0])
-        hess = (design * d2[:, None]).T @ design + np.diag([ridge, 0.0])
-        return loss + 0.5 * ridge * th[0] ** 2, grad, hess
-
-    theta = np.asarray(start, dtype=np.float64)
-    loss, grad, hess = objective(theta)
-    for _ in range(_NEWTON_STEPS):
-        step = -np.linalg.solve(hess + 1e-12 * np.eye(2), grad)
-        decrement = float(-grad @ step)
-        if decrement < _NEWTON_TOLERANCE:
-            break
-        size = 1.0
-        while size > 1e-10:  # Armijo backtracking: the loss must drop
-            trial = objective(theta + size * step)
-            if trial[0] <= loss - 0.25 * size * decrement:
-                break
-            size *= 0.5
-        else:
-            break  # no descent left at machine precision
-        theta = theta + size * step
-        loss, grad, hess = trial
-    return theta
+    return newton_logistic(design, target, np.array([ridge, 0.0]), start)
 
 
 def balanced_cllr(llrs: np.ndarray, target: np.ndarray) -> float:
