@@ -92,3 +92,38 @@ def test_calibrate_then_apply_a_wespeaker_score_file(tmp_path: Path, monkeypatch
     assert main([*apply, "--save-dir", "applied"]) == 0
     header = (tmp_path / "applied" / "scores.tsv").read_text().splitlines()[0].split("\t")
     assert {"enrollment", "test", "llr", "llr_raw", "label"} <= set(header)
+
+
+def _unlabelled_system(tmp_path: Path) -> tuple[Path, Path]:
+    """A WeSpeaker score file without labels, and its VoxCeleb trial list (ids with .wav)."""
+    rng = np.random.default_rng(1)
+    scores, trials = [], []
+    for i in range(60):
+        for k in (0, 1):
+            enrol, test = f"s{i % 7}/u{i}", f"s{(i + k) % 7}/v{i}"
+            scores.append(f"{enrol} {test} {rng.normal(2.0 if k == 0 else -1.0):.4f}\n")
+            trials.append(f"{int(k == 0)} {enrol}.wav {test}.wav\n")
+    return write(tmp_path, "".join(scores), "sys.score"), write(tmp_path, "".join(trials), "t.txt")
+
+
+def test_calibrate_and_apply_take_labels_from_trials(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    scores, trials = _unlabelled_system(tmp_path)
+    assert (
+        main(["score", "calibrate", str(scores), "--trials", str(trials), "--save-dir", "c"]) == 0
+    )
+    apply = ["score", "apply", str(scores), "--calibration", "c/calibration.json"]
+    assert main([*apply, "--trials", str(trials), "--save-dir", "a"]) == 0
+    assert (tmp_path / "a" / "metrics.json").is_file()
+
+
+def test_calibrate_refuses_scores_of_other_trials_in_one_line(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    scores, trials = _unlabelled_system(tmp_path)
+    trials.write_text("".join(trials.read_text().splitlines(keepends=True)[:-1]))
+    status = main(["score", "calibrate", str(scores), "--trials", str(trials), "--save-dir", "c"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and "line 120: 's3/u59' vs 's4/v59' is not in the trials" in err[-1]
+    assert not (tmp_path / "c").exists()

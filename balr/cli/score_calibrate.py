@@ -39,6 +39,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("scores", metavar="SCORES.tsv")
     parser.add_argument("--method", choices=("logistic", "bigauss"), default="logistic")
+    _trials_option(parser)
     parser.add_argument(
         "--bounds", choices=("elub", "none"), default="elub", help="LR bounds (default elub)"
     )
@@ -59,8 +60,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="apply a calibration fitted for another scorer (warns)",
     )
+    _trials_option(parser)
     _run_dir_options(parser, "apply")
     parser.set_defaults(run=run_apply)
+
+
+def _trials_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trials",
+        metavar="TRIALS",
+        help="the trial list the scores were computed on (balr, VoxCeleb, Kaldi or NIST"
+        " format): labels scores that have none; a scored pair not in it is refused",
+    )
 
 
 def _run_dir_options(parser: argparse.ArgumentParser, name: str) -> None:
@@ -85,7 +96,10 @@ def run_calibrate(ns: argparse.Namespace) -> int:
     from balr.scoring.commands.calibrate import calibrate
 
     source = Path(ns.scores)
-    return _in_run_dir(ns, "calibrate", lambda d: calibrate(source, d, ns.method, ns.bounds))
+    trials = Path(ns.trials) if ns.trials else None
+    return _in_run_dir(
+        ns, "calibrate", lambda d: calibrate(source, d, ns.method, ns.bounds, trials)
+    )
 
 
 def run_apply(ns: argparse.Namespace) -> int:
@@ -93,6 +107,9 @@ def run_apply(ns: argparse.Namespace) -> int:
     from balr.scoring.commands.calibrate import apply_calibration
 
     source, calibration = Path(ns.scores), Path(ns.calibration)
+    trials = Path(ns.trials) if ns.trials else None
     return _in_run_dir(
-        ns, "apply", lambda d: apply_calibration(source, calibration, d, ns.force_calibration)
+        ns,
+        "apply",
+        lambda d: apply_calibration(source, calibration, d, ns.force_calibration, trials),
     )

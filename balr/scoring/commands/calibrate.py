@@ -72,9 +72,12 @@ def _labelled(scores: ScoreList, source: Path) -> np.ndarray:
 
 
 def fit_calibration(
-    source: Path, method: str = "logistic", bounds: str = "elub"
+    source: Path, method: str = "logistic", bounds: str = "elub", trials: Path | None = None
 ) -> tuple[Calibration, ScoreList, np.ndarray]:
     """A calibration fitted on the labelled scores of `source` (any system's score file).
+
+    `trials`: the trial list the scores were computed on (labels for a score file without
+    them; a scored pair not in it is refused).
 
     Returns:
         The calibration (``data`` and ``scorer`` recorded), the scores and their labels.
@@ -86,7 +89,7 @@ def fit_calibration(
     from balr.evaluation.calibration import Calibration
     from balr.scoring.score_files import read_scores
 
-    scores = read_scores(source)
+    scores = read_scores(source, trials)
     labels = _labelled(scores, source)
     try:
         calibration = Calibration.fit(scores.raw, labels, method=method, bounds=bounds)
@@ -103,15 +106,22 @@ def fit_calibration(
     return calibration, scores, labels
 
 
-def calibrate(source: Path, run_dir: Path, method: str = "logistic", bounds: str = "elub") -> Path:
-    """Fit on `source`; write calibration.json and a copy of the scores into `run_dir`.
+def calibrate(
+    source: Path,
+    run_dir: Path,
+    method: str = "logistic",
+    bounds: str = "elub",
+    trials: Path | None = None,
+) -> Path:
+    """Fit on `source` (labels from `trials` when given); write calibration.json and a copy
+    of the scores into `run_dir`.
 
     Returns:
         The calibration.json written.
     """
     from balr.evaluation.calibration import cllr, cllr_min
 
-    calibration, scores, labels = fit_calibration(source, method, bounds)
+    calibration, scores, labels = fit_calibration(source, method, bounds, trials)
     with run_log_file(run_dir, "score_calibrate.log"):
         before, after = cllr(scores.raw, labels), cllr(calibration.apply(scores.raw), labels)
         minimum = cllr_min(scores.raw, labels)
@@ -151,9 +161,16 @@ def describe(calibration: Calibration, before: float, after: float, minimum: flo
 
 
 def apply_calibration(
-    source: Path, calibration_path: Path, run_dir: Path, force: bool = False
+    source: Path,
+    calibration_path: Path,
+    run_dir: Path,
+    force: bool = False,
+    trials: Path | None = None,
 ) -> dict[str, Any]:
     """Calibrate (and bound) the scores of `source` into `run_dir`; return the summary.
+
+    `trials`: the trial list the scores were computed on (labels for a score file without
+    them; a scored pair not in it is refused).
 
     Writes scores.tsv, metrics.json (labelled, both classes) and summary.json.
 
@@ -166,7 +183,7 @@ def apply_calibration(
     from balr.scoring.score_files import read_scores
 
     calibration = Calibration.load(calibration_path)
-    scores = read_scores(source)
+    scores = read_scores(source, trials)
     scorer = scorer_of_scores(source)
     calibration.check_scorer(scorer["sha256"] if scorer else None, force)
     with np.errstate(over="ignore"):  # refused just below, by line
@@ -174,7 +191,8 @@ def apply_calibration(
     bad = np.flatnonzero(~np.isfinite(unbounded))
     if bad.size:
         raise DatasetError(
-            f"{source}: line {int(bad[0]) + 2}: the calibrated LLR is {unbounded[bad[0]]}"
+            f"{source}: line {scores.frame['line'][int(bad[0])]}: the calibrated LLR is"
+            f" {unbounded[bad[0]]}"
             f" ({bad.size} score(s)): refit the calibration {calibration_path}"
         )
     llr = calibration.apply(scores.raw)
