@@ -157,3 +157,14 @@ def test_fusion_of_other_trials_or_a_bad_file_is_one_line(
     assert score("test", str(data), str(trials), "--fusion", str(bad), "--save-dir", "x") == 2
     err = capsys.readouterr().err.strip()
     assert "systems[0] (a): 'weight' must be a finite number" in err and "\n" not in err
+
+
+def test_describe_an_embedding_scorer(
+    ref: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert score("train", str(ref), "scorer=plda", "--save-dir", "sc") == 0
+    capsys.readouterr()
+    assert score("describe", "sc") == 0
+    out = capsys.readouterr().out
+    assert f"plda scorer of {DIM}-dimensional embeddings" in out
+    assert "48 recordings of 12 speakers" in out and "preprocessing: centred" in out

@@ -41,10 +41,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(ns: argparse.Namespace) -> int:
     """Entry point of `balr score describe`."""
     from balr.scoring import load_scorer
+    from balr.scoring.embedding_io import embedding_scorer_type, load_embedding_scorer
 
     if ns.top < 1:
         raise ConfigError(f"--top {ns.top} is invalid: list at least 1 attribute")
     run_dir = Path(ns.run_dir).expanduser()
+    if embedding_scorer_type(run_dir) is not None:
+        print(describe_embedding_scorer(load_embedding_scorer(run_dir)))
+        return 0
     scorer = load_scorer(run_dir)
     frame = scorer.attribute_frame()
     out_dir = Path(ns.save_dir).expanduser() if ns.save_dir else _folder_of(run_dir)
@@ -55,6 +59,22 @@ def run(ns: argparse.Namespace) -> int:
     if png is not None:
         print(f"figure: {png}")
     return 0
+
+
+def describe_embedding_scorer(scorer: Any) -> str:
+    """Type, settings, embedding size, reference and fit of a cosine or plda scorer run
+    (they have no attributes to list)."""
+    settings = ", ".join(f"{k}={v}" for k, v in scorer.hyperparameters().items())
+    lines = [
+        f"{scorer.name} scorer of {scorer.dim}-dimensional embeddings ({settings}), fitted on"
+        f" {scorer.n_recordings} recordings of {scorer.n_speakers} speakers"
+    ]
+    report = scorer.report
+    if report is not None and report.iterations:
+        state = "converged" if report.converged else "NOT converged"
+        lines.append(f"fit: {state} after {report.iterations} EM iteration(s)")
+    lines += [f"note: {note}" for note in (report.notes if report is not None else [])]
+    return "\n".join(lines)
 
 
 def _folder_of(path: Path) -> Path:
