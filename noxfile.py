@@ -59,6 +59,7 @@ def bench(session: nox.Session) -> None:
         "score_test_io.py",
         "score_explain_memory.py",
         "extract_speed.py",
+        "extract_memory.py",
         "elub_speed.py",
         "conditions_speed.py",
         "validate_bootstrap.py",
