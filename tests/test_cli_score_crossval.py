@@ -201,3 +201,25 @@ def test_uncalibrated_gives_raw_llrs_and_another_file_replaces_the_runs(
     assert "llr_unbounded" not in frame.columns  # no bounds, nothing clipped
     np.testing.assert_allclose(frame["llr"], other.apply(raw["llr"].to_numpy()), atol=1e-5)
     assert main([*args, "--calibration", str(work / "other.json"), "--uncalibrated"]) == 2
+
+
+def test_compare_reports_the_runs_calibration_and_its_bounds(
+    calibrated_run: Path, work: Path, capsys: pytest.CaptureFixture
+) -> None:
+    sides = [str(work / "ref" / "r0u0_ba.npy"), str(work / "ref" / "r0u1_ba.npy")]
+    args = ["compare", *sides, "--scorer", str(calibrated_run)]
+    assert main([*args, "--save-dir", "case"]) == 0
+    own = calibrated_run / "calibration.json"
+    assert f"calibration: {own} (the scorer run's" in capsys.readouterr().err
+    report = json.loads((work / "case" / "report.json").read_text())
+    assert report["calibration"]["path"] == str(own)
+    assert report["calibration"]["data"]["cross_validated"] is True
+    bounds = Calibration.load(own).bounds
+    assert bounds is not None
+    assert bounds.log10_lower <= report["log10_lr"] <= bounds.log10_upper
+    unbounded = Calibration.load(own).apply_unbounded([report["llr_raw"]])[0]
+    assert report["llr_unbounded"] == pytest.approx(unbounded)
+    assert report["clipped"] == (report["llr"] != pytest.approx(unbounded))
+    assert main([*args, "--uncalibrated", "--save-dir", "raw"]) == 0
+    raw = json.loads((work / "raw" / "report.json").read_text())
+    assert raw["calibration"] is None and raw["llr"] == pytest.approx(report["llr_raw"])
