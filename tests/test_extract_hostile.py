@@ -108,6 +108,13 @@ def test_a_recording_without_read_permission_says_permission_denied(tmp_path: Pa
     assert "re-export" not in message
 
 
+def test_a_fifo_named_like_audio_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "stream.wav"
+    os.mkfifo(fifo)
+    with pytest.raises(AudioError, match="is a FIFO"):
+        read_audio(fifo)
+
+
 # --- 13: resuming trusts only vector files that load --------------------------------------
 
 

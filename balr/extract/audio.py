@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from balr.data.guard import check_regular
 from balr.errors import DatasetError
 from balr.extract.preprocess import TARGET_DBFS
 
@@ -87,15 +87,14 @@ def _check_readable(path: Path) -> None:
         " path): give read access (e.g. chmod a+r) or remove it from the input"
     )
     try:
-        mode = path.stat().st_mode
+        check_regular(path, AudioError, "recording (an audio file)")
     except PermissionError:
         raise AudioError(denied) from None
     except OSError:
-        mode = 0
-    if not stat.S_ISREG(mode):
-        raise AudioError(f"{path}: audio file not found: fix the path or remove the entry")
+        missing = f"{path}: audio file not found: fix the path or remove the entry"
+        raise AudioError(missing) from None
     try:
-        with open(path, "rb"):
+        with open(path, "rb"):  # a regular file: never blocks
             pass
     except PermissionError:
         raise AudioError(denied) from None
