@@ -168,3 +168,22 @@ def test_describe_an_embedding_scorer(
     out = capsys.readouterr().out
     assert f"plda scorer of {DIM}-dimensional embeddings" in out
     assert "48 recordings of 12 speakers" in out and "preprocessing: centred" in out
+
+
+def test_compare_explains_a_fused_lr_system_by_system(ref: Path, data: Path, work: Path) -> None:
+    trials = all_pairs(work / "trials.tsv", speakers=6, per_speaker=3)
+    for name in ("beta", "cosine"):
+        assert score("train", str(ref), f"scorer={name}", "--save-dir", f"sc/{name}") == 0
+        args = ["test", str(data), str(trials), "--scorer", f"sc/{name}", "--save-dir", name]
+        assert score(*args) == 0
+    assert score("fuse", "beta/scores.tsv", "cosine/scores.tsv", "--save-dir", "fused") == 0
+    args = ["compare", "s0/u0", "s0/u1", "--data", str(data), "--scorer", "sc/beta"]
+    assert main([*args, "--fusion", "fused/fusion.json", "--save-dir", "case"]) == 0
+    report = json.loads((work / "case" / "report.json").read_text())
+    fused = report["fusion"]
+    assert [s["name"] for s in fused["systems"]] == ["beta", "cosine"]
+    assert fused["systems"][0]["score"] == pytest.approx(report["llr_raw"])
+    total = fused["offset"] + sum(s["part"] for s in fused["systems"])
+    assert report["llr"] == pytest.approx(total)
+    assert report["calibration"]["method"] == "fusion"
+    assert "Fused systems" in (work / "case" / "report.html").read_text()

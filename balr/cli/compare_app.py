@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import hydra
 import numpy as np
@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 from balr.cli.errors import report
 from balr.cli.instantiate import build
 from balr.config.store import register_configs
-from balr.errors import BalrError, DatasetError
+from balr.errors import BalrError, ConfigError, DatasetError
 from balr.report import Case, calibration_info, case_from_scorer, scorer_info, write_report
 from balr.report.build import read_labelled_scores
 from balr.report.calibration_text import bounds_text, clipped_sentence, data_text, method_text
@@ -44,7 +44,8 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     folder = scorer_path if scorer_path.is_dir() else scorer_path.parent
     chosen = _calibration(cfg, folder)
     models: list[Recording] = []
-    encoders = Encoders(_binarizer(cfg, models), _extractor(cfg, models), int(scorer.n_attributes))
+    extract = _memo(_extractor(cfg, models))  # a fusion's embedding systems embed audio too
+    encoders = Encoders(_binarizer(cfg, models), extract, int(scorer.n_attributes))
     dataset = None
     if cfg.data:
         from balr.data import AudioDataset
@@ -58,16 +59,55 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     calibration = None
     if chosen.calibration is not None and chosen.path is not None:
         calibration = calibration_info(chosen.calibration, chosen.path, sha256_of(chosen.path))
-    labelled = _labelled(cfg, folder, chosen.path)
+    labelled = None if cfg.get("fusion") else _labelled(cfg, folder, chosen.path)
     case = case_from_scorer(
         scorer, info, enrollment, test, calibration, labelled, chosen.calibration
     )
     case.models = models
+    if cfg.get("fusion"):
+        _fuse(cfg, case, scorer_path, extract, dataset)
     _add_conditions(cfg, case, folder)
     paths = write_report(case, run_dir, int(cfg.top))
     print_summary(case, int(cfg.top))
     log.info("case report written to %s", paths["report.html"])
     return case
+
+
+def _memo(extract: Callable[[Path], np.ndarray]) -> Callable[[Path], np.ndarray]:
+    """`extract`, each audio file embedded once however often it is asked for."""
+    done: dict[Path, np.ndarray] = {}
+
+    def once(path: Path) -> np.ndarray:
+        if path not in done:
+            done[path] = extract(path)
+        return done[path]
+
+    return once
+
+
+def _fuse(
+    cfg: DictConfig,
+    case: Case,
+    scorer_path: Path,
+    extract: Callable[[Path], np.ndarray],
+    dataset: Any,
+) -> None:
+    """Make the case's LR cfg.fusion's fusion of the BA-LR scorer with embedding scorers."""
+    from balr.evaluation.fusion import Fusion
+    from balr.report.fused import apply_fusion, side_embeddings, split_systems, system_scores
+
+    path = Path(cfg.fusion)
+    fusion = Fusion.load(path)
+    balr_name, others = split_systems(fusion, path, scorer_path)
+    scores: dict[str, float] = {}
+    if others:
+        enrollment = side_embeddings("enrollment", list(cfg.enrollment), extract, dataset)
+        test = side_embeddings("test", list(cfg.test), extract, dataset)
+        scores = system_scores(others, enrollment, test)
+    apply_fusion(case, fusion, path, balr_name, scores)
+    parts = {**scores, balr_name: case.llr_raw}
+    shown = ", ".join(f"{s.name} {s.weight * parts[s.name] / LN10:+.2f}" for s in fusion.systems)
+    log.info("fused LR: log10 parts %s, offset %+.2f", shown, fusion.offset / LN10)
 
 
 def _add_conditions(cfg: DictConfig, case: Case, folder: Path) -> None:
@@ -91,7 +131,10 @@ def _calibration(cfg: DictConfig, folder: Path) -> ChosenCalibration:
     from balr.scoring.commands.calibration_choice import choose_calibration
     from balr.scoring.io import scorer_digest
 
-    chosen = choose_calibration(cfg.calibration, folder, bool(cfg.uncalibrated))
+    if cfg.get("fusion") and cfg.calibration:
+        raise ConfigError("--fusion is the calibration of the fused LR: drop --calibration")
+    uncalibrated = bool(cfg.uncalibrated) or bool(cfg.get("fusion"))
+    chosen = choose_calibration(cfg.calibration, folder, uncalibrated)
     if chosen.calibration is not None:
         chosen.calibration.check_scorer(scorer_digest(folder), bool(cfg.force_calibration))
     return chosen
@@ -209,6 +252,10 @@ def print_summary(case: Case, top: int) -> None:
             f" {escape(bounds_text(c))} [dim]({escape(c.path)})[/dim]",
             highlight=False,
         )
+    if case.fusion is not None:
+        parts = ", ".join(f"{s['name']} {s['part'] / LN10:+.2f}" for s in case.fusion["systems"])
+        offset = case.fusion["offset"] / LN10
+        console.print(f"fused: log10 parts {parts}, offset {offset:+.2f}", highlight=False)
     n_up, up, n_down, down = case.balance()
     console.print(
         f"{n_up} attributes push towards the same speaker (log10 sum {up:+.2f}), {n_down}"

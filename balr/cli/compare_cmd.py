@@ -48,6 +48,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="calibration.json to apply (default: the one in --scorer RUN_DIR, when there)",
     )
     parser.add_argument(
+        "--fusion",
+        metavar="FILE",
+        help="fusion.json (balr score fuse) of RUN_DIR with embedding scorers: the fused LR,"
+        " each system's part shown",
+    )
+    parser.add_argument(
         "--uncalibrated", action="store_true", help="the raw LLR, even when RUN_DIR is calibrated"
     )
     parser.add_argument(
@@ -117,17 +123,18 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
     ]
     for option, key, what in (
         ("--calibration", "calibration", "calibration file"),
+        ("--fusion", "fusion", "fusion file"),
         ("--scores", "scores", "scores file"),
         ("--data", "data", "dataset"),
     ):
         value = getattr(ns, key)
         if value:
             out.append(f"{key}={_existing(option, value, what)}")
+    if ns.uncalibrated:
+        out.append("uncalibrated=true")
     if ns.segments is not None:
         check_segment_seconds(ns.segments, "--segments")
         out.append(f"segments={ns.segments}")
-    if ns.uncalibrated:
-        out.append("uncalibrated=true")
     if ns.top is not None:
         out.append(f"top={ns.top}")
     if ns.device:

@@ -31,6 +31,9 @@ class CompareConfig:
     scorer_dir: str = MISSING
     # calibration.json applied to the LLR (None: scorer_dir/calibration.json when present).
     calibration: str | None = None
+    # fusion.json of `balr score fuse` fusing scorer_dir (BA-LR) with embedding scorers: the
+    # LR is the fused one (instead of a calibration).
+    fusion: str | None = None
     # The raw LLR even when scorer_dir holds a calibration.json.
     uncalibrated: bool = False
     # Apply a calibration fitted for another scorer anyway (warns; --force-calibration).

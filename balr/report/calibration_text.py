@@ -10,6 +10,7 @@ from balr.report.text import lr_html, lr_text
 METHODS = {
     "logistic": "affine (logistic regression)",
     "bigauss": "bi-Gaussianized (Morrison 2024)",
+    "fusion": "logistic-regression fusion with other systems (balr score fuse)",
 }
 
 
@@ -20,7 +21,7 @@ def method_text(c: CalibrationInfo) -> str:
 
 def data_text(c: CalibrationInfo) -> str:
     """'12 speakers, 18 same-speaker and 540 different-speaker comparisons, cross-validated
-    (3 folds of the reference speakers)', from what calibration.json records."""
+    (3 folds of the reference speakers), scores in FILE', from what calibration.json records."""
     d = c.data
     parts = []
     if d.get("n_speakers"):
@@ -35,6 +36,8 @@ def data_text(c: CalibrationInfo) -> str:
         )
     elif "cross_validated" in d:
         parts.append("held-out data (speakers not in the reference)")
+    if d.get("file"):
+        parts.append(f"scores in {d['file']}")
     return ", ".join(parts) or "not recorded in the calibration file"
 
 

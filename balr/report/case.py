@@ -193,6 +193,8 @@ class Case:
     models: list[Recording] = field(default_factory=list)
     # Recording conditions of the case and of the calibration data (balr.report.conditions).
     conditions: dict[str, Any] | None = None
+    # A fused LR's systems, weights and parts (balr.report.fused); None: not fused.
+    fusion: dict[str, Any] | None = None
     balr_version: str = __version__
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
@@ -283,6 +285,7 @@ class Case:
             "placement": None if self.placement is None else self.placement.summary(),
             "notes": list(self.notes),
             "conditions": self.conditions,
+            "fusion": self.fusion,
             "attributes": [
                 {**asdict(r), "log10_contribution": r.log10_contribution} for r in self.attributes
             ],

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from balr.report.calibration_text import clipped_html, method_text
 from balr.report.case import LN10, AttributeRow, Case
+from balr.report.fused import fusion_section
 from balr.report.sections import (
     caveats_section,
     placement_section,
@@ -179,7 +180,7 @@ def _calibration_note(case: Case) -> str:
         return ""
     how = (
         f"multiplies that sum by {c.a:.3g} and shifts it"
-        if c.method == "logistic"
+        if c.method in ("logistic", "fusion")
         else f"maps that sum ({escape(method_text(c))})"
     )
     bound = (
@@ -257,6 +258,7 @@ def render_html(case: Case, contributions_png: Path, placement_png: Path | None 
         "<h2>The question</h2>"
         + _hypotheses(case)
         + _result(case)
+        + fusion_section(case)
         + _chart(case, contributions_png)
         + _table(case)
         + placement_section(case, placement_png)
