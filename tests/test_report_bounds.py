@@ -80,6 +80,7 @@ def test_the_page_says_what_the_data_support_and_what_the_model_alone_says(
     assert f"{case.llr_unbounded / LN10:+.2f}" in page  # the model's value, as a caveat
     assert "217 speakers, 2,766 same-speaker and 129,000 different-speaker comparisons" in page
     assert "cross-validated (5 speaker-disjoint folds" in page
+    assert "scores in /runs/scorer/train/cv_scores.tsv" in page
     assert "affine (logistic regression)" in page
 
 
