@@ -10,6 +10,7 @@ from balr.report.text import lr_html, lr_text
 METHODS = {
     "logistic": "affine (logistic regression)",
     "bigauss": "bi-Gaussianized (Morrison 2024)",
+    "fusion": "logistic-regression fusion with other systems (balr score fuse)",
 }
 
 
