@@ -36,7 +36,10 @@ overrides: scorer=beta|maxllr|dna|speech (binary attributes) or cosine|plda (emb
   scorer.KEY=VALUE (`--cfg job` lists them); encoder.model.checkpoint_path=RUN/best.pt
   binarises embeddings in memory (binary-attribute scorers only).
 writes runs/scorer/train, train2, ...: scorer.json, parameters.npz, attributes.tsv,
-  summary.json, score_train.log, .hydra/
+  summary.json, score_train.log, .hydra/; with --calibrate K also cv_scores.tsv (the
+  out-of-fold scores of K speaker-disjoint folds) and calibration.json fitted on them, which
+  balr score test and balr compare --scorer RUN then apply (cv.seed, cv.max_pairs: the deal
+  of speakers and the cap per class and fold)
 """
 
 TEST_EPILOG = """\
