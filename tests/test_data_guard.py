@@ -130,3 +130,19 @@ def test_trial_and_score_lists_that_are_fifos_are_refused(
 ) -> None:
     with pytest.raises(DatasetError, match=rf"is a FIFO .*give a {what}"):
         reader(fifo)
+
+
+def test_a_dataset_csv_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
+    from balr.data import AudioDataset
+
+    os.mkfifo(tmp_path / "data.csv")
+    with pytest.raises(DatasetError, match=r"data\.csv: is a FIFO .*give a dataset CSV"):
+        AudioDataset.from_path(tmp_path / "data.csv")
+
+
+def test_a_model_checkpoint_that_is_a_device_is_refused() -> None:
+    from balr.errors import CheckpointError
+    from balr.models.loading import load_model_state
+
+    with pytest.raises(CheckpointError, match="/dev/zero: is a device"):
+        load_model_state(Path("/dev/zero"))

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from balr.data.columns import check_unique_columns
+from balr.data.guard import check_regular
 from balr.data.kaldi import read_kaldi_vectors, speakers_of
 from balr.data.vectors import (
     SIDECAR_TAGS,
@@ -77,8 +78,9 @@ def bulk_objects() -> Iterator[None]:
 
 
 def _read_frame(csv_path: Path) -> pl.DataFrame:
-    if not csv_path.is_file():
+    if not csv_path.exists():
         raise DatasetError(f"{csv_path}: dataset file not found: check the path")
+    check_regular(csv_path, DatasetError, "dataset CSV file")
     try:
         # Every column as text: ids such as "00123" must not become numbers.
         frame = pl.read_csv(csv_path, infer_schema_length=0)

@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from balr.data.guard import check_regular
 from balr.errors import CheckpointError
 from balr.models.autoencoder import AutoEncoder
 
@@ -40,8 +41,9 @@ def load_model_state(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[st
         raise CheckpointError(
             f"model checkpoint {path} is a folder: give a file in it, e.g. {path / 'best.pt'}"
         )
-    if not path.is_file():
+    if not path.exists():
         raise CheckpointError(f"model checkpoint {path} does not exist: check the path")
+    check_regular(path, CheckpointError, "model checkpoint (best.pt)")
     try:
         payload = load_tensors_only(path, map_location="cpu")
     except Exception as error:  # torch raises many exception types on foreign bytes
