@@ -60,7 +60,11 @@ def reversed_scores(tmp: Path) -> Outcome:
 
 def no_score_column(tmp: Path) -> Outcome:
     path = scores(tmp, "enrollment\ttest\tvalue\tlabel\na\tb\t0.9\t1\n")
-    return ["score", "calibrate", str(path)], "no 'llr_raw', 'score' or 'llr' column", "'score'"
+    return (
+        ["score", "calibrate", str(path)],
+        "no 'llr_raw', 'score', 'llr' or 'log10_lr' column",
+        "'score'",
+    )
 
 
 def missing_scores_to_calibrate(tmp: Path) -> Outcome:

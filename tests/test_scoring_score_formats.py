@@ -127,3 +127,26 @@ def test_calibrate_refuses_scores_of_other_trials_in_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and "line 120: 's3/u59' vs 's4/v59' is not in the trials" in err[-1]
     assert not (tmp_path / "c").exists()
+
+
+def test_the_raw_score_and_the_reported_llr_are_both_read(tmp_path: Path) -> None:
+    text = "enrollment\ttest\tllr\tllr_unbounded\tllr_raw\tlabel\tcondition\n"
+    text += "a\tb\t2.0\t3.5\t1.5\t1\tphone\na\tc\t-1.0\t-1.0\t-0.4\t0\t\n"
+    scores = read_scores(write(tmp_path, text, "scores.tsv"))
+    assert scores.raw.tolist() == [1.5, -0.4]  # what calibration fits on
+    assert scores.reported_llrs().tolist() == [2.0, -1.0]  # what validation measures
+    assert scores.conditions is not None and scores.conditions.to_list() == ["phone", None]
+
+
+def test_a_file_of_log10_lrs_only_is_read_as_natural_log(tmp_path: Path) -> None:
+    scores = read_scores(write(tmp_path, "enrollment\ttest\tlog10_lr\na\tb\t2\n", "s.tsv"))
+    assert scores.raw == pytest.approx([2 * np.log(10.0)])
+    assert scores.reported_llrs() == pytest.approx([2 * np.log(10.0)])
+    assert scores.conditions is None
+
+
+def test_a_reported_llr_that_is_not_a_number_names_its_line(tmp_path: Path) -> None:
+    text = "enrollment\ttest\tllr_raw\tllr\na\tb\t1.0\t0.5\na\tc\t0.2\tinf\n"
+    scores = read_scores(write(tmp_path, text, "s.tsv"))  # the raw scores are fine
+    with pytest.raises(DatasetError, match=r"s.tsv: line 3: llr 'inf' is not a finite number"):
+        scores.reported_llrs()

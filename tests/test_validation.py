@@ -202,3 +202,16 @@ def test_the_report_names_the_scorer_and_calibration_of_a_score_run(tmp_path: Pa
     assert text.startswith("scorer beta (ref); calibration ")
     assert "logistic, cross-validated on 5 speaker-disjoint folds of 40 speakers" in text
     assert text.endswith("3 of 400 LLRs clipped to its bounds")
+
+
+def test_an_unknown_id_is_named_by_its_file_line_within_a_split_file(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "scores.tsv"
+    path.parent.mkdir()
+    rows = ["x1\tx2\t2.0\t1\tclean", "x1\ty1\t-1.0\t0\tclean", "x1\tx2\t1.0\t1\tphone"]
+    rows.append("x1\tz9\t-2.0\t0\tphone")  # line 5: z9 is in no dataset
+    path.write_text("enrollment\ttest\tllr\tlabel\tcondition\n" + "\n".join(rows) + "\n")
+    table = tmp_path / "speakers.csv"
+    table.write_text("id,speaker\nx1,anna\nx2,anna\ny1,bob\n")
+    with pytest.raises(DatasetError, match="line 5: id 'z9' has no speaker"):
+        validate([path], tmp_path / "out", data=str(table))
+

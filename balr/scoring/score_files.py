@@ -3,7 +3,12 @@
 scores.tsv is tab-separated with a header: ``enrollment``, ``test``, ``llr`` (natural log,
 calibrated when a calibration was applied, and clipped to its bounds when it has any),
 ``llr_unbounded`` (calibrated, not clipped: only when bounds were applied), ``llr_raw``
-(only when calibrated), ``log10_lr`` (= llr / ln 10) and ``label`` (1/0, only when known).
+(only when calibrated), ``log10_lr`` (= llr / ln 10), ``label`` (1/0, only when known) and
+``condition`` (only when the data carry recording conditions).
+
+:func:`read_scores` is the one reader of score files: calibration and fusion take the raw
+score (:attr:`ScoreList.raw`), validation the LLR as reported
+(:meth:`ScoreList.reported_llrs`).
 """
 
 from __future__ import annotations
@@ -28,24 +33,67 @@ if TYPE_CHECKING:
     from balr.scoring.trials import Comparisons
 
 
-# Columns read as the raw score, in this order of preference.
-SCORE_COLUMNS = ("llr_raw", "score", "llr")
+# Columns read as the raw score, in this order of preference (log10_lr as a natural log).
+SCORE_COLUMNS = ("llr_raw", "score", "llr", "log10_lr")
+# Columns of the LLR as reported (calibrated and bounded when the file was), in this order.
+REPORTED_COLUMNS = ("llr", "log10_lr")
+WANTED = "scores.tsv of balr score test"
 
 
 @dataclass
 class ScoreList:
-    """Scores of comparisons read back from a scores.tsv.
+    """Scores of comparisons read back from a score file.
 
     Attributes:
-        frame: the file's rows, every column as text.
+        path: the file read.
+        frame: the file's rows, every column as text, plus ``line`` (its file line).
         raw: float64 [P], the raw scores: ``llr_raw`` (uncalibrated natural-log LLRs), else
-            ``score`` (any system's real-valued score), else ``llr``.
+            ``score`` (any system's real-valued score), else ``llr``, else ``log10_lr``
+            x ln 10.
         labels: bool [P] when the file has a label column, else None.
     """
 
+    path: Path
     frame: pl.DataFrame
     raw: np.ndarray
     labels: np.ndarray | None
+
+    @property
+    def conditions(self) -> pl.Series | None:
+        """Each comparison's recording condition (text, null when blank), if the file has any."""
+        return self.frame["condition"] if "condition" in self.frame.columns else None
+
+    def reported_llrs(self, wanted: str = WANTED) -> np.ndarray:
+        """float64 [P], the natural-log LLRs as reported: ``llr``, else ``log10_lr`` x ln 10.
+
+        Raises:
+            DatasetError: neither column, or a value that is not a finite number (names the
+                line); `wanted` names the file to give instead.
+        """
+        column = next((c for c in REPORTED_COLUMNS if c in self.frame.columns), None)
+        if column is None:
+            found = ", ".join(c for c in self.frame.columns if c != "line")
+            raise DatasetError(
+                f"{self.path}: no column llr or log10_lr (found {found}); give the {wanted}"
+            )
+        return _finite_column(self.frame, column, self.path)
+
+
+def _finite_column(frame: pl.DataFrame, column: str, path: Path) -> np.ndarray:
+    """float64 natural-log values of `column` (log10_lr scaled by ln 10), all finite.
+
+    Raises:
+        DatasetError: naming the first line whose value is not a finite number.
+    """
+    values = frame[column].str.strip_chars().cast(pl.Float64, strict=False).to_numpy()
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        r = int(bad[0])
+        raise DatasetError(
+            f"{path}: line {frame['line'][r]}: {column} {frame[column][r]!r} is not a finite"
+            f" number ({bad.size} such line(s)); fix or drop the line"
+        )
+    return values.astype(np.float64) * (math.log(10.0) if column == "log10_lr" else 1.0)
 
 
 def check_finite(llrs: np.ndarray, comparisons: Comparisons, trials: Path, fix: str) -> None:
@@ -84,7 +132,7 @@ def write_scores(
         pl.DataFrame(columns).write_csv(tmp, separator="\t", float_precision=6, quote_style="never")
 
 
-def read_scores(path: Path, trials: Path | None = None) -> ScoreList:
+def read_scores(path: Path, trials: Path | None = None, wanted: str = WANTED) -> ScoreList:
     """Read a scores.tsv of `balr score test`, or another system's score file (WeSpeaker/Kaldi
     ``.score``, SpeechBrain ``scores.txt``, a BOSARIS-like table: `balr.scoring.score_formats`).
 
@@ -92,6 +140,7 @@ def read_scores(path: Path, trials: Path | None = None) -> ScoreList:
         path: the score file.
         trials: the trial list the scores were computed on (any format the trial reader
             takes): every scored pair must be in it; its labels label a file without any.
+        wanted: the file to give instead, as the error messages name it.
 
     Raises:
         DatasetError: the file is missing or malformed, a score is not a finite number, a
@@ -99,33 +148,24 @@ def read_scores(path: Path, trials: Path | None = None) -> ScoreList:
             file and line).
     """
     if not path.exists():
-        raise DatasetError(f"{path}: scores file not found; give the scores.tsv of balr score test")
-    check_regular(path, DatasetError, "scores.tsv of balr score test")
+        raise DatasetError(f"{path}: scores file not found; give the {wanted}")
+    check_regular(path, DatasetError, wanted)
     frame = read_score_frame(path)
-    # The raw score to calibrate: balr's uncalibrated LLR, else any system's score.
-    column = next((c for c in SCORE_COLUMNS if c in frame.columns), "llr")
-    if column not in frame.columns or frame.height == 0:
+    column = next((c for c in SCORE_COLUMNS if c in frame.columns), None)
+    if column is None or frame.height == 0:
+        found = ", ".join(c for c in frame.columns if c != "line") or "nothing"
         raise DatasetError(
-            f"{path}: no 'llr_raw', 'score' or 'llr' column, or no rows (found"
-            f" {', '.join(frame.columns) or 'nothing'}); give the scores.tsv of balr score test"
-            " or a tab-separated file with a 'score' column"
+            f"{path}: no 'llr_raw', 'score', 'llr' or 'log10_lr' column, or no rows (found"
+            f" {found}); give the {wanted} or a tab-separated file with a 'score' column"
         )
-    raw = frame[column].str.strip_chars().cast(pl.Float64, strict=False).to_numpy()
-    bad = np.flatnonzero(~np.isfinite(raw))
-    if bad.size:
-        r = int(bad[0])
-        raise DatasetError(
-            f"{path}: line {frame['line'][r]}: {column} {frame[column][r]!r} is not a finite"
-            " number; fix"
-            " or drop the line"
-        )
+    raw = _finite_column(frame, column, path)
     labels = None
     if "label" in frame.columns:
         labels = parse_labels(frame["label"], path, "fix it", frame["line"])
     if trials is not None:
         from_trials = labels_from_trials(frame, path, trials)
         labels = from_trials if labels is None else labels
-    return ScoreList(frame, raw.astype(np.float64), labels)
+    return ScoreList(path, frame, raw, labels)
 
 
 def write_explanations(

@@ -2,14 +2,14 @@
 
 A score file is the output of `balr score test` / `balr score apply` or any system's LLRs:
 tab-separated with a header, ``enrollment``, ``test``, ``label`` (1/0) and ``llr`` (natural
-log; the calibrated, bounded LLR when the file has one) or ``log10_lr``. The validation needs
-the reported LLR, not the raw score, which is why it reads ``llr`` where the calibration
-reader (`balr/scoring/score_files.py`) prefers ``llr_raw``.
+log; the calibrated, bounded LLR when the file has one) or ``log10_lr``. It is read by the
+one score-file reader, :func:`balr.scoring.score_files.read_scores`; the validation takes
+the LLR as reported (:meth:`~balr.scoring.score_files.ScoreList.reported_llrs`), not the
+raw score that calibration takes.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,10 +19,10 @@ import numpy as np
 import polars as pl
 
 from balr.errors import ConfigError, DatasetError
-from balr.evaluation.trial_io import parse_labels
+from balr.scoring.score_files import ScoreList, read_scores
 
-LN10 = math.log(10.0)
-FIX = "give the labelled scores.tsv of balr score test or balr score apply"
+WANTED = "labelled scores.tsv of balr score test or balr score apply"
+FIX = f"give the {WANTED}"
 # Net speech in a condition name: short_5s, dur2s, 4.0s, 2sec, 3_seconds.
 DURATION = re.compile(r"(?:^|[^0-9.])(\d+(?:\.\d+)?)\s*_?(?:s|sec|secs|seconds)(?![a-z])", re.I)
 
@@ -38,6 +38,7 @@ class Condition:
         labels: bool [P], True for same-speaker comparisons.
         enrollment: the enrollment side of each comparison (ids, comma-separated).
         test: the test side of each comparison.
+        lines: int64 [P], the file line of each comparison (for messages).
         duration: net speech seconds, when known (coherence).
     """
 
@@ -47,53 +48,35 @@ class Condition:
     labels: np.ndarray
     enrollment: list[str]
     test: list[str]
+    lines: np.ndarray
     duration: float | None = None
 
 
-def read_frame(path: Path) -> pl.DataFrame:
-    """A score file's rows, every column as text; DatasetError when missing or unreadable."""
-    if not path.is_file():
-        raise DatasetError(f"{path}: scores file not found; {FIX}")
-    try:
-        frame = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DatasetError(f"{path}: cannot read the scores ({first}); {FIX}") from err
-    missing = [c for c in ("enrollment", "test", "label") if c not in frame.columns]
-    if not {"llr", "log10_lr"} & set(frame.columns):
-        missing.append("llr or log10_lr")
-    if missing or frame.height == 0:
-        found = ", ".join(frame.columns) or "nothing"
-        what = f"no column {', '.join(missing)}" if missing else "no rows"
-        raise DatasetError(f"{path}: {what} (found {found}); {FIX}")
-    return frame
+def read_labelled(path: Path) -> ScoreList:
+    """A score file with ids and labels; DatasetError naming what is missing."""
+    scores = read_scores(path, wanted=WANTED)
+    columns = scores.frame.columns
+    missing = [c for c in ("enrollment", "test") if c not in columns]
+    missing += ["label"] if scores.labels is None else []
+    if missing:
+        found = ", ".join(c for c in columns if c != "line")
+        raise DatasetError(f"{path}: no column {', '.join(missing)} (found {found}); {FIX}")
+    return scores
 
 
-def _llrs(frame: pl.DataFrame, path: Path, offset: np.ndarray) -> np.ndarray:
-    """Natural-log LLRs of `frame` (llr, else log10_lr x ln 10), finite, or a DatasetError."""
-    column = "llr" if "llr" in frame.columns else "log10_lr"
-    values = frame[column].str.strip_chars().cast(pl.Float64, strict=False).to_numpy()
-    bad = np.flatnonzero(~np.isfinite(values))
-    if bad.size:
-        r = int(bad[0])
-        raise DatasetError(
-            f"{path}: line {int(offset[r]) + 2}: {column} {frame[column][r]!r} is not a finite"
-            f" number ({bad.size} such row(s)); fix or drop the line"
-        )
-    return values.astype(np.float64) * (LN10 if column == "log10_lr" else 1.0)
-
-
-def _condition(frame: pl.DataFrame, name: str, path: Path, lines: np.ndarray) -> Condition:
-    labels = parse_labels(frame["label"], path, "labels must be 1 (same speaker) or 0")
+def _condition(scores: ScoreList, llrs: np.ndarray, name: str, rows: np.ndarray) -> Condition:
+    """The comparisons `rows` of `scores` as the condition `name` (both classes needed)."""
+    labels = np.asarray(scores.labels)[rows]
     if labels.all() or not labels.any():
         have = "same-speaker" if labels.any() else "different-speaker"
         raise DatasetError(
-            f"{path}: condition {name!r} has only {have} comparisons ({labels.size}); a"
+            f"{scores.path}: condition {name!r} has only {have} comparisons ({labels.size}); a"
             " validation needs both: add the other kind"
         )
-    enrollment = frame["enrollment"].fill_null("").str.strip_chars().to_list()
-    test = frame["test"].fill_null("").str.strip_chars().to_list()
-    return Condition(name, str(path), _llrs(frame, path, lines), labels, enrollment, test)
+    frame = scores.frame[rows]
+    sides = [frame[c].fill_null("").str.strip_chars().to_list() for c in ("enrollment", "test")]
+    lines = frame["line"].to_numpy().astype(np.int64)
+    return Condition(name, str(scores.path), llrs[rows], labels, sides[0], sides[1], lines)
 
 
 def read_conditions(path: Path, name: str | None) -> list[Condition]:
@@ -104,25 +87,18 @@ def read_conditions(path: Path, name: str | None) -> list[Condition]:
         name: the condition's name (None: the file's folder name); with several values
             in a `condition` column, each is named ``NAME: VALUE`` (or VALUE alone).
     """
-    frame = read_frame(path)
-    lines = np.arange(frame.height)
-    values = (
-        frame["condition"].unique(maintain_order=True).to_list()
-        if ("condition" in frame.columns)
-        else []
-    )
-    if len(values) <= 1:
-        label = name or path.absolute().parent.name
-        return [_condition(frame, label, path, lines)]
+    scores = read_labelled(path)
+    llrs = scores.reported_llrs(WANTED)
+    column = scores.conditions
+    values = [] if column is None else column.unique(maintain_order=True).to_list()
+    if column is None or len(values) <= 1:
+        every = np.arange(llrs.size)
+        return [_condition(scores, llrs, name or path.absolute().parent.name, every)]
     found = []
     for value in values:
-        mask = (
-            (frame["condition"] == value).fill_null(False).to_numpy()
-            if value is not None
-            else frame["condition"].is_null().to_numpy()
-        )
+        mask = column.is_null() if value is None else (column == value).fill_null(False)
         label = f"{name}: {value}" if name else str(value)
-        found.append(_condition(frame.filter(pl.Series(mask)), label, path, lines[mask]))
+        found.append(_condition(scores, llrs, label, np.flatnonzero(mask.to_numpy())))
     return found
 
 
@@ -220,9 +196,9 @@ def speakers_from_data(condition: Condition, speaker_of: dict[str, str], data: s
     for i, item in enumerate(firsts):
         speaker = speaker_of.get(item)
         if speaker is None:
-            row = i % len(condition.enrollment)
+            line = condition.lines[i % len(condition.enrollment)]
             raise DatasetError(
-                f"{condition.source}: line {row + 2}: id {item!r} has no speaker in {data};"
+                f"{condition.source}: line {line}: id {item!r} has no speaker in {data};"
                 " give the dataset the comparisons were made on with --data"
             )
         names.append(speaker)

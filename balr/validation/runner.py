@@ -111,21 +111,15 @@ def _speakers(
 def _baseline(path: str | None) -> dict[str, Any] | None:
     if not path:
         return None
-    pooled = _pool(read_conditions(Path(path), "baseline"))
-    metrics = condition_metrics(pooled.llrs, pooled.labels)
+    metrics = _pooled_metrics(read_conditions(Path(path), "baseline"))
     metrics["source"] = str(Path(path).absolute())
     return metrics
 
 
-def _pool(conditions: Sequence[Condition]) -> Condition:
-    return Condition(
-        "all",
-        ", ".join(dict.fromkeys(c.source for c in conditions)),
-        np.concatenate([c.llrs for c in conditions]),
-        np.concatenate([c.labels for c in conditions]),
-        [e for c in conditions for e in c.enrollment],
-        [t for c in conditions for t in c.test],
-    )
+def _pooled_metrics(conditions: Sequence[Condition]) -> dict[str, Any]:
+    """The metrics of every comparison of `conditions` together."""
+    llrs = np.concatenate([c.llrs for c in conditions])
+    return condition_metrics(llrs, np.concatenate([c.labels for c in conditions]))
 
 
 def build_report(
@@ -147,7 +141,7 @@ def build_report(
         m["duration"] = c.duration
         metrics[c.name] = m
     intervals = _intervals(conditions, speakers, bootstrap, seed) if bootstrap else None
-    pooled = condition_metrics(_pool(conditions).llrs, _pool(conditions).labels)
+    pooled = _pooled_metrics(conditions)
     table = metric_rows(metrics, criteria, baseline, "each condition's comparisons", intervals)
     table.append(robustness_row(metrics, criteria))
     table.append(coherence_row(metrics, {c.name: c.duration for c in conditions}, criteria))
