@@ -215,3 +215,18 @@ def test_an_unknown_id_is_named_by_its_file_line_within_a_split_file(tmp_path: P
     with pytest.raises(DatasetError, match="line 5: id 'z9' has no speaker"):
         validate([path], tmp_path / "out", data=str(table))
 
+
+def test_the_report_names_the_calibration_of_balr_score_apply(tmp_path: Path) -> None:
+    from balr.scoring.commands.calibrate import apply_calibration, calibrate
+
+    dev = write_scores(tmp_path / "dev" / "scores.tsv", column="score")
+    test = write_scores(tmp_path / "test" / "scores.tsv", seed=1, column="score")
+    for folder in ("cal", "applied"):
+        (tmp_path / folder).mkdir()
+    calibration = calibrate(dev, tmp_path / "cal", method="bigauss")
+    apply_calibration(test, calibration, tmp_path / "applied")
+    report = validate([tmp_path / "applied" / "scores.tsv"], tmp_path / "out")
+    method = report.conditions[0]["method"]
+    assert method.startswith(f"scores {test.absolute()} of another system; calibration ")
+    assert "(bigauss, held-out data, 100 same / 300 different-speaker)" in method
+    assert "applied by balr score apply" in method

@@ -113,7 +113,9 @@ def _head(report: Report) -> str:
     )
 
 
-_UNKNOWN_METHOD = "method not recorded (no summary.json of balr score test beside the scores)"
+_UNKNOWN_METHOD = (
+    "method not recorded (no summary.json of balr score test or balr score apply beside the scores)"
+)
 
 
 def _scope(report: Report) -> str:
