@@ -19,7 +19,8 @@ import soundfile as sf
 
 from balr.cli.main import main
 from balr.data.vectors import load_vector
-from balr.extract import AudioError, read_audio
+from balr.extract import AudioError, read_audio, runner
+from balr.extract.worklist import WorkItem
 from balr.scoring import BetaScorer
 from tests.extract_shared import SHARED, needs_shared
 from tests.hostile import digest, run_bad_input
@@ -113,6 +114,29 @@ def test_a_fifo_named_like_audio_is_refused_not_waited_on(tmp_path: Path) -> Non
     os.mkfifo(fifo)
     with pytest.raises(AudioError, match="is a FIFO"):
         read_audio(fifo)
+
+
+def test_extract_lists_a_fifo_in_the_folder_and_embeds_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_speech(tmp_path / "audio" / "spk" / "ok.wav", seconds=1.0)
+    os.mkfifo(tmp_path / "audio" / "spk" / "stream.wav")
+    assert main(["extract", str(tmp_path / "audio")]) == 1
+    assert "is a FIFO" in errors_of(tmp_path / RUN)["spk/stream.wav"]
+
+
+def test_long_recordings_are_batched_a_few_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "BATCH_SECONDS", 2.5)
+    items = []
+    for name, seconds in [("a", 1.0), ("b", 1.0), ("c", 2.0), ("d", 0.5), ("e", 0.5)]:
+        path = write_speech(tmp_path / f"{name}.wav", seconds=seconds)
+        items.append(WorkItem(name, path, "spk", tmp_path, name))
+    batches = list(runner._batches(items, size=8))
+    assert [[t.id for t in batch] for batch in batches] == [["a", "b"], ["c", "d"], ["e"]]
+    assert [len(b) for b in runner._batches(items, size=2)] == [2, 2, 1]
 
 
 # --- 13: resuming trusts only vector files that load --------------------------------------

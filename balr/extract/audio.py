@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,8 @@ def audio_seconds(path: Path | str) -> float:
     """Duration of an audio file in seconds from its header (0.0 when it cannot be told)."""
     path = Path(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return 0.0  # a FIFO would block the header read; read_audio says what it is
         info = sf.info(str(path))
     except (sf.SoundFileError, OSError, RuntimeError):
         return _ffmpeg_seconds(path)

@@ -35,6 +35,7 @@ from balr.data.packed import MATRIX_FILES
 from balr.data.vectors import MatrixRow
 from balr.errors import ConfigError, DatasetError
 from balr.extract import outputs
+from balr.extract.audio import audio_seconds
 from balr.extract.options import ExtractOptions, ExtractSummary
 from balr.extract.pipeline import Batch, Outcome, Recipe, Task, WorkerPool, run_pipeline
 from balr.extract.plan import plan
@@ -50,6 +51,9 @@ from balr.extract.worklist import (
 )
 
 log = logging.getLogger("balr.extract")
+
+# Audio per batch at most, in seconds: long recordings are embedded a few at a time.
+BATCH_SECONDS = 600.0
 
 # How to fix an id that would break a trial list (balr/data/ids.py).
 _ID_FIX = "rename the file (or give the recording a safe id in a dataset CSV's id column)"
@@ -220,11 +224,22 @@ def _in_process(
 
 
 def _batches(todo: list[WorkItem], size: int) -> Iterator[Batch]:
-    for start in range(0, len(todo), size):
-        yield [
-            Task(n, str(todo[n].audio), todo[n].id, todo[n].speaker)
-            for n in range(start, min(start + size, len(todo)))
-        ]
+    """Batches of `size` files, cut sooner at BATCH_SECONDS of audio (header durations).
+
+    A batch's recordings are held decoded at once, and a worker holds two batches: eight
+    2 h recordings in one would need ~8 GB, one by one ~1 GB.
+    """
+    batch: Batch = []
+    seconds = 0.0
+    for n, item in enumerate(todo):
+        length = audio_seconds(item.audio) if item.audio is not None else 0.0
+        if batch and (len(batch) == size or seconds + length > BATCH_SECONDS):
+            yield batch
+            batch, seconds = [], 0.0
+        batch.append(Task(n, str(item.audio), item.id, item.speaker))
+        seconds += length
+    if batch:
+        yield batch
 
 
 def _record(
