@@ -116,6 +116,8 @@ def test_bigauss_without_bounds(ref: Path, work: Path) -> None:
         (["--calibrate", "1"], "--calibrate 1: cross-validation needs at least 2 folds"),
         (["--calibrate", "7"], "fold 7 (the smallest) gets 1 speaker(s)"),
         (["--method", "bigauss"], "add it"),
+        (["cv.folds=3", "cv.method=isotonic"], "cv.method='isotonic': give one of logistic"),
+        (["cv.folds=1"], "--calibrate 1 (cv.folds): cross-validation needs at least 2 folds"),
     ],
 )
 def test_unusable_folds_are_one_line_and_nothing_is_written(
