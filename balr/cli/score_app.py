@@ -44,6 +44,8 @@ def load_bits(cfg: DictConfig, *, require_speakers: bool, path: str | None = Non
 
     The attributes are read, or computed in memory by cfg.encoder.model when it is set.
     """
+    from balr.scoring.conditions import conditions_of
+
     node = cfg.input if path is None else OmegaConf.merge(cfg.input, {"path": path})
     dataset = build(node, "input" if path is None else "val_data")
     if cfg.encoder.model.get("checkpoint_path") is None:
@@ -51,8 +53,11 @@ def load_bits(cfg: DictConfig, *, require_speakers: bool, path: str | None = Non
 
         table = load_attribute_table(dataset, require_speakers=require_speakers)
         bits = np.ascontiguousarray(table.bits, dtype=np.uint8)
-        return Bits(dataset.name, table.ids, bits, table.labels, table.speakers)
-    return _binarised(cfg, dataset, require_speakers)
+        data = Bits(dataset.name, table.ids, bits, table.labels, table.speakers)
+    else:
+        data = _binarised(cfg, dataset, require_speakers)
+    data.conditions = conditions_of(dataset.iter_dicts())
+    return data
 
 
 def load_input(

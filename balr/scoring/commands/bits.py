@@ -22,6 +22,8 @@ class Bits:
     bits: np.ndarray
     labels: np.ndarray
     speakers: list[str]
+    # id -> recording condition, from the dataset's `condition` column (None: none).
+    conditions: dict[str, str] | None = None
 
 
 def check_declared_width(data: Bits, declared: int | None) -> None:

@@ -35,6 +35,8 @@ class Embeddings:
     vectors: np.ndarray  # float32 [N, D]
     labels: np.ndarray
     speakers: list[str]
+    # id -> recording condition, from the dataset's `condition` column (None: none).
+    conditions: dict[str, str] | None = None
 
 
 ScoringInput: TypeAlias = Bits | Embeddings
@@ -63,8 +65,11 @@ def read_embeddings(dataset: AudioDataset, *, require_speakers: bool) -> Embeddi
             f"{dataset.name}: its embeddings hold only 0 and 1 (binary attributes): cosine and"
             " plda score real-valued embeddings; give those, or use scorer=beta"
         )
+    from balr.scoring.conditions import conditions_of
+
     labels = table.labels.numpy()
-    return Embeddings(dataset.name, table.ids, vectors, labels, table.speakers)
+    conditions = conditions_of(dataset.iter_dicts())
+    return Embeddings(dataset.name, table.ids, vectors, labels, table.speakers, conditions)
 
 
 def matrix_of(data: ScoringInput) -> np.ndarray:

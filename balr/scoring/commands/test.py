@@ -20,6 +20,7 @@ from balr.training.summary import write_summary
 if TYPE_CHECKING:
     from balr.evaluation.bounds import ElubBounds
     from balr.evaluation.calibration import Calibration
+    from balr.scoring.trials import Comparisons
 
 log = logging.getLogger("balr.score")
 
@@ -99,9 +100,10 @@ def score_test(
         llr_raw if calibration is not None else None,
         unbounded if bounded else None,
     )
+    by_condition = _with_conditions(run_dir / "scores.tsv", data, comparisons, llr)
     if metrics is not None:
         with atomic_path(run_dir / "metrics.json") as tmp:
-            tmp.write_text(json.dumps(metrics, indent=2) + "\n")
+            tmp.write_text(json.dumps({**metrics, **by_condition}, indent=2) + "\n")
     if options.explain and isinstance(data, Bits) and isinstance(scorer, Scorer):
         write_explanations(run_dir / "explain.tsv", scorer, data.bits, comparisons, options.explain)
     if options.plots:
@@ -123,6 +125,27 @@ def score_test(
     }
     write_summary(run_dir / "summary.json", summary)
     return summary
+
+
+def _with_conditions(
+    scores: Path, data: ScoringInput, comparisons: Comparisons, llr: np.ndarray
+) -> dict[str, Any]:
+    """The `condition` column of scores.tsv when DATA has one; {"by_condition": metrics} when
+    the comparisons span several conditions (and are labelled), else {}."""
+    from balr.scoring.conditions import add_condition_column, metrics_by_condition
+    from balr.scoring.conditions import trial_conditions as conditions_of_trials
+
+    if not data.conditions:
+        return {}
+    conditions = conditions_of_trials(comparisons.enrollment, comparisons.test, data.conditions)
+    add_condition_column(scores, conditions)
+    if comparisons.labels is None or len(set(conditions)) < 2:
+        return {}
+    by_condition = metrics_by_condition(llr, comparisons.labels, conditions)
+    for name, found in by_condition.items():
+        log.info("condition %s: EER %.2f%%  Cllr %.3f  Cllr_min %.3f", name, found["eer"],
+                 found["cllr"], found["cllr_min"])  # fmt: skip
+    return {"by_condition": by_condition}
 
 
 def _both_classes(labels: np.ndarray | None) -> bool:
