@@ -178,3 +178,11 @@ def test_balr_pack_packs_an_scp_with_its_utt2spk_option(tmp_path: Path) -> None:
     packed = AudioDataset.from_path(tmp_path / "p")
     assert packed.get_item("spkC-u5").speaker == "spkC"
     assert np.array_equal(packed.get_item("spkA-u22").embedding.numpy(), vectors()[1])
+
+
+def test_a_vector_with_nan_is_refused_naming_its_key(tmp_path: Path) -> None:
+    matrix = vectors()
+    matrix[3, 2] = np.nan
+    write_ark(tmp_path / "x.ark", IDS, matrix)
+    with pytest.raises(VectorFileError, match="'spkB-u4444' holds NaN"):
+        read_kaldi_vectors(tmp_path / "x.ark")

@@ -245,7 +245,9 @@ def _read_text_at(
 
 
 def _check_vectors(vectors: KaldiVectors, path: Path) -> None:
-    finite = np.isfinite(vectors.matrix).all(axis=1)
+    # A row holds NaN or infinity exactly when its float64 sum is not finite (float32
+    # values cannot overflow it): one pass, without an [N, D] mask.
+    finite = np.isfinite(vectors.matrix.sum(axis=1, dtype=np.float64))
     if not finite.all():
         key = vectors.ids[int(np.argmin(finite))]
         raise VectorFileError(
