@@ -186,6 +186,18 @@ def test_a_file_name_that_would_break_a_trial_list_is_refused_before_any_work(
     assert digest(inputs) == before
 
 
+def test_a_csv_id_that_would_break_a_trial_list_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    def case(inputs: Path) -> tuple[list[str], str, str]:
+        shutil.copy(SPEECH, inputs / "one.flac")
+        row = f'"spk1,take1",{inputs / "one.flac"},s'
+        (inputs / "data.csv").write_text(f"id,audio,speaker\n{row}\n")
+        return ["extract", str(inputs / "data.csv")], "'spk1,take1'", "safe id"
+
+    run_bad_input(case, tmp_path, monkeypatch, capsys)
+
+
 # --- 5: a float recording far beyond full scale --------------------------------------------
 
 
