@@ -25,7 +25,7 @@ from balr.errors import CalibrationError
 from balr.evaluation.bounds import LN10, ElubBounds, elub_bounds
 from balr.evaluation.calibration_file import read_calibration, write_calibration
 from balr.evaluation.calibrators import BiGaussMap, fit_logistic
-from balr.evaluation.metrics import _as_numpy
+from balr.evaluation.metrics import as_numpy
 from balr.evaluation.quality import (
     check_labelled,
     cllr,
@@ -122,7 +122,7 @@ class Calibration:
 
     def apply_unbounded(self, scores: Any) -> np.ndarray:
         """Calibrated natural-log LLRs (float64) of raw scores, not clipped."""
-        q = self.a * _as_numpy(scores, np.float64) + self.b
+        q = self.a * as_numpy(scores, np.float64) + self.b
         return self.bigauss(q) if self.bigauss is not None else q
 
     def apply(self, scores: Any) -> np.ndarray:

@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 
-def _as_numpy(values: Any, dtype: type) -> np.ndarray:
+def as_numpy(values: Any, dtype: type) -> np.ndarray:
+    """`values` (array-like or torch tensor) as a flat NumPy array of `dtype`."""
     if isinstance(values, torch.Tensor):
         values = values.detach().cpu().numpy()
     return np.asarray(values, dtype=dtype).reshape(-1)
@@ -26,8 +27,8 @@ def _as_numpy(values: Any, dtype: type) -> np.ndarray:
 
 def _check_scores(scores: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
     """Return scores as float64 and labels as bool, both 1-D and of one length."""
-    s = _as_numpy(scores, np.float64)
-    y = _as_numpy(labels, np.float64)
+    s = as_numpy(scores, np.float64)
+    y = as_numpy(labels, np.float64)
     if s.shape != y.shape:
         raise ValueError(f"scores and labels differ in length: {s.size} vs {y.size}")
     if not np.isfinite(s).all():
@@ -83,6 +84,15 @@ def compute_eer(scores: Any, labels: Any) -> float:
         The EER in percent (0 to 100).
     """
     _, frr, far = error_rates(scores, labels)
+    return eer_of_rates(frr, far)
+
+
+def eer_of_rates(frr: np.ndarray, far: np.ndarray) -> float:
+    """EER in percent of a threshold sweep: FRR rising from 0 to 1, FAR falling from 1 to 0.
+
+    Both rates are interpolated linearly between the last threshold with FRR < FAR and
+    the next one; the EER is where they meet.
+    """
     diff = frr - far  # -1 at the first threshold, +1 at the last
     i = int(np.argmax(diff >= 0.0))
     if diff[i] == 0.0:

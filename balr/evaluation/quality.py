@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from balr.evaluation.metrics import _as_numpy, compute_eer, compute_min_dcf
+from balr.evaluation.metrics import as_numpy, compute_eer, compute_min_dcf
 from balr.evaluation.scoring import DEFAULT_P_TARGETS
 
 # Vectorised PAV passes before the stack finishes the job (each pass is one NumPy sweep).
@@ -26,7 +26,7 @@ _PAV_PASSES = 30
 
 def check_labelled(values: Any, labels: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Return values as float64 and labels as bool (1-D, one length, both classes, finite)."""
-    s = _as_numpy(values, np.float64)
+    s = as_numpy(values, np.float64)
     if not np.isfinite(s).all():
         raise ValueError(f"{what} contain NaN or infinite values")
     return s, _check_labels(labels, s.size, what)
@@ -34,7 +34,7 @@ def check_labelled(values: Any, labels: Any, what: str) -> tuple[np.ndarray, np.
 
 def _check_labels(labels: Any, size: int, what: str) -> np.ndarray:
     """Labels as bool [size], both classes present."""
-    y = _as_numpy(labels, np.float64)
+    y = as_numpy(labels, np.float64)
     if y.size != size:
         raise ValueError(f"{what} and labels differ in length: {size} vs {y.size}")
     if not np.isin(y, (0.0, 1.0)).all():
@@ -88,7 +88,7 @@ def empirical_cross_entropy(llrs: Any, labels: Any, prior_log_odds: Any) -> np.n
     Returns:
         float64 array of the shape of ``prior_log_odds``.
     """
-    s = _as_numpy(llrs, np.float64)
+    s = as_numpy(llrs, np.float64)
     if np.isnan(s).any():
         raise ValueError("LLRs contain NaN")
     target = _check_labels(labels, s.size, "LLRs")
@@ -117,11 +117,13 @@ def _pav_stack(
     return np.array(tar, np.int64), np.array(tot, np.int64), np.array(width, np.int64)
 
 
-def _pav_blocks(
+def pav_blocks(
     targets: np.ndarray, totals: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pool adjacent violators on per-value counts: (targets, totals, width) per final block.
 
+    `targets` and `totals` are the same-speaker and all comparisons at each distinct value,
+    ascending (counts, or integer-valued weights); `width` is how many values a block pools.
     Vectorised passes pool every run of adjacent blocks whose target share does not rise
     (any order of pooling violators reaches the same, unique, solution); the few inputs
     that would need many passes are finished by the stack. Shares are compared as exact
@@ -163,14 +165,19 @@ def pav_llrs(scores: Any, labels: Any) -> np.ndarray:
     values, inverse = np.unique(s, return_inverse=True)
     targets = np.bincount(inverse, weights=target, minlength=values.size).astype(np.int64)
     totals = np.bincount(inverse, minlength=values.size).astype(np.int64)
-    tar, tot, width = _pav_blocks(targets, totals)
-    block_tar = tar.astype(np.float64)
-    block_non = (tot - tar).astype(np.float64)
-    n_target = float(target.sum())
-    prior_log_odds = math.log(n_target) - math.log(target.size - n_target)
+    tar, tot, width = pav_blocks(targets, totals)
+    return np.repeat(block_llrs(tar, tot), width)[inverse.reshape(-1)]
+
+
+def block_llrs(targets: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Natural-log LLR of each PAV block: its log odds of a same-speaker comparison minus the
+    prior log odds of all blocks together; -inf / +inf for a block without same / different-
+    speaker comparisons."""
+    tar = targets.astype(np.float64)
+    non = (totals - targets).astype(np.float64)
+    prior_log_odds = math.log(tar.sum()) - math.log(non.sum())
     with np.errstate(divide="ignore"):
-        block_llr = np.log(block_tar) - np.log(block_non) - prior_log_odds
-    return np.repeat(block_llr, width)[inverse.reshape(-1)]
+        return np.log(tar) - np.log(non) - prior_log_odds
 
 
 def cllr_min(scores: Any, labels: Any) -> float:
@@ -181,7 +188,7 @@ def cllr_min(scores: Any, labels: Any) -> float:
         labels: 1/True for target trials, 0/False for non-target trials.
     """
     llrs = pav_llrs(scores, labels)
-    return _cross_entropy(llrs, _as_numpy(labels, np.float64).astype(bool), 0.0)
+    return _cross_entropy(llrs, as_numpy(labels, np.float64).astype(bool), 0.0)
 
 
 def llr_metrics(llrs: Any, labels: Any) -> dict[str, float]:

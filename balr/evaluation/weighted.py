@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from balr.evaluation.devpav import devpav_from_points
-from balr.evaluation.quality import _pav_blocks, check_labelled
+from balr.evaluation.metrics import eer_of_rates
+from balr.evaluation.quality import block_llrs, check_labelled, pav_blocks
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -131,11 +132,9 @@ def _pav_cllr(
     tar: np.ndarray, tot: np.ndarray, total_tar: float, total_non: float
 ) -> tuple[float, Blocks]:
     """Cllr_min (bits) from per-run weights (same-speaker, all), and the PAV blocks."""
-    b_tar, b_tot, width = _pav_blocks(tar, tot)
+    b_tar, b_tot, width = pav_blocks(tar, tot)
     b_non = b_tot - b_tar
-    prior = math.log(total_tar) - math.log(total_non)
-    with np.errstate(divide="ignore"):
-        llr = np.log(b_tar) - np.log(b_non) - prior
+    llr = block_llrs(b_tar, b_tot)
     # A block without one class costs nothing for that class (0 * inf is not a number here).
     with np.errstate(invalid="ignore", over="ignore"):
         tar_part = np.where(b_tar > 0, b_tar * np.logaddexp(0.0, -llr), 0.0)
@@ -148,9 +147,4 @@ def _eer(tar: np.ndarray, non: np.ndarray, total_tar: float, total_non: float) -
     """EER (percent) from per-value class weights, as :func:`compute_eer` interpolates it."""
     frr = np.concatenate(([0.0], np.cumsum(tar))) / total_tar
     far = 1.0 - np.concatenate(([0.0], np.cumsum(non))) / total_non
-    diff = frr - far
-    i = int(np.argmax(diff >= 0.0))
-    if diff[i] == 0.0:
-        return float(100.0 * frr[i])
-    alpha = -diff[i - 1] / (diff[i] - diff[i - 1])
-    return float(100.0 * (frr[i - 1] + alpha * (frr[i] - frr[i - 1])))
+    return eer_of_rates(frr, far)
