@@ -130,3 +130,13 @@ def test_degrade_keep_codec_needs_a_codec_and_writes_nothing(
     )
     assert "does not end with a codec step" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_degrade_lists_bad_recordings_and_writes_the_others(audio: Path, tmp_path: Path) -> None:
+    (audio / "ls8226" / "broken.flac").write_bytes(b"not audio")
+    assert main(["degrade", str(audio), "--save-dir", "out", "condition=mp3_32k"]) == 1
+    errors = rows(tmp_path / "out" / "degrade_errors.csv")
+    assert len(errors) == 1
+    assert errors[0]["audio"].endswith("broken.flac")
+    assert "unreadable" in errors[0]["reason"] or "unrecognised" in errors[0]["reason"]
+    assert len(list((tmp_path / "out").rglob("*.flac"))) == 4

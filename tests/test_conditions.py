@@ -247,3 +247,11 @@ def test_a_case_condition_outside_the_calibration_data_is_a_warning() -> None:
     assert "differ from those of the calibration data (clean)" in str(
         mismatch(["phone"], ["clean"])
     )
+
+
+def test_a_codec_missing_from_the_installed_library_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sf, "available_subtypes", lambda fmt=None: {"VORBIS": "Vorbis"})
+    with pytest.raises(ConditionError, match=r"cannot write Opus: `pip install -U soundfile`"):
+        Codec("opus", 16)

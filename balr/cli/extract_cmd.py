@@ -27,6 +27,8 @@ examples:
   balr extract recordings/ encoder=onnx encoder.path=resnet34.onnx --format pkl
   balr extract recordings/ --shards 4 hydra/launcher=slurm hydra.launcher.partition=cpu
   balr extract --merge runs/extract/extract  join the shard CSVs of a finished sweep
+  balr extract recordings/ --save-dir emb -m condition=clean,phone,mp3_32k
+                                            matched sets: emb/, emb/phone/, emb/mp3_32k/
 
 A rerun skips recordings whose embeddings exist (--force redoes them). Bad files are listed
 in extract_errors.csv and the command exits with status 1 (--strict: stop, status 2).
