@@ -11,11 +11,17 @@ import pytest
 
 from balr.config.validation import CriteriaConfig
 from balr.errors import ConfigError, DatasetError
-from balr.evaluation import cllr
+from balr.evaluation import cllr, cllr_min, compute_eer
+from balr.evaluation.devpav import devpav
 from balr.validation import read_all, validate
-from balr.validation.bootstrap import comparison_weights, speaker_bootstrap
+from balr.validation.bootstrap import (
+    bootstrap_replicates,
+    comparison_weights,
+    speaker_bootstrap,
+    speaker_counts,
+)
 from balr.validation.guideline import coherence_row, metric_rows
-from balr.validation.inputs import duration_of, speakers_by_prefix
+from balr.validation.inputs import Speakers, duration_of, speakers_by_prefix
 from balr.validation.measures import condition_metrics
 from tests.validation_data import write_scores
 
@@ -230,3 +236,21 @@ def test_the_report_names_the_calibration_of_balr_score_apply(tmp_path: Path) ->
     assert method.startswith(f"scores {test.absolute()} of another system; calibration ")
     assert "(bigauss, held-out data, 100 same / 300 different-speaker)" in method
     assert "applied by balr score apply" in method
+
+
+def test_a_bootstrap_replicate_is_the_comparisons_among_the_drawn_speakers() -> None:
+    rng = np.random.default_rng(1)
+    enrollment = rng.integers(0, 8, 120)
+    test = (enrollment + rng.integers(1, 8, 120)) % 8
+    same = np.arange(120) % 3 == 0
+    test[same] = enrollment[same]
+    llrs = np.where(same, 2.0, -2.0) + rng.normal(0, 2, 8)[enrollment] + rng.normal(0, 1, 120)
+    counts = speaker_counts(8, 1, seed=4)[0]
+    assert counts.sum() == 8 and (counts == 0).any()  # 8 draws of 8 speakers, some left out
+    # The replicate rebuilt: a same-speaker comparison once per copy of its speaker, a
+    # different-speaker one once per pair of copies of its two speakers.
+    copies = np.where(same, counts[enrollment], counts[enrollment] * counts[test])
+    rows = np.repeat(np.arange(120), copies.astype(int))
+    expected = [f(llrs[rows], same[rows]) for f in (cllr, cllr_min, compute_eer, devpav)]
+    found = bootstrap_replicates(llrs, same, Speakers(enrollment, test, 8), 1, seed=4)[0]
+    assert found == pytest.approx(expected, rel=1e-9)
