@@ -72,3 +72,18 @@ def test_unrecorded_conditions_say_so_without_a_warning(tmp_path: Path) -> None:
 def test_an_unknown_case_condition_names_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown condition 'fone': choose from clean, phone"):
         case_conditions(("noise_snr10+fone", None), ([], []), tmp_path, None)
+
+
+def test_compare_refuses_an_unknown_case_condition_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from balr.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.npy", "b.npy"):
+        (tmp_path / name).write_bytes(b"")
+    run = scorer_run(tmp_path, ["clean"])
+    args = ["compare", "a.npy", "b.npy", "--scorer", str(run), "--condition-test", "telefon"]
+    assert main(args) == 2
+    assert "--condition-test=telefon: unknown condition 'telefon'" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()

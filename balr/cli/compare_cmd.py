@@ -11,6 +11,7 @@ from balr.cli.paths import conf_dir
 from balr.data.guard import check_regular
 from balr.errors import ConfigError, DatasetError
 from balr.extract.segments import check_segment_seconds
+from balr.report.conditions import check_names
 from balr.report.inputs import split_side
 from balr.training.run_dir import choose_run_dir
 
@@ -60,6 +61,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--force-calibration",
         action="store_true",
         help="apply a calibration fitted for another scorer (warns)",
+    )
+    parser.add_argument(
+        "--condition-enrollment",
+        metavar="NAME",
+        help="recording condition of the enrollment side (e.g. phone; default: measured)",
+    )
+    parser.add_argument(
+        "--condition-test",
+        metavar="NAME",
+        help="recording condition of the test side (e.g. phone; default: measured)",
     )
     parser.add_argument(
         "--scores",
@@ -132,6 +143,10 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
             out.append(f"{key}={_existing(option, value, what)}")
     if ns.uncalibrated:
         out.append("uncalibrated=true")
+    for key in ("condition_enrollment", "condition_test"):
+        if getattr(ns, key):
+            check_names(f"--{key.replace('_', '-')}", getattr(ns, key))
+            out.append(f"{key}={quote(getattr(ns, key))}")
     if ns.segments is not None:
         check_segment_seconds(ns.segments, "--segments")
         out.append(f"segments={ns.segments}")

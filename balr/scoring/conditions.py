@@ -8,7 +8,6 @@ else "ENROLLMENT vs TEST" (each side's conditions joined by '+' when a side mixe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,15 +57,3 @@ def metrics_by_condition(
         if chosen.any() and not chosen.all():
             out[name] = llr_metrics(llr[mask], chosen)
     return out
-
-
-def add_condition_column(path: Path, conditions: Sequence[str]) -> None:
-    """Add a `condition` column to a written scores.tsv (its other cells kept as written)."""
-    import polars as pl
-
-    from balr.data.atomic import atomic_path
-
-    frame = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
-    frame = frame.with_columns(pl.Series("condition", list(conditions), dtype=pl.String))
-    with atomic_path(path) as tmp:
-        frame.write_csv(tmp, separator="\t", quote_style="never")

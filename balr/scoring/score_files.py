@@ -28,6 +28,8 @@ from balr.evaluation.trial_io import parse_labels
 from balr.scoring.score_formats import labels_from_trials, read_score_frame
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from balr.scoring.base import ReferenceStats, Scorer
     from balr.scoring.counts import Counts
     from balr.scoring.trials import Comparisons
@@ -114,6 +116,7 @@ def write_scores(
     llr: np.ndarray,
     llr_raw: np.ndarray | None = None,
     llr_unbounded: np.ndarray | None = None,
+    conditions: Sequence[str] | None = None,
 ) -> None:
     """Write scores.tsv atomically (see the module docstring)."""
     columns: dict[str, object] = {
@@ -128,6 +131,8 @@ def write_scores(
     columns["log10_lr"] = llr / math.log(10.0)
     if comparisons.labels is not None:
         columns["label"] = comparisons.labels.astype(np.int8)
+    if conditions is not None:
+        columns["condition"] = pl.Series(list(conditions), dtype=pl.String)
     with atomic_path(path) as tmp:
         pl.DataFrame(columns).write_csv(tmp, separator="\t", float_precision=6, quote_style="never")
 

@@ -93,14 +93,16 @@ def score_test(
     llr = calibration.apply(llr_raw) if calibration is not None else llr_raw
     bounded = calibration is not None and calibration.bounds is not None
     metrics = _metrics(llr, labels)
+    conditions = _trial_conditions(data, comparisons)
     write_scores(
         run_dir / "scores.tsv",
         comparisons,
         llr,
         llr_raw if calibration is not None else None,
         unbounded if bounded else None,
+        conditions,
     )
-    by_condition = _with_conditions(run_dir / "scores.tsv", data, comparisons, llr)
+    by_condition = _by_condition(conditions, comparisons.labels, llr)
     if metrics is not None:
         with atomic_path(run_dir / "metrics.json") as tmp:
             tmp.write_text(json.dumps({**metrics, **by_condition}, indent=2) + "\n")
@@ -127,21 +129,24 @@ def score_test(
     return summary
 
 
-def _with_conditions(
-    scores: Path, data: ScoringInput, comparisons: Comparisons, llr: np.ndarray
-) -> dict[str, Any]:
-    """The `condition` column of scores.tsv when DATA has one; {"by_condition": metrics} when
-    the comparisons span several conditions (and are labelled), else {}."""
-    from balr.scoring.conditions import add_condition_column, metrics_by_condition
-    from balr.scoring.conditions import trial_conditions as conditions_of_trials
+def _trial_conditions(data: ScoringInput, comparisons: Comparisons) -> list[str] | None:
+    """Each comparison's recording condition when DATA has a `condition` column."""
+    from balr.scoring.conditions import trial_conditions
 
     if not data.conditions:
+        return None
+    return trial_conditions(comparisons.enrollment, comparisons.test, data.conditions)
+
+
+def _by_condition(
+    conditions: list[str] | None, labels: np.ndarray | None, llr: np.ndarray
+) -> dict[str, Any]:
+    """{"by_condition": metrics} when labelled comparisons span several conditions, else {}."""
+    from balr.scoring.conditions import metrics_by_condition
+
+    if conditions is None or labels is None or len(set(conditions)) < 2:
         return {}
-    conditions = conditions_of_trials(comparisons.enrollment, comparisons.test, data.conditions)
-    add_condition_column(scores, conditions)
-    if comparisons.labels is None or len(set(conditions)) < 2:
-        return {}
-    by_condition = metrics_by_condition(llr, comparisons.labels, conditions)
+    by_condition = metrics_by_condition(llr, labels, conditions)
     for name, found in by_condition.items():
         log.info("condition %s: EER %.2f%%  Cllr %.3f  Cllr_min %.3f", name, found["eer"],
                  found["cllr"], found["cllr_min"])  # fmt: skip
