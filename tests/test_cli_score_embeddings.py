@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import csv
-import inspect
 import json
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from balr.cli.main import main
-from balr.config.scoring import SCORER_CONFIGS
-from balr.scoring import EMBEDDING_SCORERS
 from tests.score_data import all_pairs, write_attributes
 
 DIM, K = 6, 16
@@ -58,18 +54,6 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
 
 def score(*args: str) -> int:
     return main(["score", *args])
-
-
-@pytest.mark.parametrize("name", sorted(EMBEDDING_SCORERS))
-def test_embedding_scorer_configs_mirror_the_constructors(name: str) -> None:
-    config = SCORER_CONFIGS[name]()
-    cls = EMBEDDING_SCORERS[name]
-    assert config._target_ == f"balr.scoring.{cls.__name__}"
-    params = inspect.signature(cls.__init__).parameters.values()
-    defaults = {p.name: p.default for p in params if p.name != "self"}
-    assert {f.name: getattr(config, f.name) for f in fields(config) if f.name != "_target_"} == (
-        defaults
-    )
 
 
 @pytest.mark.parametrize("name", ["plda", "cosine"])

@@ -85,10 +85,10 @@ def invalid_scorer_setting(tmp: Path) -> Outcome:
 
 
 def unknown_scorer_name(tmp: Path) -> Outcome:
-    # BA-LR 2.0 has a cosine scorer; balr's options are all named (Hydra lists one per line).
+    # balr's options are all named (Hydra lists one per line).
     ref = write_attributes(tmp / "ref", speakers=3, per_speaker=2)
-    args = ["score", "train", str(ref), "scorer=cosine"]
-    return args, "unknown scorer 'cosine'", "beta, dna, maxllr, speech"
+    args = ["score", "train", str(ref), "scorer=svm"]
+    return args, "unknown scorer 'svm'", "beta, cosine, dna, maxllr, plda, speech"
 
 
 def unknown_scorer_key(tmp: Path) -> Outcome:
