@@ -177,18 +177,6 @@ def test_speakers_can_come_from_an_id_speaker_table(tmp_path: Path) -> None:
     assert "speakers.csv" in report.speakers_from
 
 
-def test_tippett_curves_end_at_one_over_n_at_the_observed_extremes() -> None:
-    from balr.validation.figures import tippett_curves
-
-    llrs = np.log(10.0) * np.array([-1.0, 2.0, 0.5, -3.0, -0.5])
-    labels = np.array([1, 1, 1, 0, 0], dtype=bool)
-    (same_x, same_y), (diff_x, diff_y) = tippett_curves(llrs, labels)
-    assert same_x.tolist() == pytest.approx([-1.0, 0.5, 2.0])
-    assert same_y.tolist() == pytest.approx([1 / 3, 2 / 3, 1.0])  # share of LR <= x
-    assert diff_x.tolist() == pytest.approx([-3.0, -0.5])
-    assert diff_y.tolist() == pytest.approx([1.0, 1 / 2])  # share of LR >= x, ends at 1/N
-
-
 def test_the_report_names_the_scorer_and_calibration_of_a_score_run(tmp_path: Path) -> None:
     from balr.evaluation.calibration import Calibration
     from balr.validation.provenance import describe_method

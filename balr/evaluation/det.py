@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from balr.evaluation.metrics import compute_eer, error_rates
-from balr.evaluation.plots import pyplot, save_png
+from balr.evaluation.plots import condition_colors, pyplot, save_png
 
 # Axis ticks (percent) and the range shown: from 0.05 % (lower when a curve's smallest rate
 # is, down to 0.001 %) to 60 %.
@@ -56,7 +56,6 @@ def det_plot(curves: Sequence[tuple[str, Any, Any]], path: Path, title: str = "D
     """
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 6))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     rates = [error_rates(scores, labels)[1:] for _, scores, labels in curves]
     bottom = LIMITS[0]
     for frr, far in rates:
@@ -65,8 +64,8 @@ def det_plot(curves: Sequence[tuple[str, Any, Any]], path: Path, title: str = "D
     # A rate of 0 has no probit: drawn below the axis, so the curve leaves the box there
     # (and passes the EER point) instead of stopping short.
     floor = bottom / 1000.0
-    for i, ((name, scores, labels), (frr, far)) in enumerate(zip(curves, rates, strict=True)):
-        color = colors[i % len(colors)]
+    palette = condition_colors(plt, len(curves))
+    for (name, scores, labels), (frr, far), color in zip(curves, rates, palette, strict=True):
         eer = compute_eer(scores, labels)
         x, y = probit(np.maximum(far, floor)), probit(np.maximum(frr, floor))
         ax.plot(x, y, color=color, label=f"{name} (EER {eer:.2f} %)")

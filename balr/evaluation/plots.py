@@ -1,12 +1,16 @@
 """Plots forensic practitioners read: Tippett, empirical cross-entropy (ECE) and PAV.
 
-matplotlib (a core dependency) is imported only when a plot is drawn. Figures are drawn
-with the Agg backend (no display) and written atomically as PNG.
+:func:`tippett_figure` and :func:`ece_figure` draw one set of curves per (name, LLRs,
+labels), each condition in the colour the DET plot (:mod:`balr.evaluation.det`) gives it;
+:func:`tippett_plot` and :func:`ece_plot` draw the LLRs of one run. matplotlib (a core
+dependency) is imported only when a plot is drawn. Figures are drawn with the Agg backend
+(no display) and written atomically as PNG.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,8 @@ from balr.evaluation.quality import (
 LN10 = math.log(10.0)
 # Prior log10 odds on the ECE plot's x axis: priors from 1:316 to 316:1.
 ECE_PRIOR_RANGE = (-2.5, 2.5)
+# (name, natural-log LLRs, labels with 1 = same speaker): one condition of a figure.
+Curve = tuple[str, Any, Any]
 
 
 def pyplot() -> Any:
@@ -49,93 +55,136 @@ def save_png(fig: Any, path: Path, dpi: int = 100) -> Path:
     return path
 
 
-def tippett_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
-    """Tippett plot: share of target and non-target trials with log10 LR >= x, per x.
+def condition_colors(plt: Any, n: int) -> list[str]:
+    """Colours of n conditions: condition i gets colour i of the cycle in every figure."""
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return [palette[i % len(palette)] for i in range(n)]
 
-    The legend gives the rates of misleading evidence: targets with LR < 1 and
-    non-targets with LR > 1.
 
-    Args:
-        llrs: Natural-log LLRs per trial (finite).
-        labels: 1/True for target trials, 0/False for non-target trials.
-        path: PNG to write.
-        title: Figure title.
+def tippett_curves(
+    llrs: np.ndarray, labels: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The Tippett plot's steps: ((same x, share <= x), (different x, share >= x)).
 
-    Returns:
-        ``path``.
+    x are the sorted observed log10 LRs of each kind: the same-speaker curve rises from 1/N1
+    at the smallest to 1 at the largest, the different-speaker one falls from 1 to 1/N0.
     """
-    s, target = check_labelled(llrs, labels, "LLRs")
+    same = np.sort(llrs[labels] / LN10)
+    different = np.sort(llrs[~labels] / LN10)
+    up = np.arange(1, same.size + 1) / same.size
+    down = np.arange(different.size, 0, -1) / different.size
+    return (same, up), (different, down)
+
+
+def tippett_figure(curves: Sequence[Curve], path: Path, title: str = "Tippett plot") -> Path:
+    """Tippett plot in the consensus style: empirical cumulative proportions.
+
+    Same-speaker curve: proportion of same-speaker log10 LRs <= x (rises to the right);
+    different-speaker curve: proportion of different-speaker ones >= x (rises to the left).
+    Each curve runs from its smallest to its largest observed LLR only, and ends at 1/N,
+    not 0 (N comparisons of that kind): nothing is extrapolated. The legend gives the
+    rates of misleading evidence (same-speaker LR < 1, different-speaker LR > 1).
+
+    Raises:
+        ValueError: LLRs not finite, labels not 0/1, or a class missing.
+    """
     plt = pyplot()
-    log10 = s / LN10
-    left, right = _range(log10)
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    for mask, name, color in ((target, "target", "tab:blue"), (~target, "non-target", "tab:red")):
-        values = np.sort(log10[mask])
-        # Share >= x is 1 left of the lowest value and drops by 1/n just after each value.
-        share_above = (values.size - 1 - np.arange(values.size)) / values.size
-        misleading = np.mean(values < 0) if name == "target" else np.mean(values > 0)
-        sign = "<" if name == "target" else ">"
+    fig, ax = plt.subplots(figsize=figure_size(len(curves)))
+    for (name, llrs, labels), color in zip(curves, condition_colors(plt, len(curves)), strict=True):
+        s, target = check_labelled(llrs, labels, "LLRs")
+        (same, up), (different, down) = tippett_curves(s, target)
+        prefix = f"{name}: " if name else ""
         ax.step(
-            np.concatenate(([left], values, [right])),
-            np.concatenate(([1.0], share_above, [0.0])),
+            same,
+            up,
             where="post",
             color=color,
-            label=f"{name} ({values.size}; {100 * misleading:.1f}% with LR {sign} 1)",
+            label=f"{prefix}same speaker ({same.size:,}; {_share(same < 0)} with LR < 1)",
         )
-    ax.axvline(0.0, color="gray", linestyle="--", linewidth=1, label="LR = 1")
-    ax.set_xlim(left, right)
-    ax.set_ylim(-0.02, 1.02)
+        ax.step(
+            different,
+            down,
+            where="pre",
+            color=color,
+            linestyle="--",
+            label=f"{prefix}different speakers ({different.size:,}; {_share(different > 0)}"
+            " with LR > 1)",
+        )
+    ax.axvline(0.0, color="gray", linewidth=1)
+    ax.set_ylim(0.0, 1.02)
     ax.set_xlabel("log10 LR")
-    ax.set_ylabel("proportion of trials with log10 LR ≥ x")
-    ax.set_title(title or "Tippett plot")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="center left")
-    return save_png(fig, path)
+    ax.set_ylabel("cumulative proportion\n(same: LR ≤ x; different: LR ≥ x)")
+    return finish(fig, ax, title, path, len(curves))
 
 
-def ece_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
-    """Empirical cross-entropy against prior log10 odds, with the LR ≡ 1 and PAV references.
+def ece_figure(curves: Sequence[Curve], path: Path, title: str = "ECE plot") -> Path:
+    """ECE against prior log10 odds: each condition's LLRs (solid) and after PAV (dashed).
 
-    The system curve above the LR ≡ 1 curve means the LRs mislead at that prior; the gap
-    to the PAV curve is the calibration loss. At prior log odds 0 the system's ECE is its
-    Cllr and the PAV curve's is Cllr_min.
+    The dotted LR ≡ 1 curve is the same for every condition; a system above it misleads
+    at that prior. At prior log odds 0, the solid curve's value is Cllr and the dashed
+    one's is Cllr_min.
 
-    Args:
-        llrs: Natural-log LLRs per trial (finite).
-        labels: 1/True for target trials, 0/False for non-target trials.
-        path: PNG to write.
-        title: Figure title.
-
-    Returns:
-        ``path``.
+    Raises:
+        ValueError: LLRs not finite, labels not 0/1, or a class missing.
     """
-    s, target = check_labelled(llrs, labels, "LLRs")
     plt = pyplot()
+    fig, ax = plt.subplots(figsize=figure_size(len(curves)))
     x = np.linspace(*ECE_PRIOR_RANGE, 201)
     theta = x * LN10
-    system = empirical_cross_entropy(s, target, theta)
-    calibrated = empirical_cross_entropy(pav_llrs(s, target), target, theta)
-    neutral = empirical_cross_entropy(np.zeros_like(s), target, theta)
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    ax.plot(x, system, color="tab:red", label=f"LLRs (Cllr = {cllr(s, target):.3f})")
-    ax.plot(
-        x,
-        calibrated,
-        color="tab:blue",
-        linestyle="--",
-        label=f"after PAV (Cllr_min = {cllr_min(s, target):.3f})",
-    )
+    top = 0.0
+    for (name, llrs, labels), color in zip(curves, condition_colors(plt, len(curves)), strict=True):
+        s, target = check_labelled(llrs, labels, "LLRs")
+        system = empirical_cross_entropy(s, target, theta)
+        best = empirical_cross_entropy(pav_llrs(s, target), target, theta)
+        prefix = f"{name}: " if name else ""
+        ax.plot(x, system, color=color, label=f"{prefix}LLRs (Cllr {cllr(s, target):.3f})")
+        ax.plot(
+            x,
+            best,
+            color=color,
+            linestyle="--",
+            label=f"{prefix}after PAV (Cllr_min {cllr_min(s, target):.3f})",
+        )
+        top = max(top, float(system.max()))
+    neutral = empirical_cross_entropy(np.zeros(2), np.array([1, 0]), theta)
     ax.plot(x, neutral, color="black", linestyle=":", label="LR ≡ 1 (neutral)")
     ax.axvline(0.0, color="gray", linewidth=0.8)
     # A badly calibrated system can reach tens of bits: keep the references readable.
-    top = 1.1 * max(neutral.max(), min(system.max(), 2.0 * neutral.max()))
-    ax.set_ylim(0.0, top)
+    peak = float(neutral.max())
+    ax.set_ylim(0.0, 1.1 * max(peak, min(top, 2.0 * peak)))
     ax.set_xlim(*ECE_PRIOR_RANGE)
-    ax.set_xlabel("prior log10 odds of a target trial")
+    ax.set_xlabel("prior log10 odds of the same-speaker hypothesis")
     ax.set_ylabel("empirical cross-entropy (bits)")
-    ax.set_title(title or "ECE plot")
+    return finish(fig, ax, title, path, len(curves))
+
+
+def tippett_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
+    """:func:`tippett_figure` of one run's natural-log LLRs; returns `path`."""
+    return tippett_figure([("", llrs, labels)], path, title or "Tippett plot")
+
+
+def ece_plot(llrs: Any, labels: Any, path: Path, title: str = "") -> Path:
+    """:func:`ece_figure` of one run's natural-log LLRs; returns `path`."""
+    return ece_figure([("", llrs, labels)], path, title or "ECE plot")
+
+
+def _share(mask: np.ndarray) -> str:
+    return f"{100.0 * float(mask.mean()):.1f}%"
+
+
+def figure_size(conditions: int) -> tuple[float, float]:
+    """Inches of a figure of several conditions (room for the legend beside it) or of one."""
+    return (9.5, 4.6) if conditions > 1 else (7.0, 4.6)
+
+
+def finish(fig: Any, ax: Any, title: str, path: Path, conditions: int = 2) -> Path:
+    """Title, grid and the legend (beside the axes for several conditions); write the PNG."""
+    ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="best")
+    if conditions > 1:
+        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+    else:  # a run's few entries fit inside and leave the axes their width
+        ax.legend(fontsize="small", loc="best")
     return save_png(fig, path)
 
 
