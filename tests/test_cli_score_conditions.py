@@ -59,3 +59,24 @@ def test_data_of_one_condition_get_the_column_without_a_split(
     scores = pl.read_csv(tmp_path / "out" / "scores.tsv", separator="\t")
     assert set(scores["condition"]) == {"phone"}
     assert "by_condition" not in json.loads((tmp_path / "out" / "metrics.json").read_text())
+
+
+def test_the_reference_and_calibration_data_record_their_conditions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    ref = write_attributes(tmp_path / "ref", speakers=12, per_speaker=3, seed=1, prefix="r")
+    with_conditions(ref, {f"r{n}": "phone" for n in range(12)})
+    assert main(["score", "train", str(ref), "--calibrate", "3", "--save-dir", "scorer"]) == 0
+    scorer = json.loads((tmp_path / "scorer" / "scorer.json").read_text())
+    calibration = json.loads((tmp_path / "scorer" / "calibration.json").read_text())
+    assert scorer["reference"]["conditions"] == ["phone"]
+    assert calibration["data"]["conditions"] == ["phone"]
+    data = write_attributes(tmp_path / "data", speakers=6, per_speaker=3, seed=2)
+    with_conditions(data, {f"s{n}": "mp3_32k" for n in range(6)})
+    trials = all_pairs(tmp_path / "trials.tsv", 6, 3)
+    assert main(["score", "test", str(data), str(trials), "--scorer", "scorer",
+                 "--save-dir", "dev"]) == 0  # fmt: skip
+    assert main(["score", "calibrate", "dev/scores.tsv", "--save-dir", "cal"]) == 0
+    fitted = json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    assert fitted["data"]["conditions"] == ["mp3_32k"]

@@ -120,7 +120,11 @@ def reference_conditions(scorer_dir: Path) -> list[str] | None:
         reference = json.loads(path.read_text()).get("reference") or {}
     except (OSError, ValueError, AttributeError):
         return None
-    dataset = reference.get("path") if isinstance(reference, dict) else None
+    if not isinstance(reference, dict):
+        return None
+    if isinstance(reference.get("conditions"), list):
+        return [str(c) for c in reference["conditions"]]
+    dataset = reference.get("path")
     return column_values(Path(dataset)) if dataset else None
 
 

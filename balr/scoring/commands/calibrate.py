@@ -102,6 +102,9 @@ def fit_calibration(
         "cross_validated": False,
         "folds": None,
     }
+    conditions = scores.conditions
+    if conditions is not None and conditions.drop_nulls().len():
+        calibration.data["conditions"] = sorted(set(conditions.drop_nulls().to_list()))
     calibration.scorer = scorer_of_scores(source)
     return calibration, scores, labels
 

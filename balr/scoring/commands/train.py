@@ -51,6 +51,10 @@ def train_scorer(
     check_speakers(reference)
     if crossval is not None:
         deal_folds(reference, crossval)  # refuse unusable folds before any work
+    # The recording conditions of the reference (its `condition` column), for the case report.
+    conditions = sorted(set(reference.conditions.values())) if reference.conditions else None
+    if conditions:
+        facts = {**(facts or {}), "conditions": conditions}
     scorer = make_scorer()
     started = time.perf_counter()
     fit = fit_scorer(scorer, reference)
@@ -70,6 +74,8 @@ def train_scorer(
     if crossval is not None:
         scores = cross_validate(make_scorer, reference, crossval)
         cv = scores, fit_cv_calibration(scores, crossval, run_dir)
+        if conditions:
+            cv[1].data["conditions"] = conditions
     if validation is not None:
         summary["metrics"] = validate(scorer, *validation, run_dir)
     scorer.save(run_dir, facts)
