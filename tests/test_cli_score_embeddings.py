@@ -168,6 +168,9 @@ def test_compare_explains_a_fused_lr_system_by_system(ref: Path, data: Path, wor
     assert [s["name"] for s in fused["systems"]] == ["beta", "cosine"]
     assert fused["systems"][0]["score"] == pytest.approx(report["llr_raw"])
     total = fused["offset"] + sum(s["part"] for s in fused["systems"])
-    assert report["llr"] == pytest.approx(total)
+    assert report["llr_unbounded"] == pytest.approx(total)
+    bounds = json.loads((work / "fused" / "fusion.json").read_text())["bounds"]
+    low, high = bounds["log10_lower"], bounds["log10_upper"]
+    assert report["log10_lr"] == pytest.approx(min(max(total / np.log(10), low), high))
     assert report["calibration"]["method"] == "fusion"
     assert "Fused systems" in (work / "case" / "report.html").read_text()

@@ -39,14 +39,14 @@ def _write(path: Path, scores: np.ndarray, labels: np.ndarray, order: np.ndarray
 def test_fusion_weights_minimise_the_balanced_logistic_loss() -> None:
     scores, labels = _scores()
     fusion = Fusion.fit(scores, labels, [FusedSystem("a", 0), FusedSystem("b", 0)])
-    fused = fusion.apply(scores)
+    fused = fusion.apply_unbounded(scores)
     best = cllr(fused, labels)
     weights = np.array([s.weight for s in fusion.systems])
     for delta in ([0.05, 0, 0], [0, 0.05, 0], [0, 0, 0.1], [-0.05, 0, 0], [0, -0.02, 0]):
         moved = scores @ (weights + delta[:2]) + fusion.offset + delta[2]
         assert cllr(moved, labels) > best
-    assert best < min(cllr(Fusion.fit(scores[:, [i]], labels, [FusedSystem("x", 0)]).apply(
-        scores[:, [i]]), labels) for i in range(2))  # fmt: skip
+    assert best < min(cllr(Fusion.fit(scores[:, [i]], labels, [FusedSystem("x", 0)])
+        .apply_unbounded(scores[:, [i]]), labels) for i in range(2))  # fmt: skip
 
 
 def test_one_system_fusion_is_the_affine_calibration() -> None:
@@ -58,7 +58,8 @@ def test_one_system_fusion_is_the_affine_calibration() -> None:
     theta = newton_logistic(
         np.column_stack([x, np.ones_like(x)]), labels, np.array([1e-6, 0]), np.zeros(2)
     )
-    np.testing.assert_allclose(fusion.apply(scores[:, :1]), theta[0] * x + theta[1], atol=1e-9)
+    fused = fusion.apply_unbounded(scores[:, :1])
+    np.testing.assert_allclose(fused, theta[0] * x + theta[1], atol=1e-9)
 
 
 def test_score_files_are_matched_by_comparison_not_row(tmp_path: Path) -> None:
@@ -84,7 +85,9 @@ def test_fuse_writes_fusion_json_and_parts_that_add_up(tmp_path: Path) -> None:
     assert record["systems"][0]["scores"] == str(a.absolute())
     table = pl.read_csv(out / "scores.tsv", separator="\t")
     total = table["part_beta"] + table["part_plda"] + fusion.offset
-    np.testing.assert_allclose(table["llr"], total, atol=1e-5)
+    np.testing.assert_allclose(table["llr_unbounded"], total, atol=1e-5)
+    assert fusion.bounds is not None and record["bounds"]["kind"] == "elub"
+    np.testing.assert_allclose(table["llr"], fusion.bounds.clip(table["llr_unbounded"]))
     assert json.loads((out / "metrics.json").read_text())["cllr"] < 1
     again = tmp_path / "again"
     again.mkdir()
@@ -92,6 +95,19 @@ def test_fuse_writes_fusion_json_and_parts_that_add_up(tmp_path: Path) -> None:
     np.testing.assert_allclose(
         pl.read_csv(again / "scores.tsv", separator="\t")["llr"], table["llr"]
     )
+
+
+def test_without_bounds_the_fused_llr_is_the_sum_of_the_parts(tmp_path: Path) -> None:
+    scores, labels = _scores()
+    order = np.arange(len(labels))
+    a = _write(tmp_path / "a" / "scores.tsv", scores[:, 0], labels, order)
+    b = _write(tmp_path / "b" / "scores.tsv", scores[:, 1], labels, order)
+    fusion = fuse([a, b], tmp_path, bounds=False)
+    table = pl.read_csv(tmp_path / "scores.tsv", separator="\t")
+    assert fusion.bounds is None and "llr_unbounded" not in table.columns
+    assert json.loads((tmp_path / "fusion.json").read_text())["bounds"] is None
+    loaded = Fusion.load(tmp_path / "fusion.json")
+    np.testing.assert_allclose(table["llr"], loaded.apply(scores), atol=1e-5)
 
 
 def test_score_files_of_other_trials_are_refused(tmp_path: Path) -> None:

@@ -15,8 +15,9 @@ or any file `balr score calibrate` reads; rows matched by enrollment and test) i
 LLR = offset + sum of weight * score, fitted by logistic regression with both classes
 weighted equally (as `balr score calibrate`). Each system's raw score is its llr_raw
 column, else its llr (or score). Writes fusion.json (each system's name, weight, score
-file and scorer run), scores.tsv (the fused llr, log10_lr, label and each system's part
-part_NAME) and metrics.json into runs/score/fuse, fuse2, ...
+file and scorer run; the ELUB bounds of the fused LLRs unless --bounds none), scores.tsv
+(the fused llr clipped to those bounds, llr_unbounded, log10_lr, label and each system's
+part part_NAME) and metrics.json into runs/score/fuse, fuse2, ...
 
 With --apply FUSION.json, the score files (one per system of the fusion, in its order)
 are fused by that fusion instead of fitting one.
@@ -34,6 +35,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("scores", nargs="+", metavar="SCORES.tsv")
     parser.add_argument("--names", help="system names, comma-separated (default: the folders)")
     parser.add_argument("--apply", metavar="FUSION.json", help="apply this fusion, fit none")
+    parser.add_argument(
+        "--bounds",
+        choices=("elub", "none"),
+        default="elub",
+        help="clip the fused LLRs to ELUB bounds of the fitting data's (default elub)",
+    )
     parser.add_argument("--save-dir", help="run directory (default: runs/score/fuseX)")
     parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
     parser.set_defaults(run=run)
@@ -50,7 +57,7 @@ def run(ns: argparse.Namespace) -> int:
         if ns.apply:
             apply_fusion(Path(ns.apply), paths, run_dir)
         else:
-            fuse(paths, run_dir, names)
+            fuse(paths, run_dir, names, ns.bounds == "elub")
     except BalrError:
         if created:
             shutil.rmtree(run_dir, ignore_errors=True)

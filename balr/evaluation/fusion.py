@@ -4,11 +4,14 @@ LLR = offset + Σ_i weight_i · s_i, with (weight, offset) from a logistic regre
 two classes weigh equally (`balr.evaluation.logistic`), which minimises Cllr on the
 labelled scores. The scores are standardised for the fit, with a tiny ridge (1e-6) on the
 standardised weights, so separable scores give large but finite weights. Each system's
-part of a fused LLR is weight_i · s_i: the parts and the offset add up to the LLR.
+part of a fused LLR is weight_i · s_i: the parts and the offset add up to the unbounded
+LLR. By default the fused LLRs are clipped to ELUB bounds computed on the fitting data's
+fused LLRs (`balr.evaluation.bounds`), as a calibration's are.
 
 fusion.json: ``{"kind": "fusion", "method": "logistic", "systems": [{"name", "weight",
-"scores", "scorer"}, ...], "offset", ...extra}`` (``scores``: the score file the system's
-column came from; ``scorer``: the scorer run that wrote it, or null).
+"scores", "scorer"}, ...], "offset", "bounds": {"kind": "elub", ...} | null, ...extra}``
+(``scores``: the score file the system's column came from; ``scorer``: the scorer run that
+wrote it, or null).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 
 from balr.data.atomic import atomic_path
 from balr.errors import CalibrationError
+from balr.evaluation.bounds import ElubBounds, elub_bounds
 from balr.evaluation.logistic import newton_logistic
 
 FUSION_KIND = "fusion"
@@ -50,6 +54,7 @@ class Fusion:
 
     systems: list[FusedSystem]
     offset: float
+    bounds: ElubBounds | None = None
 
     @property
     def names(self) -> list[str]:
@@ -57,10 +62,17 @@ class Fusion:
         return [s.name for s in self.systems]
 
     @classmethod
-    def fit(cls, scores: np.ndarray, labels: np.ndarray, systems: list[FusedSystem]) -> Fusion:
+    def fit(
+        cls,
+        scores: np.ndarray,
+        labels: np.ndarray,
+        systems: list[FusedSystem],
+        bounds: bool = True,
+    ) -> Fusion:
         """Fit on finite scores [P, m] (one column per system) with bool labels [P].
 
-        The weights of `systems` are replaced by the fitted ones.
+        The weights of `systems` are replaced by the fitted ones; with `bounds`, ELUB
+        bounds of the fused LLRs of these scores are computed too.
         """
         s = np.asarray(scores, dtype=np.float64)
         target = np.asarray(labels, dtype=bool)
@@ -75,16 +87,24 @@ class Fusion:
             FusedSystem(x.name, float(w), x.scores, x.scorer)
             for x, w in zip(systems, weights, strict=True)
         ]
-        return cls(fitted, offset)
+        fusion = cls(fitted, offset)
+        if bounds:
+            fusion.bounds = elub_bounds(fusion.apply_unbounded(s) / math.log(10.0), target)
+        return fusion
 
     def parts(self, scores: np.ndarray) -> np.ndarray:
         """float64 [P, m]: each system's part weight_i · s_i of the fused LLRs."""
         weights = np.array([s.weight for s in self.systems])
         return np.asarray(scores, dtype=np.float64) * weights
 
-    def apply(self, scores: np.ndarray) -> np.ndarray:
+    def apply_unbounded(self, scores: np.ndarray) -> np.ndarray:
         """Fused natural-log LLRs [P] of scores [P, m] (columns in `names` order)."""
         return self.parts(scores).sum(axis=1) + self.offset
+
+    def apply(self, scores: np.ndarray) -> np.ndarray:
+        """`apply_unbounded`, clipped to the bounds (when there are bounds)."""
+        llrs = self.apply_unbounded(scores)
+        return llrs if self.bounds is None else self.bounds.clip(llrs)
 
     def save(self, path: Path, **extra: Any) -> None:
         """Write fusion.json atomically, with `extra` facts (e.g. what it was fitted on)."""
@@ -93,6 +113,7 @@ class Fusion:
             "method": "logistic",
             "systems": [asdict(s) for s in self.systems],
             "offset": self.offset,
+            "bounds": None if self.bounds is None else self.bounds.to_dict(),
         }
         record |= extra
         with atomic_path(Path(path)) as tmp:
@@ -119,7 +140,12 @@ class Fusion:
         offset = record.get("offset")
         if not _finite(offset):
             raise FusionError(f"{path}: 'offset' must be a finite number; {fix}")
-        return cls(_systems(record.get("systems"), path, fix), float(offset))
+        try:
+            bounds = record.get("bounds")
+            bounds = None if bounds is None else ElubBounds.from_dict(bounds)
+        except ValueError as error:
+            raise FusionError(f"{path}: {error}; {fix}") from None
+        return cls(_systems(record.get("systems"), path, fix), float(offset), bounds)
 
 
 def _systems(entries: Any, path: Path, fix: str) -> list[FusedSystem]:

@@ -130,14 +130,15 @@ def apply_fusion(
     ]
     weight = next(s["weight"] for s in systems if s["ba_lr"])
     shift = fusion.offset + math.fsum(s["part"] for s in systems if not s["ba_lr"])
+    bounds = None if fusion.bounds is None else fusion.bounds.to_dict()
     case.calibration = CalibrationInfo(
-        str(path.absolute()), weight, shift, sha256_of(path), method="fusion"
+        str(path.absolute()), weight, shift, sha256_of(path), method="fusion", bounds=bounds
     )
     case.fusion = {"path": str(path.absolute()), "offset": fusion.offset, "systems": systems}
     case.notes.append(
         f"The LR fuses {len(systems)} systems ({', '.join(fusion.names)}); the BA-LR system"
         f" {balr_name}'s part is {weight:.3g} x its raw LLR, the sum of the attribute"
-        " contributions. The fused LR is not bounded."
+        " contributions."
     )
 
 

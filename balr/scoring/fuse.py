@@ -3,9 +3,10 @@
 The score files (scores.tsv of `balr score test`, or any file `read_scores` reads) must
 hold the same comparisons, matched by their enrollment and test cells (any row order);
 each system's raw score is what `read_scores` takes (``llr_raw``, else the LLR or score).
-The fused scores.tsv has ``enrollment``, ``test``, ``llr`` (the fused natural-log LLR),
+The fused scores.tsv has ``enrollment``, ``test``, ``llr`` (the fused natural-log LLR,
+clipped to the fusion's ELUB bounds when it has them), ``llr_unbounded`` (then only),
 ``log10_lr``, ``label`` (when known) and ``part_NAME`` per system (its part of the LLR:
-weight · score; the parts plus the fusion's offset add up to ``llr``). With labels, a
+weight · score; the parts plus the fusion's offset add up to the unbounded LLR). With labels, a
 metrics.json like `balr score test`'s is written too.
 """
 
@@ -142,8 +143,13 @@ def scorer_of(path: Path) -> str | None:
     return str(where) if isinstance(where, str) else None
 
 
-def fuse(paths: list[Path], run_dir: Path, names: list[str] | None = None) -> Fusion:
-    """Fit a fusion of the score files `paths`; write fusion.json, scores.tsv, metrics.json."""
+def fuse(
+    paths: list[Path], run_dir: Path, names: list[str] | None = None, bounds: bool = True
+) -> Fusion:
+    """Fit a fusion of the score files `paths`; write fusion.json, scores.tsv, metrics.json.
+
+    With `bounds`, the fused LLRs are clipped to ELUB bounds of the fitting data's.
+    """
     if len(paths) < 2:
         raise FusionError(f"balr score fuse needs 2 or more score files, got {len(paths)}")
     names = names or system_names(paths)
@@ -160,7 +166,7 @@ def fuse(paths: list[Path], run_dir: Path, names: list[str] | None = None) -> Fu
         FusedSystem(n, 0.0, str(p.absolute()), scorer_of(p))
         for n, p in zip(names, paths, strict=True)
     ]
-    fusion = Fusion.fit(aligned.scores, labels, systems)
+    fusion = Fusion.fit(aligned.scores, labels, systems, bounds)
     write_fused(run_dir, aligned, fusion)
     data = {"n_target": int(labels.sum()), "n_nontarget": int((~labels).sum())}
     fusion.save(run_dir / "fusion.json", data=data)
@@ -179,31 +185,64 @@ def apply_fusion(fusion_path: Path, paths: list[Path], run_dir: Path) -> Fusion:
     return fusion
 
 
-def write_fused(run_dir: Path, aligned: AlignedScores, fusion: Fusion) -> dict[str, float] | None:
+def write_fused(
+    run_dir: Path, aligned: AlignedScores, fusion: Fusion, echo: bool = True
+) -> dict[str, float] | None:
     """scores.tsv of the fused LLRs with each system's part, and metrics.json when labelled.
 
-    Returns the metrics (None without labels of both classes).
+    Returns the metrics of the reported (bounded) LLRs; None without both classes. `echo`:
+    also print the summary lines (the Hydra apps' console already shows the log).
     """
     from balr.evaluation.calibration import llr_metrics
 
-    parts = fusion.parts(aligned.scores)
-    llr = parts.sum(axis=1) + fusion.offset
-    columns: dict[str, object] = {"enrollment": aligned.enrollment, "test": aligned.test}
-    columns |= {"llr": llr, "log10_lr": llr / math.log(10.0)}
-    if aligned.labels is not None:
-        columns["label"] = aligned.labels.astype(np.int8)
-    columns |= {f"part_{name}": parts[:, i] for i, name in enumerate(fusion.names)}
+    frame, llr = fused_frame(aligned, fusion)
     labels = aligned.labels
     metrics = None
     if labels is not None and labels.any() and not labels.all():
         metrics = llr_metrics(llr, labels)
     with atomic_path(run_dir / "scores.tsv") as tmp:
-        pl.DataFrame(columns).write_csv(tmp, separator="\t", float_precision=6, quote_style="never")
-    weights = ", ".join(f"{s.name} {s.weight:.4g}" for s in fusion.systems)
-    lines = [f"fused {len(llr)} comparisons: weights {weights}, offset {fusion.offset:.4g}"]
+        frame.write_csv(tmp, separator="\t", float_precision=6, quote_style="never")
     if metrics is not None:
         with atomic_path(run_dir / "metrics.json") as tmp:
             tmp.write_text(json.dumps(metrics, indent=2) + "\n")
+    _report(run_dir, fusion, frame, metrics, echo)
+    return metrics
+
+
+def fused_frame(aligned: AlignedScores, fusion: Fusion) -> tuple[pl.DataFrame, np.ndarray]:
+    """(scores.tsv's table, the reported fused LLRs) of the aligned scores."""
+    parts = fusion.parts(aligned.scores)
+    unbounded = parts.sum(axis=1) + fusion.offset
+    llr = unbounded if fusion.bounds is None else fusion.bounds.clip(unbounded)
+    columns: dict[str, object] = {"enrollment": aligned.enrollment, "test": aligned.test}
+    columns["llr"] = llr
+    if fusion.bounds is not None:
+        columns["llr_unbounded"] = unbounded
+    columns["log10_lr"] = llr / math.log(10.0)
+    if aligned.labels is not None:
+        columns["label"] = aligned.labels.astype(np.int8)
+    columns |= {f"part_{name}": parts[:, i] for i, name in enumerate(fusion.names)}
+    return pl.DataFrame(columns), llr
+
+
+def _report(
+    run_dir: Path,
+    fusion: Fusion,
+    frame: pl.DataFrame,
+    metrics: dict[str, float] | None,
+    echo: bool,
+) -> None:
+    """What the fusion did, on the terminal and in score_fuse.log."""
+    weights = ", ".join(f"{s.name} {s.weight:.4g}" for s in fusion.systems)
+    lines = [f"fused {frame.height} comparisons: weights {weights}, offset {fusion.offset:.4g}"]
+    if fusion.bounds is not None:
+        b = fusion.bounds
+        clipped = int((frame["llr"] != frame["llr_unbounded"]).sum())
+        lines.append(
+            f"ELUB bounds log10 LR [{b.log10_lower:+.2f}, {b.log10_upper:+.2f}]:"
+            f" {clipped} of {frame.height} fused LLRs clipped (llr_unbounded keeps them)"
+        )
+    if metrics is not None:
         lines.append(
             f"fused LLRs: EER {metrics['eer']:.2f}%  Cllr {metrics['cllr']:.3f}"
             f"  Cllr_min {metrics['cllr_min']:.3f}"
@@ -212,5 +251,5 @@ def write_fused(run_dir: Path, aligned: AlignedScores, fusion: Fusion) -> dict[s
     with run_log_file(run_dir, "score_fuse.log"):
         for line in lines:
             log.info("%s", line)
-            print(line)
-    return metrics
+            if echo:
+                print(line)

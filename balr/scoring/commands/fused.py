@@ -49,7 +49,7 @@ def score_fused(
     for system, (scorer, where) in zip(fusion.systems, systems, strict=True):
         data = inputs(isinstance(scorer, EmbeddingScorer))
         check_input(scorer, data, where)
-        comparisons = read_comparisons(trials, data.ids, data.labels)
+        comparisons = read_comparisons(trials, data.ids, data.labels, data.same)
         first = first or comparisons
         raw = score_input(scorer, data, comparisons)
         check_finite(raw, comparisons, trials, f"refit the scorer {where} ({system.name})")
@@ -57,7 +57,7 @@ def score_fused(
     assert first is not None
     scores = np.column_stack(columns)
     aligned = AlignedScores(first.enrollment, first.test, scores, first.labels)
-    metrics = write_fused(run_dir, aligned, fusion)
+    metrics = write_fused(run_dir, aligned, fusion, echo=False)
     summary = {
         "kind": "score",
         "scorer": "fusion",
