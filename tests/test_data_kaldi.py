@@ -11,7 +11,7 @@ from balr.cli.main import main
 from balr.data import AudioDataset, load_embedding_table
 from balr.data.kaldi import read_kaldi_vectors
 from balr.data.kaldi_write import write_ark, write_scp, write_utt2spk
-from balr.errors import VectorFileError
+from balr.errors import DatasetError, VectorFileError
 from tests.hostile import Outcome, run_bad_input
 
 IDS = ["spkA-u1", "spkA-u22", "spkB-u3", "spkB-u4444", "spkC-u5"]
@@ -186,3 +186,23 @@ def test_a_vector_with_nan_is_refused_naming_its_key(tmp_path: Path) -> None:
     write_ark(tmp_path / "x.ark", IDS, matrix)
     with pytest.raises(VectorFileError, match="'spkB-u4444' holds NaN"):
         read_kaldi_vectors(tmp_path / "x.ark")
+
+
+def test_binary_attributes_of_an_ark_dataset_go_to_a_new_pack(tmp_path: Path) -> None:
+    dataset = AudioDataset.from_path(ark_with_utt2spk(tmp_path / "emb"))
+    bits = [(i, np.arange(4) % 2) for i in IDS]
+    with pytest.raises(DatasetError, match="cannot hold binary_attributes: set an output dir"):
+        dataset.save_vectors(bits, "binary_attributes")
+    dataset.set_output_dir(tmp_path / "ba")
+    dataset.save_vectors(bits, "binary_attributes")
+    packed = AudioDataset.from_path(tmp_path / "ba")
+    assert packed.get_item("spkB-u3").binary_attributes.tolist() == [0, 1, 0, 1]
+    assert np.array_equal(packed.get_item("spkB-u3").embedding.numpy(), vectors()[2])
+    assert sorted(p.name for p in (tmp_path / "emb").iterdir()) == ["utt2spk", "xvector.ark"]
+
+
+def test_an_ark_without_utt2spk_says_how_to_give_speakers(tmp_path: Path) -> None:
+    write_ark(tmp_path / "x.ark", IDS, vectors())
+    dataset = AudioDataset.from_path(tmp_path / "x.ark")
+    with pytest.raises(DatasetError, match="has no speaker: give the utt2spk with --utt2spk"):
+        load_embedding_table(dataset, progress=False)

@@ -14,6 +14,7 @@ from torch.utils.data import Dataset
 from balr.data import sources, writing
 from balr.data.item import AnnotatedAudio
 from balr.data.kaldi import is_kaldi_file
+from balr.data.kaldi_pack import open_kaldi
 from balr.data.packed import PackedData, is_packed_dir, open_pack
 from balr.data.vectors import MatrixRow, VectorRef, check_vector_type, load_ref, parse_vector_ref
 from balr.errors import DatasetError
@@ -113,20 +114,18 @@ class AudioDataset(Dataset[AnnotatedAudio]):
             raise DatasetError(f"{path}: dataset not found: check the path")
         if path.is_dir() and is_packed_dir(path):
             return cls.from_pack(open_pack(path), sample_rate)
-        if path.is_dir():
-            ids, data = sources.scan_audio_folder(path, audio_formats)
-        elif is_kaldi_file(path):
+        if is_kaldi_file(path):
             speakers = Path(utt2spk).expanduser() if utt2spk is not None else None
             root = Path(root_dir).expanduser() if root_dir is not None else None
-            ids, data = sources.kaldi_items(path.absolute(), speakers, root)
+            return cls.from_pack(open_kaldi(path, speakers, root), sample_rate)
+        if path.is_dir():
+            ids, data = sources.scan_audio_folder(path, audio_formats)
         elif path.suffix.lower() == ".csv":
             root = Path(root_dir).expanduser() if root_dir is not None else None
             ids, data = sources.read_csv_dataset(path, root)
         else:
             ids, data = sources.single_audio_file(path, audio_formats)
-        # An ark/scp keeps its file order: its rows are then gathered without a shuffle.
-        order = ids if is_kaldi_file(path) else sorted(ids)
-        return cls._create(order, data, sample_rate, path.absolute())
+        return cls._create(sorted(ids), data, sample_rate, path.absolute())
 
     @classmethod
     def from_pack(

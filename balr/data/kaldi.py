@@ -86,7 +86,6 @@ def _read_cached(path: str, version: tuple[int, int, int], root_dir: str | None)
     else:
         vectors = _read_ark(file)
     _check_vectors(vectors, file)
-    vectors.matrix.flags.writeable = False
     return vectors
 
 

@@ -128,6 +128,11 @@ class PackVectorWriter:
         self.pack, rows = dataset.packed
         self.vector_type = vector_type
         self.rows = np.arange(self.pack.count) if rows is None else rows
+        if output_dir is None and not self.pack.root.is_dir():
+            raise DatasetError(
+                f"{self.pack.root}: a Kaldi ark/scp cannot hold {vector_type}: set an output"
+                " dir (balr binarize --save-dir) to write them, with the embeddings, as a pack"
+            )
         self.target = prepare_pack_dir(output_dir) if output_dir is not None else self.pack.root
         self.in_place = os.path.samefile(self.target, self.pack.root)
         self.done = np.zeros(len(self.rows), dtype=bool)

@@ -1,4 +1,4 @@
-"""Turning a CSV file, a folder of audio files, one audio file or a Kaldi ark/scp into items.
+"""Turning a CSV file, a folder of audio files or one audio file into dataset items.
 
 Every function returns ``(ids, data)``: the ids in file order and a dict id ->
 raw item dict whose "audio", "embedding" and "binary_attributes" values are
@@ -18,12 +18,10 @@ import polars as pl
 
 from balr.data.columns import check_unique_columns
 from balr.data.guard import check_regular
-from balr.data.kaldi import read_kaldi_vectors, speakers_of
 from balr.data.vectors import (
     SIDECAR_TAGS,
     VECTOR_SUFFIXES,
     VECTOR_TYPES,
-    MatrixRow,
     parse_vector_ref,
 )
 from balr.errors import DatasetError
@@ -208,24 +206,3 @@ def _audio_items(found: list[tuple[str, Path]]) -> Items:
         sidecars.complete(item)
         data[item_id] = item
     return [item_id for item_id, _ in found], data
-
-
-def kaldi_items(path: Path, utt2spk: Path | None = None, root_dir: Path | None = None) -> Items:
-    """Items of a Kaldi/WeSpeaker ``.ark`` or ``.scp`` file, ids being the record keys.
-
-    Speakers come from `utt2spk`, else from a ``utt2spk`` file beside `path` when there
-    is one (else items have no speaker). Each item's embedding is a `MatrixRow` into
-    `path`, so the training table gathers every vector from one read of the file.
-
-    Raises:
-        VectorFileError: unusable ark/scp, or an id with no line in the utt2spk file.
-    """
-    ids = read_kaldi_vectors(path, root_dir).ids
-    beside = path.parent / "utt2spk"
-    source = utt2spk if utt2spk is not None else (beside if beside.is_file() else None)
-    speakers = speakers_of(ids, source, path) if source is not None else [None] * len(ids)
-    data: dict[str, dict[str, Any]] = {}
-    with bulk_objects():
-        for row, (item_id, speaker) in enumerate(zip(ids, speakers, strict=True)):
-            data[item_id] = {"embedding": MatrixRow(path, row), "speaker": speaker}
-    return ids, data

@@ -118,18 +118,20 @@ def _collect(
             continue
         speaker = item.get("speaker")
         if speaker is None and require_speakers:
-            fix = (
-                "give its utt2spk with --utt2spk (or put one beside it)"
-                if dataset.source is not None and is_kaldi_file(dataset.source)
-                else "fill its 'speaker' column"
-            )
-            raise DatasetError(f"{dataset.name}: item {item_id!r} has no speaker: {fix}")
+            raise DatasetError(f"{dataset.name}: item {item_id!r} has no speaker: {_fix(dataset)}")
         ids.append(item_id)
         refs.append(ref)
         speakers.append(None if speaker is None else str(speaker))
     if skipped:
         log.warning("%d items without an embedding skipped (first: %r)", len(skipped), skipped[0])
     return ids, refs, speakers
+
+
+def _fix(dataset: AudioDataset) -> str:
+    """How to give an item its speaker: a Kaldi utt2spk for an ark/scp, else the CSV column."""
+    if dataset.source is not None and is_kaldi_file(dataset.source):
+        return "give the utt2spk with --utt2spk (or put one beside the ark/scp)"
+    return "fill its 'speaker' column"
 
 
 def missing_embedding_error(
@@ -182,7 +184,7 @@ def _packed_table(dataset: AudioDataset, require_speakers: bool) -> EmbeddingTab
     if require_speakers and speakers.null_count():
         first = int(speakers.is_null().arg_true()[0])
         raise DatasetError(
-            f"{dataset.name}: item {dataset.ids[first]!r} has no speaker: fill its 'speaker' column"
+            f"{dataset.name}: item {dataset.ids[first]!r} has no speaker: {_fix(dataset)}"
         )
     labels, names = speaker_labels(speakers)
     return EmbeddingTable(dataset.ids, torch.from_numpy(matrix), torch.from_numpy(labels), names)
