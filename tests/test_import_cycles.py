@@ -84,7 +84,6 @@ def test_function_local_and_type_checking_imports_are_edges() -> None:
 KNOWN_BACK_EDGES = {
     ("balr.scoring.embedding_io", "balr.scoring.embedding"),
     ("balr.scoring.embedding_io", "balr.scoring"),
-    ("balr.validation.html", "balr.validation.runner"),
 }
 
 

@@ -198,6 +198,11 @@ def run_fused_test(cfg: DictConfig, run_dir: Path) -> dict[str, Any]:
     path = Path(cfg.fusion)
     if cfg.scorer_dir is not None or cfg.calibration is not None:
         raise ConfigError("--fusion names its systems' scorers: drop --scorer and --calibration")
+    if cfg.explain or cfg.plots:
+        raise ConfigError(
+            "--fusion writes the fused scores.tsv and metrics.json: drop --explain and --plots"
+            " (balr compare --fusion explains one comparison system by system)"
+        )
     fusion = Fusion.load(path)
     systems = []
     for system in fusion.systems:

@@ -7,6 +7,7 @@ the DET, Tippett, ECE and PAV plots, written as validation.json and one validati
 """
 
 from balr.validation.inputs import Condition, read_all
-from balr.validation.runner import Report, validate
+from balr.validation.report import Report
+from balr.validation.runner import validate
 
 __all__ = ["Condition", "Report", "read_all", "validate"]

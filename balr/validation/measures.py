@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from typing import Any
 
 import numpy as np
 
+from balr.evaluation.bounds import elub_bounds
 from balr.evaluation.devpav import devpav
 from balr.evaluation.quality import llr_metrics
 
@@ -24,7 +24,7 @@ def condition_metrics(llrs: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
         same-speaker comparisons with LR < 1), ``misleading_different`` (share of
         different-speaker ones with LR > 1), ``strongest_misleading_same`` /
         ``strongest_misleading_different`` (their most extreme log10 LR, None when there is
-        none) and ``elub`` (the ELUB bounds of these LLRs, log10).
+        none) and ``elub`` (the ELUB bounds of these LLRs: log10_lower, log10_upper).
     """
     metrics: dict[str, Any] = dict(llr_metrics(llrs, labels))
     metrics["devpav"] = devpav(llrs, labels)
@@ -39,15 +39,6 @@ def condition_metrics(llrs: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     metrics["strongest_misleading_different"] = (
         float(wrong_different.max()) if wrong_different.size else None
     )
-    metrics["elub"] = _elub(log10, labels)
-    return metrics
-
-
-def _elub(log10: np.ndarray, labels: np.ndarray) -> dict[str, float] | None:
-    """ELUB bounds {log10_lower, log10_upper} of the LLRs, when balr has the ELUB module."""
-    if importlib.util.find_spec("balr.evaluation.bounds") is None:
-        return None
-    from balr.evaluation.bounds import elub_bounds
-
     bounds = elub_bounds(log10, labels)
-    return {"log10_lower": bounds.log10_lower, "log10_upper": bounds.log10_upper}
+    metrics["elub"] = {"log10_lower": bounds.log10_lower, "log10_upper": bounds.log10_upper}
+    return metrics

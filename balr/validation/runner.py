@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,6 @@ from balr.evaluation.det import det_plot
 from balr.validation import figures
 from balr.validation.bootstrap import speaker_bootstrap
 from balr.validation.guideline import (
-    Row,
     coherence_row,
     generalisation_row,
     metric_rows,
@@ -42,25 +41,10 @@ from balr.validation.inputs import (
 )
 from balr.validation.measures import condition_metrics
 from balr.validation.provenance import describe_method
+from balr.validation.report import Report
 
 log = logging.getLogger("balr.validate")
 FIGURES = ("det.png", "tippett.png", "ece.png", "pav.png")
-
-
-@dataclass
-class Report:
-    """Everything validation.json and validation.html show."""
-
-    conditions: list[dict[str, Any]]
-    metrics: dict[str, dict[str, Any]]
-    table: list[Row]
-    pooled: dict[str, Any]
-    speakers_from: str
-    baseline: dict[str, Any] | None = None
-    bootstrap: dict[str, Any] | None = None
-    data_description: str | None = None
-    criteria: dict[str, float] = field(default_factory=dict)
-    figures: list[str] = field(default_factory=list)
 
 
 def validate(
