@@ -141,6 +141,8 @@ def test_fusion_of_other_trials_or_a_bad_file_is_one_line(
     assert score("test", str(data), str(trials), "--fusion", str(bad), "--save-dir", "x") == 2
     err = capsys.readouterr().err.strip()
     assert "systems[0] (a): 'weight' must be a finite number" in err and "\n" not in err
+    assert score("test", str(data), str(trials), "--fusion", str(bad), "--plots") == 2
+    assert "drop --explain and --plots" in capsys.readouterr().err
 
 
 def test_describe_an_embedding_scorer(
