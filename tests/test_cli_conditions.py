@@ -140,3 +140,17 @@ def test_degrade_lists_bad_recordings_and_writes_the_others(audio: Path, tmp_pat
     assert errors[0]["audio"].endswith("broken.flac")
     assert "unreadable" in errors[0]["reason"] or "unrecognised" in errors[0]["reason"]
     assert len(list((tmp_path / "out").rglob("*.flac"))) == 4
+
+
+@pytest.mark.slow
+def test_a_condition_recomputes_recordings_whose_input_names_clean_vectors(
+    audio: Path, tmp_path: Path
+) -> None:
+    assert main(["extract", str(audio), "--save-dir", "clean"]) == 0
+    clean_csv = tmp_path / "clean" / "extracted.csv"
+    # The clean CSV names each recording's embedding: under mp3_32k they are not the answer.
+    assert main(["extract", str(clean_csv), "--save-dir", "out", "condition=mp3_32k"]) == 0
+    coded = rows(tmp_path / "out" / "mp3_32k" / "extracted.csv")
+    assert len(coded) == 4
+    assert all("/out/mp3_32k/" in str((tmp_path / "out" / "mp3_32k" / r["embedding"]).resolve())
+               for r in coded)  # fmt: skip

@@ -121,9 +121,11 @@ def _shard_items(dataset: Any, options: ExtractOptions) -> tuple[list[WorkItem],
             f"{dataset.name}: no item has an audio file: give balr extract recordings (a"
             " folder of audio files, a CSV with an audio column, or one audio file)"
         )
-    if options.condition is not None:
+    if options.condition is not None and not options.condition.is_clean:
         sources = [Source(i.id, i.audio, i.speaker) for i in items if i.audio is not None]
         options = replace(options, condition=options.condition.with_sources(sources))
+        # An input's own embeddings are of the clean audio, not of this condition's.
+        items = [replace(item, existing=None) for item in items]
     try:
         return shard_of(items, options.shard, options.shards), options
     except ValueError as error:
