@@ -176,3 +176,10 @@ def test_compare_explains_a_fused_lr_system_by_system(ref: Path, data: Path, wor
     assert report["log10_lr"] == pytest.approx(min(max(total / np.log(10), low), high))
     assert report["calibration"]["method"] == "fusion"
     assert "Fused systems" in (work / "case" / "report.html").read_text()
+
+
+def test_runs_table_shows_an_embedding_scorers_dimensions() -> None:
+    from balr.cli.runs_cmd import score_row_of
+
+    row = score_row_of(Path("run"), {"kind": "scorer", "scorer": "plda", "dim": 256})
+    assert row["attributes"] == "256 dims"

@@ -110,10 +110,14 @@ def score_row_of(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
     fit = summary.get("fit") or {}
     metrics = summary.get("metrics") or {}
     used, total = summary.get("n_used"), summary.get("n_attributes")
+    # Embedding scorers (cosine, plda) have dimensions instead of attributes.
+    size = f"{used}/{total}" if total is not None else None
+    if size is None and summary.get("dim") is not None:
+        size = f"{summary['dim']} dims"
     return {
         "run": str(run_dir),
         "scorer": summary.get("scorer"),
-        "attributes": f"{used}/{total}" if total is not None else None,
+        "attributes": size,
         "speakers": summary.get("n_speakers"),
         "converged": fit.get("converged"),
         "iterations": fit.get("iterations"),
