@@ -1,4 +1,4 @@
-"""The DET plot's points and probit axes."""
+"""The DET plot: probit axes, one curve per condition, its EER marked."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from balr.evaluation.det import det_plot, det_points, probit
+from balr.evaluation import compute_eer, det
+from balr.evaluation.det import det_plot, probit
 
 
 def test_probit_is_the_standard_normal_quantile() -> None:
@@ -16,14 +17,18 @@ def test_probit_is_the_standard_normal_quantile() -> None:
     assert probit(p) == pytest.approx([NormalDist().inv_cdf(v) for v in p], abs=1e-12)
 
 
-def test_det_points_leave_out_zero_rates_and_trade_misses_for_false_alarms() -> None:
+def test_each_condition_has_its_eer_marked_on_the_diagonal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = []
+    monkeypatch.setattr(det, "save_png", lambda fig, path: drawn.append(fig) or path)
     scores = np.array([-2.0, -1.0, 0.5, 0.0, 1.0, 2.0])
     labels = np.array([0, 0, 0, 1, 1, 1])
-    far, frr = det_points(scores, labels)
-    assert (far > 0).all() and (frr > 0).all()
-    assert np.all(np.diff(far) <= 0) and np.all(np.diff(frr) >= 0)
-    # Threshold 0.5: the target at 0.0 is missed, the non-target at 0.5 accepted.
-    assert np.any(np.isclose(far, 1 / 3) & np.isclose(frr, 1 / 3))
+    det.det_plot([("a", scores, labels)], tmp_path / "det.png")
+    curve, marker = drawn[0].axes[0].lines[:2]
+    eer = compute_eer(scores, labels) / 100
+    assert marker.get_xdata()[0] == marker.get_ydata()[0] == pytest.approx(probit(eer))
+    assert curve.get_label() == f"a (EER {100 * eer:.2f} %)"
 
 
 def test_det_plot_writes_a_png_with_one_curve_per_condition(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from balr.evaluation.metrics import compute_eer, error_rates
-from balr.evaluation.plots import condition_colors, pyplot, save_png
+from balr.evaluation.metrics import eer_of_rates, error_rates
+from balr.evaluation.plots import Curve, condition_colors, pyplot, save_png
 
 # Axis ticks (percent) and the range shown: from 0.05 % (lower when a curve's smallest rate
 # is, down to 0.001 %) to 60 %.
@@ -32,18 +32,7 @@ def probit(p: Any) -> np.ndarray:
     return torch.special.ndtri(values).numpy()
 
 
-def det_points(scores: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
-    """False-alarm and miss rates (fractions) at every threshold, both above zero.
-
-    Points where a rate is 0 have no probit (-inf) and are left out, so the curve starts
-    at the first false alarm and ends at the last miss.
-    """
-    _, frr, far = error_rates(scores, labels)
-    keep = (frr > 0) & (far > 0)
-    return far[keep], frr[keep]
-
-
-def det_plot(curves: Sequence[tuple[str, Any, Any]], path: Path, title: str = "DET plot") -> Path:
+def det_plot(curves: Sequence[Curve], path: Path, title: str = "DET plot") -> Path:
     """One DET curve per (name, LLRs, labels), each with its EER marked; writes a PNG.
 
     Args:
@@ -65,12 +54,21 @@ def det_plot(curves: Sequence[tuple[str, Any, Any]], path: Path, title: str = "D
     # (and passes the EER point) instead of stopping short.
     floor = bottom / 1000.0
     palette = condition_colors(plt, len(curves))
-    for (name, scores, labels), (frr, far), color in zip(curves, rates, palette, strict=True):
-        eer = compute_eer(scores, labels)
+    for (name, _, _), (frr, far), color in zip(curves, rates, palette, strict=True):
+        eer = eer_of_rates(frr, far)
         x, y = probit(np.maximum(far, floor)), probit(np.maximum(frr, floor))
         ax.plot(x, y, color=color, label=f"{name} (EER {eer:.2f} %)")
         point = probit(max(eer, 1e-9) / 100.0)
         ax.plot([point], [point], "o", color=color, markersize=6, markeredgecolor="black")
+    _probit_axes(ax, bottom)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="upper right")
+    return save_png(fig, path)
+
+
+def _probit_axes(ax: Any, bottom: float) -> None:
+    """Square probit axes from `bottom` % to 60 %, ticks in percent, and the EER line."""
     low, high = probit(np.array([bottom, LIMITS[1]]) / 100.0)
     ax.plot(
         [low, high],
@@ -90,7 +88,3 @@ def det_plot(curves: Sequence[tuple[str, Any, Any]], path: Path, title: str = "D
     ax.set_aspect("equal")
     ax.set_xlabel("false-alarm rate: different-speaker comparisons accepted (%)")
     ax.set_ylabel("miss rate: same-speaker comparisons rejected (%)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="upper right")
-    return save_png(fig, path)

@@ -220,22 +220,9 @@ def pav_plot(
     low, high = low - pad, high + pad
     fig, ax = plt.subplots(figsize=(6, 4.2))
     ax.step(xs[finite], ys[finite], where="post", color="tab:blue", label="PAV (best monotonic)")
-    label = "PAV = ±∞ (drawn at the edge)"
-    for value, edge, marker in ((np.inf, high - pad / 2, "^"), (-np.inf, low + pad / 2, "v")):
-        ends = xs[ys == value]
-        if ends.size:
-            inner = ends.min() if value > 0 else ends.max()
-            ax.plot([ends.min(), ends.max()], [edge, edge], ":", color="tab:blue", label=label)
-            ax.plot([inner], [edge], marker, color="tab:blue", markersize=6)
-            label = "_nolegend_"
+    _infinite_ends(ax, xs, ys, (high - pad / 2, low + pad / 2))
     if calibration is not None:
-        sign = "+" if calibration.b >= 0 else "-"
-        label = f"affine: {calibration.a:.3g}·s {sign} {abs(calibration.b):.3g}"
-        if calibration.method == "bigauss":
-            label = f"bi-Gaussianized ({label})"
-        if calibration.bounds is not None:
-            label += ", ELUB-bounded"
-        ax.plot(curve_x, line, color="tab:orange", label=label)
+        ax.plot(curve_x, line, color="tab:orange", label=_calibration_label(calibration))
     ax.axhline(0.0, color="gray", linestyle="--", linewidth=1)
     ax.set_ylim(low, high)
     ax.set_xlabel("raw score")
@@ -244,6 +231,27 @@ def pav_plot(
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="upper left")
     return save_png(fig, path)
+
+
+def _infinite_ends(ax: Any, xs: np.ndarray, ys: np.ndarray, edges: tuple[float, float]) -> None:
+    """PAV's +inf / -inf ends as dotted lines at the top / bottom `edges`, with an arrow."""
+    label = "PAV = ±∞ (drawn at the edge)"
+    for value, edge, marker in ((np.inf, edges[0], "^"), (-np.inf, edges[1], "v")):
+        ends = xs[ys == value]
+        if ends.size:
+            inner = ends.min() if value > 0 else ends.max()
+            ax.plot([ends.min(), ends.max()], [edge, edge], ":", color="tab:blue", label=label)
+            ax.plot([inner], [edge], marker, color="tab:blue", markersize=6)
+            label = "_nolegend_"
+
+
+def _calibration_label(calibration: Calibration) -> str:
+    """'affine: 1.2·s + 0.3', 'bi-Gaussianized (affine: ...)', with ', ELUB-bounded'."""
+    sign = "+" if calibration.b >= 0 else "-"
+    label = f"affine: {calibration.a:.3g}·s {sign} {abs(calibration.b):.3g}"
+    if calibration.method == "bigauss":
+        label = f"bi-Gaussianized ({label})"
+    return label + (", ELUB-bounded" if calibration.bounds is not None else "")
 
 
 def _range(values: np.ndarray) -> tuple[float, float]:
