@@ -189,6 +189,13 @@ def trial_side_holding_the_test_recording(tmp: Path) -> Outcome:
     return args, "recording 's1/u0' appears on both sides", "list each recording once"
 
 
+def trial_of_two_ids_read_from_one_file(tmp: Path) -> Outcome:
+    args = score_test_args(tmp, "enrollment\ttest\ns0/u0\ts1/u1\n")
+    csv = tmp / "data" / "data.csv"
+    csv.write_text(csv.read_text().replace("s1/u1,s1u1_ba.npy", "s1/u1,s0u0_ba.npy"))
+    return args, "'s0/u0' and 's1/u1' are one recording (same file)", "list each recording once"
+
+
 def repeated_trial_row(tmp: Path) -> Outcome:
     rows = "s0/u0\ts1/u0\t0\ns0/u0\ts0/u1\t1\ns0/u0\ts1/u0\t0\n"
     args = score_test_args(tmp, f"enrollment\ttest\tlabel\n{rows}")
@@ -267,6 +274,7 @@ def describe_save_dir_is_a_file(tmp: Path) -> Outcome:
 CASES: list[Case] = [
     trial_comparing_a_recording_with_itself,
     trial_side_holding_the_test_recording,
+    trial_of_two_ids_read_from_one_file,
     repeated_trial_row,
     two_label_columns,
     plots_with_one_class_only,

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from balr.data import AudioDataset
 from balr.errors import DatasetError
-from balr.scoring.distinct import first_repeat, same_as
+from balr.scoring.distinct import first_repeat, recording_numbers, same_as
 from balr.scoring.sides import RowGroups
 from balr.scoring.trials import read_comparisons
 
@@ -77,3 +78,19 @@ def test_two_ids_of_one_file_are_one_recording(tmp_path: Path) -> None:
     same = np.array([0, 1, 2, 3, 1])  # c1 names a2's file
     with pytest.raises(DatasetError, match=r"line 3: 'a2' and 'c1' are one recording"):
         read_comparisons(path, IDS, same=same)
+
+
+def dataset(tmp_path: Path, rows: str) -> AudioDataset:
+    (tmp_path / "data.csv").write_text("id,audio,embedding,speaker\n" + rows)
+    return AudioDataset.from_path(tmp_path / "data.csv")
+
+
+def test_segments_sharing_their_audio_are_distinct_recordings(tmp_path: Path) -> None:
+    rows = "r-s00,r.wav,r-s00_emb.npy,s\nr-s01,r.wav,r-s01_emb.npy,s\nq,q.wav,q_emb.npy,t\n"
+    assert recording_numbers(dataset(tmp_path, rows)) is None
+
+
+def test_ids_read_from_one_vector_file_are_one_recording(tmp_path: Path) -> None:
+    rows = "a,a.wav,a_emb.npy,s\nb,b.wav,b_emb.npy,s\ncopy,c.wav,a_emb.npy,t\n"
+    same = recording_numbers(dataset(tmp_path, rows))
+    assert same is not None and same.tolist() == [0, 1, 0]

@@ -45,6 +45,7 @@ def load_bits(cfg: DictConfig, *, require_speakers: bool, path: str | None = Non
     The attributes are read, or computed in memory by cfg.encoder.model when it is set.
     """
     from balr.scoring.conditions import conditions_of
+    from balr.scoring.distinct import recording_numbers
 
     node = cfg.input if path is None else OmegaConf.merge(cfg.input, {"path": path})
     dataset = build(node, "input" if path is None else "val_data")
@@ -57,6 +58,7 @@ def load_bits(cfg: DictConfig, *, require_speakers: bool, path: str | None = Non
     else:
         data = _binarised(cfg, dataset, require_speakers)
     data.conditions = conditions_of(dataset.iter_dicts())
+    data.same = recording_numbers(dataset)
     return data
 
 

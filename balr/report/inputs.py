@@ -29,7 +29,7 @@ from balr.extract.segments import segment_id
 from balr.report.build import Side
 from balr.report.case import Recording
 from balr.report.rows import sha256_of
-from balr.scoring.distinct import first_repeat, same_as
+from balr.scoring.distinct import FILE_KINDS, first_repeat, same_as
 from balr.scoring.sides import RowGroups
 
 if TYPE_CHECKING:
@@ -97,13 +97,14 @@ def _identity(name: str, dataset: AudioDataset | None) -> list[Hashable]:
     if path.is_file():
         files.append((path, not path.stem.endswith("_ba")))
     elif dataset is not None and _holds(dataset, name):
+        # The one file the recording is read from (segments share their audio, not vectors).
         raw = dataset.data[name]
-        for kind in ("binary_attributes", "embedding", "audio"):
-            ref = raw.get(kind)
-            if isinstance(ref, MatrixRow):
-                keys.append(("ref", str(ref)))
-            elif ref is not None:
-                files.append((Path(ref), kind != "binary_attributes"))
+        kind = next((k for k in FILE_KINDS if raw.get(k) is not None), None)
+        ref = raw.get(kind) if kind is not None else None
+        if isinstance(ref, MatrixRow):
+            keys.append(("ref", str(ref)))
+        elif ref is not None:
+            files.append((Path(ref), kind != "binary_attributes"))
     for file, by_content in files:
         if file.is_file():
             keys.append(("path", str(file.resolve())))

@@ -14,12 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from balr.scoring.sides import RowGroups
 
+if TYPE_CHECKING:
+    from balr.data.dataset import AudioDataset
+
 SIDES = ("enrollment", "test")
+# The file a dataset item is read from, first found first (binary attributes are read before
+# an embedding, audio only without either): two items read from one file are one recording.
+# Only that file: segments of one recording share its audio but not their vectors.
+FILE_KINDS = ("binary_attributes", "embedding", "audio")
 
 
 @dataclass(frozen=True)
@@ -105,3 +113,22 @@ def first_repeat(
         (int(rows[first]), int(rows[second])),
         (int(side[first]), int(side[second])),
     )
+
+
+def recording_numbers(dataset: AudioDataset) -> np.ndarray | None:
+    """Per dataset row, the number of its recording when two rows name one file, else None.
+
+    A packed dataset's rows are distinct rows of its matrix: None without looking.
+    """
+    if dataset.is_packed:
+        return None
+    files = [source_of(item) for _, item in dataset.iter_dicts()]
+    if len(set(files)) == len(files):
+        return None
+    return same_as([[file] if file is not None else [] for file in files])
+
+
+def source_of(item: dict[str, Any]) -> str | None:
+    """The file (or matrix row) a dataset item's recording is read from, None when none."""
+    ref = next((item[kind] for kind in FILE_KINDS if item.get(kind) is not None), None)
+    return None if ref is None else str(ref)

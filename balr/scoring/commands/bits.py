@@ -24,6 +24,8 @@ class Bits:
     speakers: list[str]
     # id -> recording condition, from the dataset's `condition` column (None: none).
     conditions: dict[str, str] | None = None
+    # Per row, the number of its recording when two ids name one file (distinct.same_as).
+    same: np.ndarray | None = None
 
 
 def check_declared_width(data: Bits, declared: int | None) -> None:

@@ -37,6 +37,8 @@ class Embeddings:
     speakers: list[str]
     # id -> recording condition, from the dataset's `condition` column (None: none).
     conditions: dict[str, str] | None = None
+    # Per row, the number of its recording when two ids name one file (distinct.same_as).
+    same: np.ndarray | None = None
 
 
 ScoringInput: TypeAlias = Bits | Embeddings
@@ -66,10 +68,12 @@ def read_embeddings(dataset: AudioDataset, *, require_speakers: bool) -> Embeddi
             " plda score real-valued embeddings; give those, or use scorer=beta"
         )
     from balr.scoring.conditions import conditions_of
+    from balr.scoring.distinct import recording_numbers
 
     labels = table.labels.numpy()
     conditions = conditions_of(dataset.iter_dicts())
-    return Embeddings(dataset.name, table.ids, vectors, labels, table.speakers, conditions)
+    same = recording_numbers(dataset)
+    return Embeddings(dataset.name, table.ids, vectors, labels, table.speakers, conditions, same)
 
 
 def matrix_of(data: ScoringInput) -> np.ndarray:

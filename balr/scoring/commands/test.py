@@ -76,7 +76,7 @@ def score_test(
             f"--explain splits LLRs by binary attribute: the {scorer.name} scorer scores"
             " embeddings, which have none; drop --explain"
         )
-    comparisons = read_comparisons(trials, data.ids, data.labels)
+    comparisons = read_comparisons(trials, data.ids, data.labels, data.same)
     labels = comparisons.labels
     missing = missing_class(labels)
     if options.plots and missing:

@@ -129,7 +129,7 @@ def validate(
     from balr.scoring.trials import missing_class, read_comparisons
 
     check_input(scorer, data, "just fitted")
-    comparisons = read_comparisons(trials, data.ids, data.labels)
+    comparisons = read_comparisons(trials, data.ids, data.labels, data.same)
     labels = comparisons.labels
     missing = missing_class(labels)
     if missing:
