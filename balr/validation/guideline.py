@@ -77,30 +77,34 @@ def metric_rows(
             criterion += (
                 f" (baseline {fmt(baseline[key], unit)} + {100 * criteria.baseline_margin:g} %)"
             )
-        results, passed = {}, {}
-        for name, m in metrics.items():
-            value = m[key]
-            text = fmt(value, unit)
-            ci = (intervals or {}).get(name, {}).get(key)
-            if ci is not None:
-                text += f" [{fmt(ci[0], unit).split()[0]}, {fmt(ci[1], unit).split()[0]}]"
-            results[name] = text
-            passed[name] = None if not math.isfinite(value) else bool(value <= limit)
+        results, passed = _per_condition(metrics, key, unit, limit, intervals or {})
         known = [p for p in passed.values() if p is not None]
         decision = all(known) if known else None
+        metric = f"{label} ({unit})"
         rows.append(
-            Row(
-                characteristic,
-                f"{label} ({unit})",
-                graphic,
-                criterion,
-                results,
-                passed,
-                decision,
-                data,
-            )
+            Row(characteristic, metric, graphic, criterion, results, passed, decision, data)
         )
     return rows
+
+
+def _per_condition(
+    metrics: dict[str, dict[str, Any]],
+    key: str,
+    unit: str,
+    limit: float,
+    intervals: dict[str, dict[str, list[float]]],
+) -> tuple[dict[str, str], dict[str, bool | None]]:
+    """Each condition's result text (with its interval, if any) and whether it passes."""
+    results, passed = {}, {}
+    for name, m in metrics.items():
+        value = m[key]
+        text = fmt(value, unit)
+        ci = intervals.get(name, {}).get(key)
+        if ci is not None:
+            text += f" [{fmt(ci[0], unit).split()[0]}, {fmt(ci[1], unit).split()[0]}]"
+        results[name] = text
+        passed[name] = None if not math.isfinite(value) else bool(value <= limit)
+    return results, passed
 
 
 def robustness_row(metrics: dict[str, dict[str, Any]], criteria: CriteriaConfig) -> Row:
@@ -110,18 +114,10 @@ def robustness_row(metrics: dict[str, dict[str, Any]], criteria: CriteriaConfig)
         f" EER ≤ {fmt(criteria.robustness_eer_max, '%')}"
     )
     data = f"{len(metrics)} condition(s): {', '.join(metrics)}"
+    head = ("robustness", "Cllr, EER, LR range across conditions", "DET, Tippett, ECE", criterion)
     if len(metrics) < 2:
-        return Row(
-            "robustness",
-            "Cllr, EER, LR range across conditions",
-            "DET, Tippett, ECE",
-            criterion,
-            {"all": "not assessed: one condition given"},
-            {},
-            None,
-            data,
-            "give the scores of several conditions (channels, durations, noise)",
-        )
+        fix = "give the scores of several conditions (channels, durations, noise)"
+        return Row(*head, {"all": "not assessed: one condition given"}, {}, None, data, fix)
     worst_cllr = max(metrics, key=lambda n: metrics[n]["cllr"])
     worst_eer = max(metrics, key=lambda n: metrics[n]["eer"])
     c, e = metrics[worst_cllr]["cllr"], metrics[worst_eer]["eer"]
@@ -132,16 +128,7 @@ def robustness_row(metrics: dict[str, dict[str, Any]], criteria: CriteriaConfig)
         f"worst Cllr {fmt(c, 'bits')} ({worst_cllr}), worst EER {fmt(e, '%')} ({worst_eer});"
         f" log10 LR from {low:+.2f} to {high:+.2f}"
     )
-    return Row(
-        "robustness",
-        "Cllr, EER, LR range across conditions",
-        "DET, Tippett, ECE",
-        criterion,
-        {"all": text},
-        {"all": ok},
-        ok,
-        data,
-    )
+    return Row(*head, {"all": text}, {"all": ok}, ok, data)
 
 
 def coherence_row(

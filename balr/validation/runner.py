@@ -117,13 +117,7 @@ def build_report(
     description: str | None = None,
 ) -> Report:
     """The metrics, intervals and guideline table of the conditions."""
-    metrics = {}
-    for c in conditions:
-        m = condition_metrics(c.llrs, c.labels)
-        found = speakers[c.name]
-        m["n_speakers"] = None if found is None else found.count
-        m["duration"] = c.duration
-        metrics[c.name] = m
+    metrics = {c.name: _metrics(c, speakers[c.name]) for c in conditions}
     intervals = _intervals(conditions, speakers, bootstrap, seed) if bootstrap else None
     pooled = _pooled_metrics(conditions)
     table = metric_rows(metrics, criteria, baseline, "each condition's comparisons", intervals)
@@ -132,15 +126,7 @@ def build_report(
     table.append(generalisation_row(pooled, criteria, _generalisation_data(metrics, description)))
     info = {"replicates": bootstrap, "seed": seed, "intervals": intervals} if bootstrap else None
     return Report(
-        conditions=[
-            {
-                "name": c.name,
-                "source": c.source,
-                "duration": c.duration,
-                "method": describe_method(Path(c.source)),
-            }
-            for c in conditions
-        ],
+        conditions=[_described(c) for c in conditions],
         metrics=metrics,
         table=table,
         pooled=pooled,
@@ -150,6 +136,24 @@ def build_report(
         criteria=asdict(criteria) if not isinstance(criteria, dict) else dict(criteria),
         data_description=description,
     )
+
+
+def _described(condition: Condition) -> dict[str, Any]:
+    """Name, score file, net speech and the method behind the scores (validation.json)."""
+    return {
+        "name": condition.name,
+        "source": condition.source,
+        "duration": condition.duration,
+        "method": describe_method(Path(condition.source)),
+    }
+
+
+def _metrics(condition: Condition, speakers: Speakers | None) -> dict[str, Any]:
+    """The condition's metrics, with its numbers of speakers and net speech seconds."""
+    metrics = condition_metrics(condition.llrs, condition.labels)
+    metrics["n_speakers"] = None if speakers is None else speakers.count
+    metrics["duration"] = condition.duration
+    return metrics
 
 
 def _intervals(
