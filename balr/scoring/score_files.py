@@ -61,6 +61,13 @@ class ScoreList:
     labels: np.ndarray | None
 
     @property
+    def ids(self) -> tuple[pl.Series, pl.Series] | None:
+        """The ``enrollment`` and ``test`` columns, or None when the file lacks either."""
+        if "enrollment" not in self.frame.columns or "test" not in self.frame.columns:
+            return None
+        return self.frame["enrollment"], self.frame["test"]
+
+    @property
     def conditions(self) -> pl.Series | None:
         """Each comparison's recording condition (text, null when blank), if the file has any."""
         return self.frame["condition"] if "condition" in self.frame.columns else None
@@ -118,21 +125,43 @@ def write_scores(
     llr_unbounded: np.ndarray | None = None,
     conditions: Sequence[str] | None = None,
 ) -> None:
-    """Write scores.tsv atomically (see the module docstring)."""
-    columns: dict[str, object] = {
-        "enrollment": comparisons.enrollment,
-        "test": comparisons.test,
-        "llr": llr,
-    }
-    if llr_unbounded is not None:
-        columns["llr_unbounded"] = llr_unbounded
-    if llr_raw is not None:
-        columns["llr_raw"] = llr_raw
+    """Write the scores.tsv of `comparisons` atomically (see the module docstring)."""
+    ids = (comparisons.enrollment, comparisons.test)
+    extra = ScoreColumns(llr_raw, llr_unbounded, comparisons.labels, conditions)
+    write_score_table(path, ids, llr, extra)
+
+
+@dataclass
+class ScoreColumns:
+    """The optional columns of a scores.tsv (None: the column is left out)."""
+
+    llr_raw: np.ndarray | None = None
+    llr_unbounded: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    conditions: Sequence[str | None] | pl.Series | None = None
+
+
+def write_score_table(
+    path: Path,
+    ids: tuple[Sequence[str] | pl.Series, Sequence[str] | pl.Series] | None,
+    llr: np.ndarray,
+    extra: ScoreColumns,
+) -> None:
+    """Write a scores.tsv atomically: ids (enrollment, test; None: none), ``llr``, then
+    ``llr_unbounded``, ``llr_raw``, ``log10_lr``, ``label`` and ``condition`` as given."""
+    columns: dict[str, object] = {}
+    if ids is not None:
+        columns |= {"enrollment": ids[0], "test": ids[1]}
+    columns["llr"] = llr
+    if extra.llr_unbounded is not None:
+        columns["llr_unbounded"] = extra.llr_unbounded
+    if extra.llr_raw is not None:
+        columns["llr_raw"] = extra.llr_raw
     columns["log10_lr"] = llr / math.log(10.0)
-    if comparisons.labels is not None:
-        columns["label"] = comparisons.labels.astype(np.int8)
-    if conditions is not None:
-        columns["condition"] = pl.Series(list(conditions), dtype=pl.String)
+    if extra.labels is not None:
+        columns["label"] = extra.labels.astype(np.int8)
+    if extra.conditions is not None:
+        columns["condition"] = pl.Series(list(extra.conditions), dtype=pl.String)
     with atomic_path(path) as tmp:
         pl.DataFrame(columns).write_csv(tmp, separator="\t", float_precision=6, quote_style="never")
 

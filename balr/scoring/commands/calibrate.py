@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import polars as pl
 
 from balr.data.atomic import atomic_path
 from balr.errors import CalibrationError, DatasetError
@@ -28,10 +26,6 @@ if TYPE_CHECKING:
     from balr.scoring.score_files import ScoreList
 
 log = logging.getLogger("balr.score")
-
-LN10 = math.log(10.0)
-# Columns of the input kept (as text) in apply's scores.tsv, around the computed ones.
-_IDS, _AFTER = ("enrollment", "test"), ("condition",)
 
 
 def scorer_of_scores(source: Path) -> dict[str, Any] | None:
@@ -189,16 +183,8 @@ def apply_calibration(
     scores = read_scores(source, trials)
     scorer = scorer_of_scores(source)
     calibration.check_scorer(scorer["sha256"] if scorer else None, force)
-    with np.errstate(over="ignore"):  # refused just below, by line
-        unbounded = calibration.apply_unbounded(scores.raw)
-    bad = np.flatnonzero(~np.isfinite(unbounded))
-    if bad.size:
-        raise DatasetError(
-            f"{source}: line {scores.frame['line'][int(bad[0])]}: the calibrated LLR is"
-            f" {unbounded[bad[0]]}"
-            f" ({bad.size} score(s)): refit the calibration {calibration_path}"
-        )
-    llr = calibration.apply(scores.raw)
+    unbounded = _calibrated(calibration, scores, calibration_path)
+    llr = calibration.bounds.clip(unbounded) if calibration.bounds is not None else unbounded
     with run_log_file(run_dir, "score_apply.log"):
         metrics = _write_outputs(run_dir, scores, llr, unbounded, calibration)
         n_clipped = int(np.count_nonzero(llr != unbounded))
@@ -220,6 +206,20 @@ def apply_calibration(
     return summary
 
 
+def _calibrated(calibration: Calibration, scores: ScoreList, calibration_path: Path) -> np.ndarray:
+    """The unbounded calibrated LLRs of `scores`; DatasetError naming a line where not finite."""
+    with np.errstate(over="ignore"):  # refused just below, by line
+        unbounded = calibration.apply_unbounded(scores.raw)
+    bad = np.flatnonzero(~np.isfinite(unbounded))
+    if bad.size:
+        raise DatasetError(
+            f"{scores.path}: line {scores.frame['line'][int(bad[0])]}: the calibrated LLR is"
+            f" {unbounded[bad[0]]} ({bad.size} score(s)): refit the calibration"
+            f" {calibration_path}"
+        )
+    return unbounded
+
+
 def _write_outputs(
     run_dir: Path,
     scores: ScoreList,
@@ -229,20 +229,12 @@ def _write_outputs(
 ) -> dict[str, float] | None:
     """scores.tsv, and metrics.json when both classes are labelled; returns the metrics."""
     from balr.evaluation.calibration import llr_metrics
+    from balr.scoring.score_files import ScoreColumns, write_score_table
 
-    frame = scores.frame
-    columns: dict[str, Any] = {c: frame[c] for c in _IDS if c in frame.columns}
-    columns["llr"] = llr
-    if calibration.bounds is not None:
-        columns["llr_unbounded"] = unbounded
-    columns["llr_raw"] = scores.raw
-    columns["log10_lr"] = llr / LN10
     labels = scores.labels
-    if labels is not None:
-        columns["label"] = labels.astype(np.int8)
-    columns |= {c: frame[c] for c in _AFTER if c in frame.columns}
-    with atomic_path(run_dir / "scores.tsv") as tmp:
-        pl.DataFrame(columns).write_csv(tmp, separator="\t", float_precision=6, quote_style="never")
+    bounded = calibration.bounds is not None
+    extra = ScoreColumns(scores.raw, unbounded if bounded else None, labels, scores.conditions)
+    write_score_table(run_dir / "scores.tsv", scores.ids, llr, extra)
     if labels is None or labels.all() or not labels.any():
         log.info("the scores have no labels of both classes: no metrics")
         return None
