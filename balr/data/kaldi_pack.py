@@ -48,10 +48,11 @@ def open_kaldi(path: Path, utt2spk: Path | None = None, root_dir: Path | None = 
     beside = path.parent / "utt2spk"
     source = utt2spk if utt2spk is not None else (beside if beside.is_file() else None)
     ids = vectors.ids
-    speakers = speakers_of(ids, source, path) if source is not None else [None] * len(ids)
-    index = pl.DataFrame(
-        {"id": ids, "speaker": speakers}, schema={"id": pl.String, "speaker": pl.String}
-    )
+    if source is not None:
+        speakers = speakers_of(ids, source, path)
+    else:
+        speakers = pl.Series("speaker", [None] * len(ids), dtype=pl.String)
+    index = pl.DataFrame({"id": pl.Series("id", ids, dtype=pl.String), "speaker": speakers})
     manifest = {
         "count": len(ids),
         "embedding_dim": int(vectors.matrix.shape[1]),
