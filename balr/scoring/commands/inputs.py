@@ -130,6 +130,13 @@ def score_input(scorer: AnyScorer, data: ScoringInput, comparisons: Comparisons)
     return score_comparisons(scorer, data.bits, comparisons)
 
 
+def raw_kind(scorer: AnyScorer) -> str:
+    """What the scorer's raw output is, for log lines: "raw LLRs" or "raw scores" (cosine)."""
+    if isinstance(scorer, EmbeddingScorer) and not scorer.gives_llrs:
+        return f"raw {scorer.name} scores, not LLRs"
+    return "raw LLRs"
+
+
 def size_facts(scorer: AnyScorer) -> dict[str, Any]:
     """The fitted scorer's input size for summaries: attributes (used), or dimensions."""
     if isinstance(scorer, EmbeddingScorer):

@@ -16,6 +16,7 @@ from balr.scoring.commands.inputs import (
     ScoringInput,
     check_input,
     fit_scorer,
+    raw_kind,
     score_input,
     size_facts,
 )
@@ -140,7 +141,7 @@ def validate(
     write_scores(run_dir / "scores.tsv", comparisons, llrs)
     metrics = llr_metrics(llrs, labels)
     log.info(
-        "validation on %d comparisons (raw LLRs): EER %.2f%%  Cllr %.3f  Cllr_min %.3f",
-        len(comparisons), metrics["eer"], metrics["cllr"], metrics["cllr_min"],
+        "validation on %d comparisons (%s): EER %.2f%%  Cllr %.3f  Cllr_min %.3f",
+        len(comparisons), raw_kind(scorer), metrics["eer"], metrics["cllr"], metrics["cllr_min"],
     )  # fmt: skip
     return metrics
