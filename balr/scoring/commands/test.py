@@ -14,7 +14,13 @@ from balr.data.atomic import atomic_path
 from balr.errors import ConfigError
 from balr.scoring.base import Scorer
 from balr.scoring.commands.bits import Bits
-from balr.scoring.commands.inputs import AnyScorer, ScoringInput, check_input, score_input
+from balr.scoring.commands.inputs import (
+    AnyScorer,
+    ScoringInput,
+    check_input,
+    raw_kind,
+    score_input,
+)
 from balr.training.summary import write_summary
 
 if TYPE_CHECKING:
@@ -113,7 +119,8 @@ def score_test(
         _plots(run_dir, llr, llr_raw, labels, scorer.name, calibration)
     if calibration is not None and calibration.bounds is not None:
         _log_clipped(llr, unbounded, calibration.bounds)
-    _log_result(len(comparisons), metrics, calibration is not None, run_dir)
+    kind = "calibrated LLRs" if calibration is not None else raw_kind(scorer)
+    _log_result(len(comparisons), metrics, kind, run_dir)
     summary = {
         "kind": "score",
         "scorer": scorer.name,
@@ -196,13 +203,12 @@ def _log_clipped(llr: np.ndarray, unbounded: np.ndarray, bounds: ElubBounds) -> 
     )  # fmt: skip
 
 
-def _log_result(n: int, metrics: dict[str, float] | None, calibrated: bool, run_dir: Path) -> None:
+def _log_result(n: int, metrics: dict[str, float] | None, kind: str, run_dir: Path) -> None:
     if metrics is not None:
         log.info(
-            "%d comparisons (%d same, %d different speaker), %s LLRs: EER %.2f%%  Cllr %.3f"
+            "%d comparisons (%d same, %d different speaker), %s: EER %.2f%%  Cllr %.3f"
             "  Cllr_min %.3f  minDCF0.01 %.3f",
-            n, metrics["n_target"], metrics["n_nontarget"],
-            "calibrated" if calibrated else "raw", metrics["eer"], metrics["cllr"],
+            n, metrics["n_target"], metrics["n_nontarget"], kind, metrics["eer"], metrics["cllr"],
             metrics["cllr_min"], metrics["min_dcf_0.01"],
         )  # fmt: skip
     else:
