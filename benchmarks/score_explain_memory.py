@@ -56,7 +56,7 @@ def distinct_pairs(n: int, count: int, rng: np.random.Generator) -> tuple[np.nda
 def one(count: int, workdir: Path) -> dict[str, float]:
     """Measure one size in this process; the result as a dict."""
     from balr.scoring import BetaScorer
-    from balr.scoring.score_files import write_explanations
+    from balr.scoring.explain_file import write_explanations
     from balr.scoring.trials import Comparisons
 
     rng = np.random.default_rng(0)

@@ -56,7 +56,8 @@ def main() -> None:
     args = options()
     _common.set_threads(args.threads)
     from balr.scoring import BetaScorer
-    from balr.scoring.score_files import write_explanations, write_scores
+    from balr.scoring.explain_file import write_explanations
+    from balr.scoring.score_files import write_scores
     from balr.scoring.trials import Comparisons, read_comparisons, score_comparisons
 
     trials_n = 20_000 if args.quick else args.trials

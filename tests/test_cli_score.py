@@ -18,7 +18,7 @@ from balr.config.scoring import SCORER_CONFIGS, SCORER_ONLY_KEYS
 from balr.data import AudioDataset
 from balr.data.attributes import load_attribute_table
 from balr.scoring import EMBEDDING_SCORERS, SCORERS, Counts, load_scorer
-from balr.scoring.score_files import write_explanations
+from balr.scoring.explain_file import write_explanations
 from balr.scoring.trials import read_comparisons
 from tests.score_data import all_pairs, write_attributes
 

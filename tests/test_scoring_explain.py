@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from balr.scoring import BetaScorer
-from balr.scoring.score_files import _top_attributes, write_explanations
+from balr.scoring.explain_file import _top_attributes, write_explanations
 from balr.scoring.trials import Comparisons
 
 

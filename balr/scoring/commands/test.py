@@ -68,8 +68,9 @@ def score_test(
 
     `where` names the scorer (its run directory or file) in messages and the summary.
     """
+    from balr.scoring.explain_file import write_explanations
     from balr.scoring.io import scorer_digest
-    from balr.scoring.score_files import check_finite, write_explanations, write_scores
+    from balr.scoring.score_files import check_finite, write_scores
     from balr.scoring.trials import missing_class, read_comparisons
 
     calibration = options.calibration
