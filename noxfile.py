@@ -64,6 +64,7 @@ def bench(session: nox.Session) -> None:
         "conditions_speed.py",
         "validate_bootstrap.py",
         "plda_speed.py",
+        "kaldi_read.py",
         "cv_calibration_speed.py",
     )
     for script in scripts:

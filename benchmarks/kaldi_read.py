@@ -147,9 +147,8 @@ def main() -> None:
     csv = npy_dataset(args.workdir, files)
     npy = best(repeats, lambda: dataset_table(csv, None))
     per_file = npy / files
-    print(
-        f"\n{count:,} vectors of {DIM} float32 ({count * DIM * 4 / 2**30:.2f} GiB), best of {repeats}:"
-    )
+    size = count * DIM * 4 / 2**30
+    print(f"\n{count:,} vectors of {DIM} float32 ({size:.2f} GiB), best of {repeats}:")
     print(f"| {'what':<44} | {'seconds':>8} | {'vectors/s':>11} |")
     for name, seconds in rows:
         print(f"| {name:<44} | {seconds:8.2f} | {count / seconds:11,.0f} |")
