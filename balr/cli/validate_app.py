@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -20,7 +21,8 @@ def run_validate(cfg: DictConfig, run_dir: Path) -> None:
     """Hand the composed config over to :func:`balr.validation.validate`."""
     from balr.validation import validate
 
-    criteria = CriteriaConfig(**OmegaConf.to_container(cfg.criteria))  # type: ignore[arg-type]
+    # The node is structured (ValidateConfig's schema): to_object gives the dataclass.
+    criteria = cast(CriteriaConfig, OmegaConf.to_object(cfg.criteria))
     validate(
         list(cfg.scores),
         run_dir,
