@@ -133,7 +133,7 @@ def build_report(
         speakers_from=speakers_from,
         baseline=baseline,
         bootstrap=info,
-        criteria=asdict(criteria) if not isinstance(criteria, dict) else dict(criteria),
+        criteria=asdict(criteria),
         data_description=description,
     )
 
