@@ -65,18 +65,14 @@ def read_score_frame(path: Path) -> pl.DataFrame:
     Raises:
         DatasetError: unreadable file, or a line in no known format (shows it).
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise DatasetError(f"{path}: cannot read the scores ({err}); {FIX}") from None
-    first = next((n for n, line in enumerate(lines) if line.strip()), 0)
-    kind = sniff_scores(lines[first]) if lines else "tsv"
+    first, head = _first_line(path)
+    kind = sniff_scores(head) if head is not None else "tsv"
     if kind is None:
         raise DatasetError(
-            f"{path}: line {first + 1} is in no known score format ({lines[first][:100]!r}); {FIX}"
+            f"{path}: line {first + 1} is in no known score format ({head[:100]!r}); {FIX}"
         )
     if kind != "tsv":
-        return read_fields(path, lines, _PLAIN[kind], kind)
+        return read_fields(path, _lines(path), _PLAIN[kind], kind)
     try:
         frame = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as err:
@@ -90,6 +86,26 @@ def read_score_frame(path: Path) -> pl.DataFrame:
     frame = frame.rename(renames)
     line = pl.Series("line", np.arange(frame.height, dtype=np.int64) + first + 2)
     return frame.with_columns(line)
+
+
+def _first_line(path: Path) -> tuple[int, str | None]:
+    """(index, text) of the first non-blank line, read alone (None: the file is blank)."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for n, line in enumerate(handle):
+                if line.strip():
+                    return n, line.rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{path}: cannot read the scores ({err}); {FIX}") from None
+    return 0, None
+
+
+def _lines(path: Path) -> list[str]:
+    """Every line of a headerless score file (DatasetError when unreadable)."""
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{path}: cannot read the scores ({err}); {FIX}") from None
 
 
 def labels_from_trials(frame: pl.DataFrame, path: Path, trials: Path) -> np.ndarray | None:
