@@ -109,7 +109,7 @@ def read_all(
 
     Raises:
         ConfigError: names or durations do not match the conditions, or a name repeats.
-        DatasetError: a file is unusable (see :func:`read_frame`).
+        DatasetError: a file is unusable (see :func:`read_labelled`).
     """
     if names and len(names) != len(paths):
         raise ConfigError(
