@@ -66,10 +66,11 @@ def read_score_frame(path: Path) -> pl.DataFrame:
         DatasetError: unreadable file, or a line in no known format (shows it).
     """
     first, head = _first_line(path)
-    kind = sniff_scores(head) if head is not None else "tsv"
+    kind = "tsv" if head is None else sniff_scores(head)
     if kind is None:
+        shown = (head or "")[:100]
         raise DatasetError(
-            f"{path}: line {first + 1} is in no known score format ({head[:100]!r}); {FIX}"
+            f"{path}: line {first + 1} is in no known score format ({shown!r}); {FIX}"
         )
     if kind != "tsv":
         return read_fields(path, _lines(path), _PLAIN[kind], kind)
