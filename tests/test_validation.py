@@ -242,3 +242,17 @@ def test_a_bootstrap_replicate_is_the_comparisons_among_the_drawn_speakers() -> 
     expected = [f(llrs[rows], same[rows]) for f in (cllr, cllr_min, compute_eer, devpav)]
     found = bootstrap_replicates(llrs, same, Speakers(enrollment, test, 8), 1, seed=4)[0]
     assert found == pytest.approx(expected, rel=1e-9)
+
+
+def test_an_applied_score_file_is_validated_on_its_reported_llrs_not_the_raw_scores(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "applied" / "scores.tsv"
+    path.parent.mkdir()
+    rows = ["a/1\ta/2\t2.0\t5.0\t9.0\t1", "a/1\tb/1\t-1.0\t-1.0\t-3.0\t0"]
+    rows += ["b/2\tb/3\t1.0\t1.0\t4.0\t1", "b/2\ta/3\t-2.0\t-7.0\t-8.0\t0"]
+    header = "enrollment\ttest\tllr\tllr_unbounded\tllr_raw\tlabel\n"
+    path.write_text(header + "\n".join(rows) + "\n")
+    (condition,) = read_all([path], [], [])
+    # llr (calibrated, bounded), not llr_unbounded, nor llr_raw, which calibration reads
+    assert condition.llrs.tolist() == [2.0, -1.0, 1.0, -2.0]
