@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -206,3 +207,24 @@ def test_an_ark_without_utt2spk_says_how_to_give_speakers(tmp_path: Path) -> Non
     dataset = AudioDataset.from_path(tmp_path / "x.ark")
     with pytest.raises(DatasetError, match="has no speaker: give the utt2spk with --utt2spk"):
         load_embedding_table(dataset, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"m1 \0BFM \x04\x02\x00\x00\x00\x04\x02\x00\x00\x00" + bytes(16), "'FM ' object, not a"),
+        (b"u1  [ 1 2 3 ]\nu2  [ 4 5 ]\n", "key 'u2' does not have 3 values"),
+        (b"u1  [ 1 2 x ]\n", "key 'u1' holds something that is not a number"),
+        (b"u1  1 2 3\n", "line 1 is not 'key [ v1 v2 ... ]'"),
+    ],
+)
+def test_malformed_ark_names_the_record(tmp_path: Path, content: bytes, fragment: str) -> None:
+    (tmp_path / "x.ark").write_bytes(content)
+    with pytest.raises(VectorFileError, match=re.escape(fragment)):
+        read_kaldi_vectors(tmp_path / "x.ark")
+
+
+def test_a_key_twice_is_refused(tmp_path: Path) -> None:
+    write_ark(tmp_path / "x.ark", ["a", "b", "a"], vectors(3))
+    with pytest.raises(VectorFileError, match="key 'a' appears more than once"):
+        read_kaldi_vectors(tmp_path / "x.ark")
