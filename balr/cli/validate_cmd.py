@@ -39,6 +39,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("args", nargs="+", metavar="SCORES.tsv [...] [OVERRIDES...]")
+    _add_condition_options(parser)
+    parser.add_argument("--save-dir", help="folder for the report (default runs/validate/...)")
+    parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
+    parser.add_argument("--cfg", choices=("job", "hydra", "all"), help="print the config")
+    parser.set_defaults(run=run)
+
+
+def _add_condition_options(parser: argparse.ArgumentParser) -> None:
+    """The options that describe the conditions, their speakers and the intervals."""
     parser.add_argument(
         "--name",
         nargs="+",
@@ -73,10 +82,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--describe", metavar="TEXT", help="what the validation data are (shown in the report)"
     )
-    parser.add_argument("--save-dir", help="folder for the report (default runs/validate/...)")
-    parser.add_argument("--exist-ok", action="store_true", help="allow an existing --save-dir")
-    parser.add_argument("--cfg", choices=("job", "hydra", "all"), help="print the config")
-    parser.set_defaults(run=run)
 
 
 def _existing(option: str, value: str) -> str:
