@@ -12,7 +12,6 @@ their values copied into one float32 matrix (see `balr.data.kaldi_scan`).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -256,46 +255,3 @@ def _check_vectors(vectors: KaldiVectors, path: Path) -> None:
         seen: set[str] = set()
         twice = next(k for k in vectors.ids if k in seen or seen.add(k))  # type: ignore[func-returns-value]
         raise VectorFileError(f"{path}: key {twice!r} appears more than once: keys must be unique")
-
-
-def read_utt2spk(path: Path) -> pl.DataFrame:
-    """The ``utterance`` and ``speaker`` columns of a Kaldi ``utt2spk`` file (``utt spk`` lines).
-
-    Raises:
-        VectorFileError: the file is missing or a line has not two fields (shows it).
-    """
-    if not path.is_file():
-        raise VectorFileError(f"{path}: utt2spk file not found: check the --utt2spk path")
-    text = _read_bytes(path).decode("utf-8", "replace")
-    # One split of the whole text (C speed); the lines are looked at only when a count is off.
-    tokens = text.split()
-    lines = text.splitlines()
-    if len(tokens) != 2 * sum(1 for line in lines if line.strip()):
-        number, line = next((n, x) for n, x in enumerate(lines, 1) if len(x.split()) not in (0, 2))
-        raise VectorFileError(
-            f"{path}: line {number} is not 'utterance speaker' ({line[:80]!r}): write one"
-            " utterance and its speaker per line"
-        )
-    return pl.DataFrame(
-        {"utterance": tokens[0::2], "speaker": tokens[1::2]},
-        schema={"utterance": pl.String, "speaker": pl.String},
-    )
-
-
-def speakers_of(ids: Sequence[str], utt2spk: Path, source: Path) -> pl.Series:
-    """The speaker of each id from `utt2spk` (the last line of an utterance listed twice).
-
-    Raises:
-        VectorFileError: some ids have no line (names the first and how many).
-    """
-    table = read_utt2spk(utt2spk).unique("utterance", keep="last")
-    keys = pl.DataFrame({"utterance": list(ids)}, schema={"utterance": pl.String})
-    speakers = keys.join(table, on="utterance", how="left", maintain_order="left")["speaker"]
-    missing = np.flatnonzero(speakers.is_null().to_numpy())
-    if missing.size:
-        first = ids[int(missing[0])]
-        raise VectorFileError(
-            f"{utt2spk}: no speaker for {missing.size} vector(s) of {source} (first:"
-            f" {first!r}): add a line '{first} SPEAKER' for each"
-        )
-    return speakers

@@ -1,4 +1,5 @@
-"""A Kaldi/WeSpeaker ``.ark`` or ``.scp`` opened as an in-memory packed dataset.
+"""A Kaldi/WeSpeaker ``.ark`` or ``.scp`` opened as an in-memory packed dataset, with the
+speakers of its ``utt2spk``.
 
 The vectors are read once into one float32 matrix, so an ark dataset behaves like a
 packed one: the training table is that matrix (no per-item Python work for a million
@@ -7,14 +8,16 @@ utterances), and new vectors (`balr binarize --save-dir`) are written as a new p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from balr.data.kaldi import read_kaldi_vectors, speakers_of
+from balr.data.kaldi import read_kaldi_vectors
 from balr.data.packed import MATRIX_FILES, PackedData
+from balr.errors import VectorFileError
 
 
 @dataclass
@@ -59,3 +62,49 @@ def open_kaldi(path: Path, utt2spk: Path | None = None, root_dir: Path | None = 
         "binary_attributes_dim": None,
     }
     return KaldiPack(path, manifest, index)
+
+
+def read_utt2spk(path: Path) -> pl.DataFrame:
+    """The ``utterance`` and ``speaker`` columns of a Kaldi ``utt2spk`` file (``utt spk`` lines).
+
+    Raises:
+        VectorFileError: the file is missing or a line has not two fields (shows it).
+    """
+    if not path.is_file():
+        raise VectorFileError(f"{path}: utt2spk file not found: check the --utt2spk path")
+    try:
+        text = path.read_bytes().decode("utf-8", "replace")
+    except OSError as error:
+        raise VectorFileError(f"{path}: cannot read the utt2spk ({error.strerror})") from None
+    # One split of the whole text (C speed); the lines are looked at only when a count is off.
+    tokens = text.split()
+    lines = text.splitlines()
+    if len(tokens) != 2 * sum(1 for line in lines if line.strip()):
+        number, line = next((n, x) for n, x in enumerate(lines, 1) if len(x.split()) not in (0, 2))
+        raise VectorFileError(
+            f"{path}: line {number} is not 'utterance speaker' ({line[:80]!r}): write one"
+            " utterance and its speaker per line"
+        )
+    return pl.DataFrame(
+        {"utterance": tokens[0::2], "speaker": tokens[1::2]},
+        schema={"utterance": pl.String, "speaker": pl.String},
+    )
+
+
+def speakers_of(ids: Sequence[str], utt2spk: Path, source: Path) -> pl.Series:
+    """The speaker of each id from `utt2spk` (the last line of an utterance listed twice).
+
+    Raises:
+        VectorFileError: some ids have no line (names the first and how many).
+    """
+    table = read_utt2spk(utt2spk).unique("utterance", keep="last")
+    keys = pl.DataFrame({"utterance": list(ids)}, schema={"utterance": pl.String})
+    speakers = keys.join(table, on="utterance", how="left", maintain_order="left")["speaker"]
+    missing = np.flatnonzero(speakers.is_null().to_numpy())
+    if missing.size:
+        first = ids[int(missing[0])]
+        raise VectorFileError(
+            f"{utt2spk}: no speaker for {missing.size} vector(s) of {source} (first:"
+            f" {first!r}): add a line '{first} SPEAKER' for each"
+        )
+    return speakers
