@@ -14,7 +14,7 @@ from balr.training.run_dir import choose_run_dir
 CALIBRATE_EPILOG = """\
 SCORES: tab-separated with a header, a 'label' column (1 same, 0 different speaker) and the
   raw score in 'llr_raw' (balr's uncalibrated LLRs), else 'score' (any system's score, e.g.
-  a cosine), else 'llr'.
+  a cosine), else 'llr', else 'log10_lr'.
 writes runs/score/calibrate, calibrate2, ...: calibration.json (method, a, b, bounds as
   log10 LR, what it was fitted on and for which scorer), a copy of the scores, a log
 """
@@ -28,6 +28,11 @@ writes runs/score/apply, apply2, ...: scores.tsv (llr: calibrated and clipped to
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register `balr score calibrate` and `balr score apply`."""
+    _add_calibrate(sub)
+    _add_apply(sub)
+
+
+def _add_calibrate(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "calibrate",
         help="fit a calibration (and LR bounds) on labelled scores",
@@ -45,10 +50,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     _run_dir_options(parser, "calibrate")
     parser.set_defaults(run=run_calibrate)
+
+
+def _add_apply(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "apply",
         help="calibrate (and bound) a score file",
-        description="Calibrate the scores of SCORES (llr_raw, else score, else llr) with a"
+        description="Calibrate the scores of SCORES (llr_raw, else score, else llr, else"
+        " log10_lr) with a"
         " calibration.json and clip them to its bounds.",
         epilog=APPLY_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
