@@ -110,3 +110,9 @@ def test_comparisons_of_a_kaldi_list_carry_its_labels(tmp_path: Path) -> None:
     comparisons = read_comparisons(path, IDS)
     assert comparisons.labels is not None and comparisons.labels.tolist() == [True, False]
     assert comparisons.line(1) == 2
+
+
+def test_numeric_ids_of_a_kaldi_list_are_not_taken_for_a_voxceleb_label(tmp_path: Path) -> None:
+    path = write(tmp_path, "1 2 target\n1 3 nontarget\n")
+    trials = read_trials(path, ["1", "2", "3"])
+    assert trials.enroll.tolist() == [0, 0] and trials.labels.tolist() == [True, False]

@@ -57,6 +57,9 @@ def sniff(line: str) -> str | None:
     fields = line.split()
     if len(fields) == 1:  # a header in another separator: the tab-separated reader says so
         return "balr"
+    # A target/nontarget word decides first: ids may be numbers ("1 2 target" is Kaldi's).
+    if len(fields) == 3 and fields[2].lower() in ("target", "nontarget"):
+        return "kaldi"
     if len(fields) == 3 and fields[0] in ("0", "1"):
         return "voxceleb"
     if len(fields) == 3 and fields[2].lower() in LABEL_VALUES:
