@@ -58,3 +58,50 @@ def test_compare_takes_sides_in_a_folder_with_equals(
     assert main([*args, "--save-dir", "case"]) == 0
     report = json.loads((tmp_path / "case" / "report.json").read_text())
     assert len(report["enrollment"]) == 2 and "job=2" in report["test"][0]["path"]
+
+
+def _overrides_of(argv: list[str]) -> list[str]:
+    """The overrides a Hydra-backed command builds from `argv` (no run is made)."""
+    from balr.cli import degrade_cmd, validate_cmd
+    from balr.cli.main import build_parser
+
+    ns, extras = build_parser().parse_known_args(argv)
+    ns.args = [*ns.args, *extras]  # as main() does: positionals may follow options
+    return {"validate": validate_cmd, "degrade": degrade_cmd}[argv[0]].build_overrides(ns)
+
+
+def test_validate_takes_scores_in_a_sweep_job_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    scores = Path("multirun/score/test/scorer=beta/scores.tsv")
+    scores.parent.mkdir(parents=True)
+    scores.write_text("enrollment\ttest\tllr\tlabel\n")
+    overrides = _overrides_of(["validate", str(scores), "criteria.cllr_max=0.5"])
+    assert "scorer=beta/scores.tsv" in overrides[0] and overrides[0].startswith("scores=[")
+    assert overrides[-1] == "criteria.cllr_max=0.5"
+
+
+def test_degrade_takes_an_input_folder_with_equals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "take=2").mkdir()
+    overrides = _overrides_of(["degrade", "take=2", "--save-dir", "out", "condition=phone"])
+    assert overrides[0] == f"input.path='{tmp_path / 'take=2'}'"
+    assert overrides[-1] == "condition=phone"
+
+
+def test_calibrate_apply_and_fuse_take_score_files_with_equals_literally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.validation_data import write_scores
+
+    monkeypatch.chdir(tmp_path)
+    scores = write_scores(tmp_path / "scorer=beta" / "scores.tsv", n=80)
+    other = write_scores(tmp_path / "scorer=maxllr" / "scores.tsv", n=80, separation=2.0)
+    assert main(["score", "calibrate", str(scores), "--save-dir", "cal"]) == 0
+    apply = ["score", "apply", str(other), "--calibration", "cal/calibration.json"]
+    assert main([*apply, "--save-dir", "app"]) == 0
+    assert main(["score", "fuse", str(scores), str(other), "--save-dir", "fused"]) == 0
+    assert (tmp_path / "fused" / "fusion.json").is_file()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from balr.cli.overrides import compose_checked, quote
+from balr.cli.overrides import compose_checked, quote, split_inputs
 from balr.cli.paths import conf_dir
 from balr.errors import ConfigError
 
@@ -49,7 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def build_overrides(ns: argparse.Namespace) -> list[str]:
     """Overrides from the positional input and the options."""
-    inputs = [a for a in ns.args if "=" not in a]
+    inputs, overrides = split_inputs(ns.args)
     if len(inputs) != 1:
         raise ConfigError(
             f"balr degrade takes one INPUT (folder, CSV or audio file), got {len(inputs)}"
@@ -66,7 +66,7 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
     if ns.audio_formats:
         formats = ",".join(quote(f.lstrip(".")) for f in ns.audio_formats)
         out.append(f"input.audio_formats=[{formats}]")
-    return out + [a for a in ns.args if "=" in a]
+    return out + overrides
 
 
 def run(ns: argparse.Namespace) -> int:

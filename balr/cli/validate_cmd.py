@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from balr.cli import hydra_launch
-from balr.cli.overrides import compose_checked, key_of, quote
+from balr.cli.overrides import compose_checked, key_of, quote, split_inputs
 from balr.cli.paths import conf_dir
 from balr.config.validation import CRITERIA_KEYS
 from balr.errors import ConfigError
@@ -122,8 +122,7 @@ def _split_overrides(ns: argparse.Namespace) -> None:
 def build_overrides(ns: argparse.Namespace) -> list[str]:
     """Overrides from SCORES and the options; checks them before any run dir exists."""
     _split_overrides(ns)
-    files = [a for a in ns.args if "=" not in a]
-    overrides = [a for a in ns.args if "=" in a]
+    files, overrides = split_inputs(ns.args)
     if not files:
         raise ConfigError("balr validate needs at least one labelled SCORES.tsv")
     _check_overrides(overrides)
