@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import polars as pl
+
 from balr.errors import DatasetError
 
 # The separators of a trial list, with the words a message uses for them.
 UNSAFE_ID_CHARS = {",": "a comma", "\t": "a TAB", "\n": "a line break", "\r": "a line break"}
+_UNSAFE_PATTERN = "[,\t\n\r]"
 
 
 def unsafe_char(item_id: str) -> str | None:
@@ -37,10 +40,13 @@ def check_ids(ids: Iterable[str], where: str, fix: str) -> None:
     Raises:
         DatasetError: an id holds a trial-list separator.
     """
-    bad = [(item_id, char) for item_id in ids if (char := unsafe_char(item_id)) is not None]
-    if not bad:
+    # One vectorised scan: a Python loop over a million ids takes most of a second.
+    series = pl.Series(values=list(ids), dtype=pl.String)
+    bad = series.filter(series.str.contains(_UNSAFE_PATTERN))
+    if bad.is_empty():
         return
-    first, char = bad[0]
+    first = bad[0]
+    char = unsafe_char(first)
     more = f" ({len(bad)} ids in all)" if len(bad) > 1 else ""
     raise DatasetError(
         f"{where}: id {first!r} holds {char}{more}; ids may not hold a comma, TAB or line"
