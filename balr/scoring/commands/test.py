@@ -97,8 +97,9 @@ def score_test(
     check_finite(
         unbounded, comparisons, trials, f"refit the calibration {options.calibration_path}"
     )
-    llr = calibration.apply(llr_raw) if calibration is not None else llr_raw
-    bounded = calibration is not None and calibration.bounds is not None
+    bounds = calibration.bounds if calibration is not None else None
+    llr = bounds.clip(unbounded) if bounds is not None else unbounded
+    bounded = bounds is not None
     metrics = _metrics(llr, labels)
     conditions = _trial_conditions(data, comparisons)
     write_scores(
@@ -118,8 +119,8 @@ def score_test(
     if options.plots:
         assert labels is not None
         _plots(run_dir, llr, llr_raw, labels, scorer.name, calibration)
-    if calibration is not None and calibration.bounds is not None:
-        _log_clipped(llr, unbounded, calibration.bounds)
+    if bounds is not None:
+        _log_clipped(llr, unbounded, bounds)
     kind = "calibrated LLRs" if calibration is not None else raw_kind(scorer)
     _log_result(len(comparisons), metrics, kind, run_dir)
     summary = {
