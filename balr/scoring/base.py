@@ -14,7 +14,6 @@ reference contributes 0 and is reported (`EXCLUSION_REASONS`):
 
 from __future__ import annotations
 
-import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -26,6 +25,7 @@ import polars as pl
 from balr.errors import BalrError
 from balr.scoring import fast
 from balr.scoring.counts import Counts, check_bits
+from balr.scoring.settings import Settings
 from balr.scoring.stats import EXCLUSION_REASONS, FitReport, ReferenceStats
 
 __all__ = ["EXCLUSION_REASONS", "FitReport", "ReferenceStats", "Scorer", "ScorerError"]
@@ -35,7 +35,7 @@ class ScorerError(BalrError):
     """A scorer is unfitted, misused, or its files are unusable."""
 
 
-class Scorer(ABC):
+class Scorer(Settings, ABC):
     """A likelihood-ratio scorer of binary attributes (natural-log LLRs).
 
     Subclasses implement `_fit`, `_contributions` and the parameter accessors; the
@@ -63,17 +63,6 @@ class Scorer(ABC):
         self._table: np.ndarray | None = None
         self._form: fast.LinearForm | None = None
         self.source: Path | None = None  # the file it was loaded from, for messages
-
-    # -- settings ---------------------------------------------------------------------
-
-    def hyperparameters(self) -> dict[str, Any]:
-        """Every constructor argument with its current value (what scorer.json stores)."""
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def __repr__(self) -> str:
-        settings = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
-        return f"{type(self).__name__}({settings})"
 
     @property
     def fitted(self) -> bool:

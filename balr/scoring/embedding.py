@@ -10,7 +10,6 @@ these two methods, in bounded chunks.
 
 from __future__ import annotations
 
-import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from balr.scoring.base import ScorerError
+from balr.scoring.settings import Settings
 from balr.scoring.sides import CHUNK, RowGroups
 from balr.scoring.stats import FitReport
 
@@ -55,7 +55,7 @@ def check_embeddings(vectors: Any, what: str = "the embeddings") -> np.ndarray:
     return array
 
 
-class EmbeddingScorer(ABC):
+class EmbeddingScorer(Settings, ABC):
     """A likelihood-ratio (or similarity) scorer of embeddings, fitted on a reference.
 
     Subclasses implement `_fit`, `_prepare`, `_score_means` and the parameter accessors.
@@ -73,17 +73,6 @@ class EmbeddingScorer(ABC):
         self.n_speakers = 0
         self.n_recordings = 0
         self.source: Path | None = None  # the file it was loaded from, for messages
-
-    # -- settings ---------------------------------------------------------------------
-
-    def hyperparameters(self) -> dict[str, Any]:
-        """Every constructor argument with its current value (what scorer.json stores)."""
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def __repr__(self) -> str:
-        settings = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
-        return f"{type(self).__name__}({settings})"
 
     @property
     def fitted(self) -> bool:

@@ -124,7 +124,8 @@ def load_embedding_scorer(
     except (TypeError, KeyError, ValueError) as error:
         raise ScorerError(f"{path}: malformed scorer description ({error}): fit again") from None
     _install(scorer, path.parent / PARAMETERS, dim)
-    _check_settings(scorer, dict(settings or {}), path)
+    if (mismatch := scorer.settings_mismatch(dict(settings or {}), path)) is not None:
+        raise ScorerError(mismatch)
     scorer.source = path
     return scorer
 
@@ -145,16 +146,3 @@ def _install(scorer: EmbeddingScorer, path: Path, dim: int) -> None:
         scorer.set_parameters(arrays, dim)
     except ScorerError as error:
         raise ScorerError(f"{path}: {error}: fit the scorer again") from None
-
-
-def _check_settings(scorer: EmbeddingScorer, settings: dict[str, Any], path: Path) -> None:
-    stored = scorer.hyperparameters()
-    for key, value in settings.items():
-        if key not in stored:
-            raise ScorerError(f"{path}: a {scorer.name} scorer has no setting {key!r}")
-        if stored[key] != value:
-            raise ScorerError(
-                f"{path}: the scorer was fitted with {key}={stored[key]!r}, not {value!r}:"
-                f" drop scorer.{key}, or refit with balr score train REF scorer={scorer.name}"
-                f" scorer.{key}={value}"
-            )

@@ -60,23 +60,10 @@ def load_scorer(
         scorer = _load_torch(path, kind, settings)
     else:
         scorer = _load_balr(path, kind)
-        _check_settings(scorer, settings, path)
+        if (mismatch := scorer.settings_mismatch(settings, path)) is not None:
+            raise ScorerError(mismatch)
     scorer.source = path
     return scorer
-
-
-def _check_settings(scorer: Scorer, settings: dict[str, Any], path: Path) -> None:
-    """ScorerError when `settings` ask for other values than the fitted scorer's."""
-    stored = scorer.hyperparameters()
-    for key, value in settings.items():
-        if key not in stored:
-            raise ScorerError(f"{path}: a {scorer.name} scorer has no setting {key!r}")
-        if stored[key] != value:
-            raise ScorerError(
-                f"{path}: the scorer was fitted with {key}={stored[key]!r}, not {value!r}:"
-                f" drop scorer.{key}, or refit with balr score train REF scorer={scorer.name}"
-                f" scorer.{key}={value}"
-            )
 
 
 def _load_balr(path: Path, kind: str | None) -> Scorer:
