@@ -93,6 +93,13 @@ def vector_dataset(tmp_path: Path) -> Callable[..., Path]:
     return functools.partial(make_vector_dataset, tmp_path)
 
 
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tmp_path as the working directory (runs/ of a command land in it)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 @pytest.fixture(autouse=True)
 def _user_cache_in_tmp(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

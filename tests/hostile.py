@@ -52,3 +52,12 @@ def run_bad_input(
     assert names in lines[-1] and fix in lines[-1], lines[-1]
     assert "Traceback" not in err + out
     return inputs, work, before
+
+
+def assert_refused_cleanly(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """`run_bad_input`, then: no file was written in the work folder, the inputs are intact."""
+    inputs, work, before = run_bad_input(case, tmp_path, monkeypatch, capsys)
+    assert not any(p.is_file() for p in work.rglob("*")), sorted(work.rglob("*"))
+    assert digest(inputs) == before

@@ -48,3 +48,19 @@ def all_pairs(
             lines.append(f"{a}\t{b}" + (f"\t{int(s1 == s2)}" if label else ""))
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def beta_scorer_and_vectors(scorer_dir: Path, vector_dir: Path, n: int) -> list[Path]:
+    """A beta scorer fitted on 12 random 8-bit recordings of 4 speakers, saved in
+    `scorer_dir`, and the first `n` of them as r{i}_ba.npy files in `vector_dir`."""
+    from balr.data.vectors import save_vector
+    from balr.scoring import BetaScorer
+
+    bits = (np.random.default_rng(0).random((12, 8)) < 0.5).astype(np.uint8)
+    scorer = BetaScorer()
+    scorer.fit(bits, np.repeat(np.arange(4), 3))
+    scorer.save(scorer_dir)
+    paths = [vector_dir / f"r{i}_ba.npy" for i in range(n)]
+    for path, vector in zip(paths, bits, strict=False):
+        save_vector(path, vector)
+    return paths

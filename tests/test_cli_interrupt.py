@@ -5,14 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NoReturn
 
-import numpy as np
 import pytest
 
 from balr.cli import hydra_launch
 from balr.cli.main import main
-from balr.data.vectors import save_vector
-from balr.scoring import BetaScorer
-from tests.score_data import all_pairs, write_attributes
+from tests.score_data import all_pairs, beta_scorer_and_vectors, write_attributes
 
 
 def interrupt(*args: object, **kwargs: object) -> NoReturn:
@@ -44,15 +41,8 @@ def test_ctrl_c_in_compare_leaves_no_case_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    rng = np.random.default_rng(0)
-    bits = (rng.random((12, 8)) < 0.5).astype(np.uint8)
-    scorer = BetaScorer()
-    scorer.fit(bits, np.repeat(np.arange(4), 3))
-    scorer.save(tmp_path / "scorer")
-    for i in range(2):
-        save_vector(tmp_path / f"r{i}_ba.npy", bits[i])
+    sides = [str(p) for p in beta_scorer_and_vectors(tmp_path / "scorer", tmp_path, 2)]
     monkeypatch.setattr("balr.cli.compare_app.load_side", interrupt)
-    sides = [str(tmp_path / "r0_ba.npy"), str(tmp_path / "r1_ba.npy")]
     assert main(["compare", *sides, "--scorer", str(tmp_path / "scorer")]) == 130
     assert not any((tmp_path / "runs" / "compare").iterdir())
 

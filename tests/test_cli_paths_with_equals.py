@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from balr.cli.main import main
 from balr.cli.overrides import split_inputs
-from balr.data.vectors import save_vector
-from balr.scoring import BetaScorer
-from tests.score_data import all_pairs, write_attributes
+from tests.score_data import all_pairs, beta_scorer_and_vectors, write_attributes
 
 
 def test_an_existing_path_with_equals_is_an_input(tmp_path: Path, monkeypatch) -> None:
@@ -45,16 +42,9 @@ def test_compare_takes_sides_in_a_folder_with_equals(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    rng = np.random.default_rng(0)
-    bits = (rng.random((12, 8)) < 0.5).astype(np.uint8)
-    scorer = BetaScorer()
-    scorer.fit(bits, np.repeat(np.arange(4), 3))
-    scorer.save(tmp_path / "scorer")
     folder = tmp_path / "job=2"
-    for i in range(3):
-        save_vector(folder / f"r{i}_ba.npy", bits[i])
-    enroll = f"{folder / 'r0_ba.npy'},{folder / 'r1_ba.npy'}"
-    args = ["compare", enroll, str(folder / "r2_ba.npy"), "--scorer", "scorer"]
+    r0, r1, r2 = beta_scorer_and_vectors(tmp_path / "scorer", folder, 3)
+    args = ["compare", f"{r0},{r1}", str(r2), "--scorer", "scorer"]
     assert main([*args, "--save-dir", "case"]) == 0
     report = json.loads((tmp_path / "case" / "report.json").read_text())
     assert len(report["enrollment"]) == 2 and "job=2" in report["test"][0]["path"]

@@ -26,12 +26,6 @@ SPEAKERS, PER = 6, 3
 
 
 @pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def ref(work: Path) -> Path:
     return write_attributes(work / "ref", speakers=12, per_speaker=3, seed=1, prefix="r")
 

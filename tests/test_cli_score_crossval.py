@@ -21,12 +21,6 @@ SPEAKERS, PER = 12, 3
 
 
 @pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def ref(work: Path) -> Path:
     return write_attributes(work / "ref", speakers=SPEAKERS, per_speaker=PER, seed=1, prefix="r")
 

@@ -32,12 +32,6 @@ def write_both(folder: Path, speakers: int, per: int, seed: int, prefix: str = "
 
 
 @pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def ref(work: Path) -> Path:
     return write_both(work / "ref", speakers=12, per=4, seed=1, prefix="r")
 
