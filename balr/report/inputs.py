@@ -74,14 +74,9 @@ def check_distinct(
     )
     if repeat is None:
         return
-    a, b = (names[i] for i in repeat.rows)
-    if a == b:
-        what = f"recording {a!r} appears {repeat.where()}"
-    else:
-        what = f"{a!r} and {b!r} are one recording (same file or content), {repeat.where(False)}"
     raise DatasetError(
-        f"{what}: a recording compared with itself, or counted twice, is not independent"
-        " evidence; give each recording once"
+        f"{repeat.describe(names, 'same file or content')}: a recording compared with itself,"
+        " or counted twice, is not independent evidence; give each recording once"
     )
 
 

@@ -51,6 +51,14 @@ class Repeat:
             return "on both sides" if one_name else "one on each side"
         return f"{'twice' if one_name else 'both'} on the {SIDES[self.sides[0]]} side"
 
+    def describe(self, names: Sequence[str], by: str) -> str:
+        """The repeat in words, naming its recording(s) by `names` (indexed by `rows`);
+        `by` says how two names were found to be one recording (e.g. "same file")."""
+        a, b = (names[row] for row in self.rows)
+        if a == b:
+            return f"recording {a!r} appears {self.where()}"
+        return f"{a!r} and {b!r} are one recording ({by}), {self.where(False)}"
+
 
 def same_as(keys: Sequence[Sequence[Hashable]]) -> np.ndarray:
     """int64 [n]: for each recording, the first recording sharing any of its keys (by chains).

@@ -126,11 +126,7 @@ def refuse_repeats(
     repeat = first_repeat(enroll, test, same)
     if repeat is None:
         return
-    a, b = (ids[row] for row in repeat.rows)
-    if a == b:
-        what = f"recording {a!r} appears {repeat.where()}"
-    else:
-        what = f"{a!r} and {b!r} are one recording (same file), {repeat.where(False)}"
+    what = repeat.describe(ids, "same file")
     raise DatasetError(
         f"{path}: line {comparisons.line(repeat.comparison)}: {what}: a recording compared"
         " with itself, or counted twice, is not independent evidence; list each recording"
