@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+LIBRISPEECH_VAL = SHARED / "data" / "librispeech-audio" / "val"
 
 
 def shared_data(name: str) -> Path:
@@ -52,3 +54,18 @@ def needs_shared(path: Path) -> pytest.MarkDecorator:
     """Skip when `path` is absent, except under ``CI=true``, where the tests run and fail."""
     on_ci = os.environ.get("CI", "").lower() == "true"
     return pytest.mark.skipif(not path.exists() and not on_ci, reason=f"{path} is missing")
+
+
+def copy_audio(tmp_path: Path, names: tuple[str, ...]) -> Path:
+    """tmp/audio/ls<speaker>/<name>.flac of the LibriSpeech val recordings `names`."""
+    for name in names:
+        folder = tmp_path / "audio" / f"ls{name.split('-')[0]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(LIBRISPEECH_VAL / f"{name}.flac", folder)
+    return tmp_path / "audio"
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV with a header."""
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))

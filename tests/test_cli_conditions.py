@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,29 +10,20 @@ import pytest
 import soundfile as sf
 
 from balr.cli.main import main
-from tests.extract_shared import SHARED, needs_shared
+from tests.extract_shared import LIBRISPEECH_VAL, copy_audio, needs_shared
+from tests.extract_shared import csv_rows as rows
 
-AUDIO = SHARED / "data" / "librispeech-audio" / "val"
 # Short recordings (3.0-4.8 s of audio), one speaker each.
 FILES = ("8226-274369-0000", "1624-142933-0000", "7511-102419-0000", "3699-175950-0000")
 
-pytestmark = needs_shared(AUDIO)
+pytestmark = needs_shared(LIBRISPEECH_VAL)
 
 
 @pytest.fixture
 def audio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """tmp/audio/ls<speaker>/<file>.flac; the test runs in tmp."""
     monkeypatch.chdir(tmp_path)
-    for name in FILES:
-        folder = tmp_path / "audio" / f"ls{name.split('-')[0]}"
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copy(AUDIO / f"{name}.flac", folder)
-    return tmp_path / "audio"
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    with path.open() as handle:
-        return list(csv.DictReader(handle))
+    return copy_audio(tmp_path, FILES)
 
 
 def vectors(csv_path: Path) -> dict[str, np.ndarray]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +11,10 @@ import soundfile as sf
 from balr.cli import extract_cmd
 from balr.cli.main import build_parser, main
 from balr.data import AudioDataset
-from tests.extract_shared import SHARED, needs_shared
+from tests.extract_shared import LIBRISPEECH_VAL, SHARED, copy_audio, needs_shared
+from tests.extract_shared import csv_rows as rows
 from tests.onnx_models import mean_fbank_model
 
-AUDIO = SHARED / "data" / "librispeech-audio" / "val"
 # The shortest recordings (3.0-4.8 s), one speaker each.
 FILES = (
     "8226-274369-0000",
@@ -27,7 +25,7 @@ FILES = (
     "3699-175950-0000",
 )
 
-pytestmark = needs_shared(AUDIO)
+pytestmark = needs_shared(LIBRISPEECH_VAL)
 
 
 @pytest.fixture
@@ -35,19 +33,6 @@ def audio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """tmp/audio/ls<speaker>/<file>.flac for three recordings; the test runs in tmp."""
     monkeypatch.chdir(tmp_path)
     return copy_audio(tmp_path, FILES[:3])
-
-
-def copy_audio(tmp_path: Path, names: tuple[str, ...]) -> Path:
-    for name in names:
-        folder = tmp_path / "audio" / f"ls{name.split('-')[0]}"
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copy(AUDIO / f"{name}.flac", folder)
-    return tmp_path / "audio"
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    with path.open() as handle:
-        return list(csv.DictReader(handle))
 
 
 def test_extract_writes_sidecars_and_a_csv_in_runs_extract(audio: Path, tmp_path: Path) -> None:
