@@ -116,8 +116,10 @@ def test_babble_snr_is_measured_on_active_speech(speech: np.ndarray, tmp_path: P
 
 def test_babble_without_other_speakers_is_a_recording_error(speech: np.ndarray) -> None:
     condition = Condition("b", [Noise("babble", 10.0)], sources=[Source("me1", Path("x"), "me")])
-    with pytest.raises(RecordingError, match="other speakers"):
+    with pytest.raises(RecordingError, match="other speakers") as error:
         condition.apply(speech, RATE, "rec", "me")
+    # A flat folder of many speakers' files is one speaker (its name): the fix is named.
+    assert "speaker 'me'" in str(error.value) and "speaker column" in str(error.value)
 
 
 def test_net_speech_duration_is_exact_and_offsets_follow_the_seed(speech: np.ndarray) -> None:

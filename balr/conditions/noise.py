@@ -67,9 +67,13 @@ class Noise:
     def _babble(self, n: int, rate: int, context: Context) -> np.ndarray:
         talkers = other_talkers(context)
         if not talkers:
+            # Without a speaker column a recording's folder names its speaker, so a flat
+            # folder is one speaker: say so, or the user adds recordings in vain.
             raise RecordingError(
-                "babble noise needs recordings of other speakers in the"
-                " input: give more recordings, or noise.kind=white|pink|folder"
+                "babble noise needs recordings of other speakers in the input, and every"
+                f" recording of it is speaker {context.speaker!r} (without a speaker column,"
+                " a recording's folder names its speaker): give a CSV with a speaker column,"
+                " one folder per speaker, or the noise step's kind=white|pink|folder"
             )
         count = min(self.talkers, len(talkers))
         chosen = context.rng.choice(len(talkers), size=count, replace=False)
