@@ -15,13 +15,13 @@ from omegaconf import DictConfig
 from balr.cli.errors import report
 from balr.cli.instantiate import build
 from balr.config.store import register_configs
+from balr.data.guard import sha256_of
 from balr.errors import BalrError, ConfigError, DatasetError
 from balr.report import Case, calibration_info, case_from_scorer, scorer_info, write_report
 from balr.report.build import read_labelled_scores
 from balr.report.calibration_text import bounds_text, clipped_sentence, data_text, method_text
 from balr.report.case import LN10, Recording
 from balr.report.inputs import Encoders, check_distinct, load_side
-from balr.report.rows import sha256_of
 from balr.report.text import lr_text
 
 if TYPE_CHECKING:

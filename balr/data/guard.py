@@ -9,6 +9,7 @@ legitimately hold.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -86,3 +87,12 @@ def read_limited(
 def _too_large(path: Path, size: int, limit: int, what: str) -> str:
     most = f"{limit // MIB} MiB" if limit >= MIB else f"{limit:,} bytes"
     return f"{path}: holds {size:,} bytes or more, beyond the {most} a {what} holds: give a {what}"
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB blocks (memory does not grow with it)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(MIB), b""):
+            digest.update(block)
+    return digest.hexdigest()

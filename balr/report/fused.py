@@ -114,7 +114,7 @@ def apply_fusion(
     case: Case, fusion: Fusion, path: Path, balr_name: str, scores: dict[str, float]
 ) -> None:
     """Make `case`'s LR the fused one and record every system's part (`Case.fusion`)."""
-    from balr.report.rows import sha256_of
+    from balr.data.guard import sha256_of
 
     scores = {**scores, balr_name: case.llr_raw}
     systems: list[dict[str, Any]] = [

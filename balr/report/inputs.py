@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from balr.data.dataset import AUDIO_FORMATS
+from balr.data.guard import sha256_of
 from balr.data.vectors import VECTOR_SUFFIXES, MatrixRow, load_ref, load_vector
 from balr.errors import DatasetError
 from balr.extract.segments import segment_id
 from balr.report.build import Side
 from balr.report.case import Recording
-from balr.report.rows import sha256_of
 from balr.scoring.distinct import FILE_KINDS, first_repeat, same_as
 from balr.scoring.sides import RowGroups
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from balr.data.guard import SCORER_JSON_LIMIT, check_regular, read_limited
+from balr.data.guard import SCORER_JSON_LIMIT, check_regular, read_limited, sha256_of
 from balr.scoring.base import EXCLUSION_REASONS, FitReport, ReferenceStats, Scorer, ScorerError
 from balr.scoring.registry import SCORERS
 from balr.scoring.saving import ATTRIBUTES, FORMAT, PARAMETERS, SCORER_JSON, VERSION, save
@@ -233,14 +233,6 @@ def _torch_state(path: Path) -> dict[str, np.ndarray]:
     return out
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def scorer_file_digests(path: Path) -> tuple[str | None, str | None]:
     """sha256 of a scorer run's parameters.npz and of its scorer.json (which holds settings
     such as drop_in that change the LLR); of a lone BA-LR 2.0 scorer.pt, (its digest, None).
@@ -252,9 +244,9 @@ def scorer_file_digests(path: Path) -> tuple[str | None, str | None]:
     if path.is_dir() and not (folder / SCORER_JSON).is_file():
         path = folder / "scorer.pt"
     if path.suffix == ".pt" or (path.is_file() and path.name != SCORER_JSON):
-        return (_sha256_of(path) if path.is_file() else None), None
+        return (sha256_of(path) if path.is_file() else None), None
     params, settings = (
-        _sha256_of(f) if f.is_file() else None for f in (folder / PARAMETERS, folder / SCORER_JSON)
+        sha256_of(f) if f.is_file() else None for f in (folder / PARAMETERS, folder / SCORER_JSON)
     )
     return params, settings
 
