@@ -123,6 +123,16 @@ def vector_of_another_width(tmp: Path) -> Outcome:
     return args, "has 20 binary attributes but the scorer has 16", "binarised by the model"
 
 
+def npy_header_declaring_hundreds_of_gib(tmp: Path) -> Outcome:
+    # A forged header: numpy would try to allocate 373 GiB (MemoryError, a traceback).
+    _, (a, *_) = material(tmp)
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000,), }"
+    header += b" " * (117 - len(header)) + b"\n"  # 10 + 118 bytes: aligned to 64
+    (tmp / "forged_emb.npy").write_bytes(b"\x93NUMPY\x01\x00\x76\x00" + header + bytes(64))
+    args = compare(tmp, str(tmp / "forged_emb.npy"), str(a))
+    return args, "forged_emb.npy: malformed .npy file", "save it again with numpy.save"
+
+
 def unknown_recording(tmp: Path) -> Outcome:
     _, (a, *_) = material(tmp)
     return compare(tmp, str(a), "ghost_ba.npy"), "'ghost_ba.npy' is not a file", "give an audio"
@@ -146,6 +156,7 @@ CASES: list[Case] = [
     segments_of_ten_milliseconds,
     scorer_with_a_negative_alpha,
     vector_of_another_width,
+    npy_header_declaring_hundreds_of_gib,
     unknown_recording,
     three_positionals,
 ]

@@ -92,6 +92,20 @@ def test_garbage_npy_is_refused(tmp_path: Path) -> None:
         load_vector(tmp_path / "v.npy")
 
 
+def test_npy_header_declaring_more_data_than_the_file_holds_is_refused(tmp_path: Path) -> None:
+    np.save(tmp_path / "v.npy", np.ones(4, np.float32))
+    data = (tmp_path / "v.npy").read_bytes().replace(b"(4,), }" + b" " * 9, b"(9999999999,), }")
+    (tmp_path / "v.npy").write_bytes(data)
+    with pytest.raises(VectorFileError, match=r"declares shape \(9999999999,\)"):
+        load_vector(tmp_path / "v.npy")
+
+
+def test_bytes_without_a_numpy_header_are_not_called_python_objects(tmp_path: Path) -> None:
+    (tmp_path / "v.npy").write_bytes(b"hello")
+    with pytest.raises(VectorFileError, match=r"not a \.npy file \(no NumPy header\)"):
+        load_vector(tmp_path / "v.npy")
+
+
 def test_pickle_of_something_else_than_an_array_is_refused(tmp_path: Path) -> None:
     (tmp_path / "v.pkl").write_bytes(pickle.dumps({"embedding": [1.0, 2.0]}))
     with pytest.raises(VectorFileError, match="holds a dict, not a NumPy array"):

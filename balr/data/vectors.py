@@ -157,6 +157,11 @@ def _is_number(token: bytes) -> bool:
 
 
 def _decode_npy(data: bytes, path: Path) -> np.ndarray:
+    if not data.startswith(b"\x93NUMPY"):
+        raise VectorFileError(
+            f"{path}: not a .npy file (no NumPy header): save the vector with numpy.save"
+        )
+    _check_npy_size(data, path)
     try:
         return np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError as error:
@@ -172,6 +177,29 @@ def _decode_npy(data: bytes, path: Path) -> np.ndarray:
         raise VectorFileError(
             f"{path}: malformed .npy file ({error}): save it again with numpy.save"
         ) from None
+
+
+def _check_npy_size(data: bytes, path: Path) -> None:
+    """Refuse a header whose shape needs more bytes than the file holds, before numpy
+    allocates that shape (a forged header could ask for hundreds of GiB)."""
+    stream = io.BytesIO(data)
+    read_header = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    try:
+        shape, _, dtype = read_header[np.lib.format.read_magic(stream)](stream)
+    except (KeyError, ValueError, OSError, EOFError):
+        return  # np.load reads other versions, and names a malformed header itself
+    if dtype.hasobject:
+        return
+    needed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    held = len(data) - stream.tell()
+    if needed > held:
+        raise VectorFileError(
+            f"{path}: malformed .npy file (its header declares shape {shape}, {needed} bytes,"
+            f" but the file holds {held}): save it again with numpy.save"
+        )
 
 
 def _decode_pickle(data: bytes, path: Path) -> np.ndarray:
