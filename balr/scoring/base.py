@@ -22,17 +22,12 @@ from typing import Any, ClassVar
 import numpy as np
 import polars as pl
 
-from balr.errors import BalrError
 from balr.scoring import fast
 from balr.scoring.counts import Counts, check_bits
-from balr.scoring.settings import Settings
+from balr.scoring.settings import ScorerError, Settings
 from balr.scoring.stats import EXCLUSION_REASONS, FitReport, ReferenceStats
 
 __all__ = ["EXCLUSION_REASONS", "FitReport", "ReferenceStats", "Scorer", "ScorerError"]
-
-
-class ScorerError(BalrError):
-    """A scorer is unfitted, misused, or its files are unusable."""
 
 
 class Scorer(Settings, ABC):
@@ -206,13 +201,6 @@ class Scorer(Settings, ABC):
         return self._stats
 
     # -- scoring ----------------------------------------------------------------------
-
-    def check_fitted(self) -> None:
-        """ScorerError unless the scorer has parameters."""
-        if not self.fitted:
-            raise ScorerError(
-                f"the {self.name} scorer is not fitted: fit it on a reference or load a saved one"
-            )
 
     def check_width(self, n_attributes: int, what: str = "the vectors") -> None:
         """ScorerError unless `n_attributes` matches the scorer's."""

@@ -17,8 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from balr.scoring.base import ScorerError
-from balr.scoring.settings import Settings
+from balr.scoring.settings import ScorerError, Settings
 from balr.scoring.sides import CHUNK, RowGroups
 from balr.scoring.stats import FitReport
 
@@ -121,13 +120,6 @@ class EmbeddingScorer(Settings, ABC):
         """Install arrays of `parameters()` for embeddings of `dim` (ScorerError if unusable)."""
 
     # -- scoring ----------------------------------------------------------------------
-
-    def check_fitted(self) -> None:
-        """ScorerError unless the scorer is fitted."""
-        if not self.fitted:
-            raise ScorerError(
-                f"the {self.name} scorer is not fitted: fit it on a reference or load a saved one"
-            )
 
     def check_dim(self, dim: int, what: str = "the embeddings") -> None:
         """ScorerError unless `dim` is the scorer's embedding size."""

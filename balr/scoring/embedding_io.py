@@ -124,8 +124,7 @@ def load_embedding_scorer(
     except (TypeError, KeyError, ValueError) as error:
         raise ScorerError(f"{path}: malformed scorer description ({error}): fit again") from None
     _install(scorer, path.parent / PARAMETERS, dim)
-    if (mismatch := scorer.settings_mismatch(dict(settings or {}), path)) is not None:
-        raise ScorerError(mismatch)
+    scorer.check_settings(dict(settings or {}), path)
     scorer.source = path
     return scorer
 

@@ -60,8 +60,7 @@ def load_scorer(
         scorer = _load_torch(path, kind, settings)
     else:
         scorer = _load_balr(path, kind)
-        if (mismatch := scorer.settings_mismatch(settings, path)) is not None:
-            raise ScorerError(mismatch)
+        scorer.check_settings(settings, path)
     scorer.source = path
     return scorer
 

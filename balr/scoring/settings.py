@@ -1,7 +1,7 @@
-"""A scorer's settings: its constructor arguments, shared by both scorer families.
+"""What both scorer families share: their error, their settings, the fitted check.
 
-Below `balr.scoring.base` and `balr.scoring.embedding`, which both mix it in, so either
-kind of scorer reports and checks its settings the same way.
+Below `balr.scoring.base` and `balr.scoring.embedding`, which both mix `Settings` in, so
+either kind of scorer reports and checks its settings the same way.
 """
 
 from __future__ import annotations
@@ -9,6 +9,12 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 from typing import Any, ClassVar
+
+from balr.errors import BalrError
+
+
+class ScorerError(BalrError):
+    """A scorer is unfitted, misused, or its files are unusable."""
 
 
 class Settings:
@@ -25,16 +31,28 @@ class Settings:
         settings = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
         return f"{type(self).__name__}({settings})"
 
-    def settings_mismatch(self, settings: dict[str, Any], path: Path) -> str | None:
-        """Why `settings` (asked for by the user) do not fit this loaded scorer, or None."""
+    @property
+    def fitted(self) -> bool:
+        """True once the scorer can score (fitted or loaded)."""
+        raise NotImplementedError
+
+    def check_fitted(self) -> None:
+        """ScorerError unless the scorer is fitted."""
+        if not self.fitted:
+            raise ScorerError(
+                f"the {self.name} scorer is not fitted: fit it on a reference or load a saved one"
+            )
+
+    def check_settings(self, settings: dict[str, Any], path: Path) -> None:
+        """ScorerError when `settings` (asked for by the user) differ from this loaded
+        scorer's."""
         stored = self.hyperparameters()
         for key, value in settings.items():
             if key not in stored:
-                return f"{path}: a {self.name} scorer has no setting {key!r}"
+                raise ScorerError(f"{path}: a {self.name} scorer has no setting {key!r}")
             if stored[key] != value:
-                return (
+                raise ScorerError(
                     f"{path}: the scorer was fitted with {key}={stored[key]!r}, not {value!r}:"
                     f" drop scorer.{key}, or refit with balr score train REF"
                     f" scorer={self.name} scorer.{key}={value}"
                 )
-        return None
