@@ -7,6 +7,7 @@ import signal
 
 import pytest
 
+from balr.cli import main as cli_main
 from balr.cli.main import _guarded
 
 
@@ -34,4 +35,15 @@ def test_ctrl_c_still_gives_status_130(capsys: pytest.CaptureFixture[str]) -> No
         raise KeyboardInterrupt
 
     assert _guarded(command) == 130
+    assert capsys.readouterr().err.strip() == "balr: interrupted"
+
+
+def test_ctrl_c_while_the_commands_import_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def importing() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_main, "build_parser", importing)
+    assert cli_main.main(["score", "test", "--help"]) == 130
     assert capsys.readouterr().err.strip() == "balr: interrupted"

@@ -68,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         from balr.cli import synth_cmd
 
         return _guarded(lambda: synth_cmd.run(argv[1:]))
+    # Guarded too: Ctrl-C while the commands import (torch: seconds) is one line, no traceback.
+    return _guarded(lambda: _parse_and_run(argv))
+
+
+def _parse_and_run(argv: list[str]) -> int | None:
     parser = build_parser()
     # Options may come anywhere: positionals after an option arrive as extras.
     ns, extras = parser.parse_known_args(argv)
@@ -78,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         ns.args = [*ns.args, *extras]
     if ns.debug:
         os.environ[DEBUG_ENV] = "1"
-    return _guarded(lambda: ns.run(ns))
+    return ns.run(ns)
 
 
 def _guarded(command: Callable[[], int | None]) -> int:
