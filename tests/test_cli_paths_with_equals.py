@@ -44,20 +44,20 @@ def test_compare_takes_sides_in_a_folder_with_equals(
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "job=2"
     r0, r1, r2 = beta_scorer_and_vectors(tmp_path / "scorer", folder, 3)
-    args = ["compare", f"{r0},{r1}", str(r2), "--scorer", "scorer"]
-    assert main([*args, "--save-dir", "case"]) == 0
-    report = json.loads((tmp_path / "case" / "report.json").read_text())
-    assert len(report["enrollment"]) == 2 and "job=2" in report["test"][0]["path"]
+    overrides = _overrides_of(["compare", f"{r0},{r1}", str(r2), "--scorer", "scorer", "top=3"])
+    assert overrides[:2] == [f"enrollment=['{r0}','{r1}']", f"test=['{r2}']"]
+    assert overrides[-1] == "top=3"
 
 
 def _overrides_of(argv: list[str]) -> list[str]:
     """The overrides a Hydra-backed command builds from `argv` (no run is made)."""
-    from balr.cli import degrade_cmd, validate_cmd
+    from balr.cli import compare_cmd, degrade_cmd, validate_cmd
     from balr.cli.main import build_parser
 
     ns, extras = build_parser().parse_known_args(argv)
     ns.args = [*ns.args, *extras]  # as main() does: positionals may follow options
-    return {"validate": validate_cmd, "degrade": degrade_cmd}[argv[0]].build_overrides(ns)
+    commands = {"validate": validate_cmd, "degrade": degrade_cmd, "compare": compare_cmd}
+    return commands[argv[0]].build_overrides(ns)
 
 
 def test_validate_takes_scores_in_a_sweep_job_folder(
