@@ -78,6 +78,7 @@ def test_recordings_shorter_than_the_duration_are_listed(audio: Path, tmp_path: 
     ("override", "message"),
     [
         ("condition=telephone", "unknown condition 'telephone': choose one of clean, mp3_32k"),
+        ("condition=[phone,fone]", "unknown condition 'fone': choose from clean, mp3_32k"),
         ("condition.voip.steps.0.kbps=300", "condition.voip.steps.0.kbps=300: out of range"),
     ],
 )
@@ -89,6 +90,16 @@ def test_bad_conditions_are_one_line_and_write_nothing(
     err = capsys.readouterr().err.strip()
     assert message in err
     assert len(err.splitlines()) == 1
+    assert not (tmp_path / "emb").exists()
+
+
+def test_a_step_error_names_the_full_key_of_its_fix(
+    audio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kind = "condition.noise_snr10.steps.0.kind=folder"
+    assert main(["extract", str(audio), "--save-dir", "emb", "condition=noise_snr10", kind]) == 2
+    err = capsys.readouterr().err
+    assert f"{kind}: set condition.noise_snr10.steps.0.noise_dir=FOLDER" in err
     assert not (tmp_path / "emb").exists()
 
 

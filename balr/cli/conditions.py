@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,9 @@ def _build_step(node: Any, key: str) -> Any:
         text = str(error).removeprefix("condition ")
         head, _, rest = text.partition(" ")
         field = head.split(".", 1)[1] if "." in head.split("=", 1)[0] else None
+        if field:  # the fix may name a sibling key ('set noise.noise_dir=...'): the full key
+            step = re.escape(head.split(".", 1)[0] + ".")
+            rest = re.sub(rf"(?<![\w.]){step}", f"{key}.", rest)
         raise ConditionError(f"{key}.{field} {rest}" if field else f"{key}: {text}") from None
 
 

@@ -142,6 +142,15 @@ def explain(error: BaseException, usage: str = "") -> str:
             f"unknown {group} {wanted.rsplit('/', 1)[-1]!r}: choose one of"
             f" {', '.join(options)}, e.g. {group}={options[0] if options else 'NAME'}"
         )
+    if "Could not load '" in text:
+        # A list of a group's options (condition=[phone,foo]): Hydra lists no options then.
+        group, _, name = text.split("Could not load '", 1)[1].split("'", 1)[0].rpartition("/")
+        options = _group_options(group)
+        if options:
+            return (
+                f"unknown {group} {name!r}: choose from {', '.join(options)},"
+                f" e.g. {group}=[{','.join(options[:2])}]"
+            )
     cause = error.__cause__
     if text.startswith("Error merging override ") and cause is not None and str(cause).strip():
         # Hydra's own line names the override only; OmegaConf's cause says what is wrong.
@@ -158,3 +167,14 @@ def explain(error: BaseException, usage: str = "") -> str:
     ]
     lines = list(dict.fromkeys(lines))
     return "; ".join(itertools.islice(lines, 3)) or type(error).__name__
+
+
+def _group_options(group: str) -> list[str]:
+    """The names registered in the config group `group` (empty when it is none)."""
+    from hydra.core.config_store import ConfigStore
+
+    try:
+        names = ConfigStore.instance().list(group)
+    except OSError:
+        return []
+    return sorted(n.removesuffix(".yaml") for n in names if n.endswith(".yaml"))
