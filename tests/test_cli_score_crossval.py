@@ -146,10 +146,15 @@ def test_an_existing_scorer_dir_is_untouched_when_the_folds_are_unusable(
     assert after == before
 
 
-@pytest.fixture
-def calibrated_run(ref: Path, work: Path) -> Path:
-    assert main(["score", "train", str(ref), "--calibrate", "3", "--save-dir", "cal"]) == 0
-    return work / "cal"
+@pytest.fixture(scope="module")
+def calibrated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scorer run calibrated by --calibrate 3 on `ref`'s data, shared by the module's
+    tests (which only read it)."""
+    root = tmp_path_factory.mktemp("calibrated")
+    ref = write_attributes(root / "ref", speakers=SPEAKERS, per_speaker=PER, seed=1, prefix="r")
+    args = ["score", "train", str(ref), "--calibrate", "3", "--save-dir", str(root / "cal")]
+    assert main(args) == 0
+    return root / "cal"
 
 
 @pytest.fixture
@@ -202,7 +207,7 @@ def test_uncalibrated_gives_raw_llrs_and_another_file_replaces_the_runs(
 def test_compare_reports_the_runs_calibration_and_its_bounds(
     calibrated_run: Path, work: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    sides = [str(work / "ref" / "r0u0_ba.npy"), str(work / "ref" / "r0u1_ba.npy")]
+    sides = [str(calibrated_run.parent / "ref" / f"r0u{u}_ba.npy") for u in (0, 1)]
     args = ["compare", *sides, "--scorer", str(calibrated_run)]
     assert main([*args, "--save-dir", "case"]) == 0
     own = calibrated_run / "calibration.json"
