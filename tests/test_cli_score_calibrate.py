@@ -16,12 +16,6 @@ from balr.scoring.io import scorer_digest
 from tests.score_data import all_pairs, write_attributes
 
 
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def score_file(path: Path, scores: np.ndarray, labels: np.ndarray, column: str = "score") -> Path:
     """A tab-separated score file of another system: ids, score, label, condition."""
     lines = [f"enrollment\ttest\t{column}\tlabel\tcondition"]
