@@ -36,9 +36,20 @@ def ref(work: Path) -> Path:
     return write_both(work / "ref", speakers=12, per=4, seed=1, prefix="r")
 
 
-@pytest.fixture
-def data(work: Path) -> Path:
-    return write_both(work / "data", speakers=6, per=3, seed=2)
+@pytest.fixture(scope="module")
+def systems(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder (read only by the tests) with data/, trials.tsv and, per scorer beta, cosine
+    and plda, a run sc/NAME trained on ref/ and its scores NAME/scores.tsv on the trials."""
+    root = tmp_path_factory.mktemp("systems")
+    ref = write_both(root / "ref", speakers=12, per=4, seed=1, prefix="r")
+    data = write_both(root / "data", speakers=6, per=3, seed=2)
+    trials = all_pairs(root / "trials.tsv", speakers=6, per_speaker=3)
+    for name in ("beta", "cosine", "plda"):
+        run = root / "sc" / name
+        assert score("train", str(ref), f"scorer={name}", "--save-dir", str(run)) == 0
+        args = [str(data), str(trials), "--scorer", str(run), "--save-dir", str(root / name)]
+        assert score("test", *args) == 0
+    return root
 
 
 def read_tsv(path: Path) -> list[dict[str, str]]:
@@ -51,24 +62,21 @@ def score(*args: str) -> int:
 
 
 @pytest.mark.parametrize("name", ["plda", "cosine"])
-def test_train_and_test_an_embedding_scorer(name: str, ref: Path, data: Path, work: Path) -> None:
-    assert score("train", str(ref), f"scorer={name}", "--save-dir", "sc") == 0
-    described = json.loads((work / "sc" / "scorer.json").read_text())
+def test_train_and_test_an_embedding_scorer(name: str, systems: Path) -> None:
+    described = json.loads((systems / "sc" / name / "scorer.json").read_text())
     assert described["type"] == name and described["input"] == "embeddings"
     assert described["dim"] == DIM and described["reference"]["speakers"] == 12
-    trials = all_pairs(work / "trials.tsv", speakers=6, per_speaker=3)
-    assert score("test", str(data), str(trials), "--scorer", "sc", "--save-dir", "t") == 0
-    rows = read_tsv(work / "t" / "scores.tsv")
+    rows = read_tsv(systems / name / "scores.tsv")
     assert len(rows) == 153 and all(np.isfinite(float(r["llr"])) for r in rows)
-    metrics = json.loads((work / "t" / "metrics.json").read_text())
+    metrics = json.loads((systems / name / "metrics.json").read_text())
     assert metrics["eer"] < 20
 
 
-def test_plda_scores_multi_recording_sides(ref: Path, data: Path, work: Path) -> None:
-    assert score("train", str(ref), "scorer=plda", "--save-dir", "sc") == 0
+def test_plda_scores_multi_recording_sides(systems: Path, work: Path) -> None:
     trials = work / "multi.tsv"
     trials.write_text("enrollment\ttest\ns0/u0,s0/u1\ts0/u2\ns0/u0,s0/u1\ts1/u0,s1/u1\n")
-    assert score("test", str(data), str(trials), "--scorer", "sc", "--save-dir", "t") == 0
+    args = [str(systems / "data/data.csv"), str(trials), "--scorer", str(systems / "sc/plda")]
+    assert score("test", *args, "--save-dir", "t") == 0
     same, different = (float(r["llr"]) for r in read_tsv(work / "t" / "scores.tsv"))
     assert same > 0 > different
 
@@ -84,58 +92,51 @@ def test_plda_on_binary_attributes_is_one_line(
 
 
 def test_explain_needs_a_binary_attribute_scorer(
-    ref: Path, data: Path, work: Path, capsys: pytest.CaptureFixture[str]
+    systems: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert score("train", str(ref), "scorer=cosine", "--save-dir", "sc") == 0
-    trials = all_pairs(work / "trials.tsv", speakers=6, per_speaker=3)
+    args = [str(systems / "data/data.csv"), str(systems / "trials.tsv")]
     capsys.readouterr()
-    assert score("test", str(data), str(trials), "--scorer", "sc", "--explain", "3") == 2
+    assert score("test", *args, "--scorer", str(systems / "sc/cosine"), "--explain", "3") == 2
     assert "--explain splits LLRs by binary attribute" in capsys.readouterr().err
 
 
 def test_fuse_then_score_test_with_the_fusion_gives_the_same_llrs(
-    ref: Path, data: Path, work: Path
+    systems: Path, work: Path
 ) -> None:
-    trials = all_pairs(work / "trials.tsv", speakers=6, per_speaker=3)
-    for name in ("beta", "plda"):
-        assert score("train", str(ref), f"scorer={name}", "--save-dir", f"sc/{name}") == 0
-        args = ["test", str(data), str(trials), "--scorer", f"sc/{name}", "--save-dir", name]
-        assert score(*args) == 0
-    assert score("fuse", "beta/scores.tsv", "plda/scores.tsv", "--save-dir", "fused") == 0
+    beta, plda = str(systems / "beta/scores.tsv"), str(systems / "plda/scores.tsv")
+    assert score("fuse", beta, plda, "--save-dir", "fused") == 0
     fusion = json.loads((work / "fused" / "fusion.json").read_text())
     assert [s["name"] for s in fusion["systems"]] == ["beta", "plda"]
-    assert fusion["systems"][1]["scorer"] == str((work / "sc" / "plda").absolute())
-    args = ["test", str(data), str(trials), "--fusion", "fused/fusion.json", "--save-dir", "ft"]
-    assert score(*args) == 0
+    assert fusion["systems"][1]["scorer"] == str(systems / "sc" / "plda")
+    data, trials = str(systems / "data/data.csv"), str(systems / "trials.tsv")
+    assert score("test", data, trials, "--fusion", "fused/fusion.json", "--save-dir", "ft") == 0
     fitted = [float(r["llr"]) for r in read_tsv(work / "fused" / "scores.tsv")]
     tested = read_tsv(work / "ft" / "scores.tsv")
     np.testing.assert_allclose([float(r["llr"]) for r in tested], fitted, atol=1e-5)
     assert {"part_beta", "part_plda"} <= set(tested[0])
-    applied = ["fuse", "--apply", "fused/fusion.json", "beta/scores.tsv", "plda/scores.tsv"]
-    assert score(*applied, "--save-dir", "ap") == 0
+    assert score("fuse", "--apply", "fused/fusion.json", beta, plda, "--save-dir", "ap") == 0
     assert read_tsv(work / "ap" / "scores.tsv") == read_tsv(work / "fused" / "scores.tsv")
 
 
 def test_fusion_of_other_trials_or_a_bad_file_is_one_line(
-    ref: Path, data: Path, work: Path, capsys: pytest.CaptureFixture[str]
+    systems: Path, work: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    trials = all_pairs(work / "trials.tsv", speakers=6, per_speaker=3)
+    data, trials = str(systems / "data/data.csv"), systems / "trials.tsv"
     fewer = work / "fewer.tsv"
     fewer.write_text("".join(trials.read_text().splitlines(keepends=True)[:-1]))
-    assert score("train", str(ref), "scorer=cosine", "--save-dir", "sc") == 0
-    for name, path in (("a", trials), ("b", fewer)):
-        assert score("test", str(data), str(path), "--scorer", "sc", "--save-dir", name) == 0
+    cosine = str(systems / "sc/cosine")
+    assert score("test", data, str(fewer), "--scorer", cosine, "--save-dir", "b") == 0
     capsys.readouterr()
-    assert score("fuse", "a/scores.tsv", "b/scores.tsv", "--save-dir", "f") == 2
+    assert score("fuse", str(systems / "cosine/scores.tsv"), "b/scores.tsv", "--save-dir", "f") == 2
     err = capsys.readouterr().err.strip()
     assert "b/scores.tsv: no score for s5/u1 vs s5/u2" in err and "\n" not in err
     assert not (work / "f").exists()
     bad = work / "fusion.json"
     bad.write_text('{"kind": "fusion", "offset": 0, "systems": [{"name": "a"}]}')
-    assert score("test", str(data), str(trials), "--fusion", str(bad), "--save-dir", "x") == 2
+    assert score("test", data, str(trials), "--fusion", str(bad), "--save-dir", "x") == 2
     err = capsys.readouterr().err.strip()
     assert "systems[0] (a): 'weight' must be a finite number" in err and "\n" not in err
-    assert score("test", str(data), str(trials), "--fusion", str(bad), "--plots") == 2
+    assert score("test", data, str(trials), "--fusion", str(bad), "--plots") == 2
     assert "drop --explain and --plots" in capsys.readouterr().err
 
 
@@ -150,14 +151,11 @@ def test_describe_an_embedding_scorer(
     assert "48 recordings of 12 speakers" in out and "preprocessing: centred" in out
 
 
-def test_compare_explains_a_fused_lr_system_by_system(ref: Path, data: Path, work: Path) -> None:
-    trials = all_pairs(work / "trials.tsv", speakers=6, per_speaker=3)
-    for name in ("beta", "cosine"):
-        assert score("train", str(ref), f"scorer={name}", "--save-dir", f"sc/{name}") == 0
-        args = ["test", str(data), str(trials), "--scorer", f"sc/{name}", "--save-dir", name]
-        assert score(*args) == 0
-    assert score("fuse", "beta/scores.tsv", "cosine/scores.tsv", "--save-dir", "fused") == 0
-    args = ["compare", "s0/u0", "s0/u1", "--data", str(data), "--scorer", "sc/beta"]
+def test_compare_explains_a_fused_lr_system_by_system(systems: Path, work: Path) -> None:
+    beta, cosine = str(systems / "beta/scores.tsv"), str(systems / "cosine/scores.tsv")
+    assert score("fuse", beta, cosine, "--save-dir", "fused") == 0
+    data, scorer = str(systems / "data/data.csv"), str(systems / "sc/beta")
+    args = ["compare", "s0/u0", "s0/u1", "--data", data, "--scorer", scorer]
     assert main([*args, "--fusion", "fused/fusion.json", "--save-dir", "case"]) == 0
     report = json.loads((work / "case" / "report.json").read_text())
     fused = report["fusion"]
