@@ -20,17 +20,14 @@ def test_ctrl_c_in_score_test_leaves_no_run_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    ref = write_attributes(tmp_path / "ref", speakers=6, per_speaker=3, prefix="r")
-    assert main(["score", "train", str(ref)]) == 0
-    data = write_attributes(tmp_path / "data", speakers=3, per_speaker=2)
+    beta_scorer_and_vectors(tmp_path / "scorer", tmp_path, 0)
+    data = write_attributes(tmp_path / "data", speakers=3, per_speaker=2, k=8)
     trials = all_pairs(tmp_path / "trials.tsv", 3, 2)
     # Interrupted after the run dir, its .hydra and log exist, while the scores are written.
     monkeypatch.setattr("balr.scoring.score_files.write_scores", interrupt)
-    args = ["score", "test", str(data), str(trials), "--scorer", "runs/scorer/train"]
+    args = ["score", "test", str(data), str(trials), "--scorer", "scorer"]
     assert main(args) == 130
-    assert not (tmp_path / "runs" / "score").exists() or not any(
-        (tmp_path / "runs" / "score").iterdir()
-    )
+    assert not (tmp_path / "runs" / "score").exists()
     monkeypatch.undo()
     monkeypatch.chdir(tmp_path)
     assert main(args) == 0
@@ -44,7 +41,7 @@ def test_ctrl_c_in_compare_leaves_no_case_dir(
     sides = [str(p) for p in beta_scorer_and_vectors(tmp_path / "scorer", tmp_path, 2)]
     monkeypatch.setattr("balr.cli.compare_app.load_side", interrupt)
     assert main(["compare", *sides, "--scorer", str(tmp_path / "scorer")]) == 130
-    assert not any((tmp_path / "runs" / "compare").iterdir())
+    assert not (tmp_path / "runs").exists()
 
 
 def test_an_interrupted_run_dir_that_was_there_before_stays(

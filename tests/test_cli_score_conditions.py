@@ -12,12 +12,19 @@ from balr.cli.main import main
 from tests.score_data import all_pairs, write_attributes
 
 
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A beta scorer run on 12 speakers, shared by the module's tests (which only read it)."""
+    root = tmp_path_factory.mktemp("trained")
+    ref = write_attributes(root / "ref", speakers=12, per_speaker=3, seed=1, prefix="r")
+    assert main(["score", "train", str(ref), "--save-dir", str(root / "scorer")]) == 0
+    return root / "scorer"
+
+
 @pytest.fixture
-def scorer_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    ref = write_attributes(tmp_path / "ref", speakers=12, per_speaker=3, seed=1, prefix="r")
-    assert main(["score", "train", str(ref), "--save-dir", "scorer"]) == 0
-    return tmp_path / "scorer"
+def scorer_dir(trained: Path, work: Path) -> Path:
+    """The shared scorer run, with this test's tmp_path as the working directory."""
+    return trained
 
 
 def with_conditions(csv: Path, condition_of_speaker: dict[str, str]) -> Path:
