@@ -55,7 +55,10 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     enrollment = load_side("enrollment", list(cfg.enrollment), encoders, dataset)
     test = load_side("test", list(cfg.test), encoders, dataset)
     info = scorer_info(scorer_path, scorer, *scorer_file_digests(scorer_path))
-    log.info("calibration: %s", chosen.why)
+    if cfg.get("fusion"):  # the fusion is the calibration (chosen.why would say none)
+        log.info("calibration: the fusion %s (--fusion), with its ELUB bounds", cfg.fusion)
+    else:
+        log.info("calibration: %s", chosen.why)
     calibration = None
     if chosen.calibration is not None and chosen.path is not None:
         calibration = calibration_info(chosen.calibration, chosen.path, sha256_of(chosen.path))

@@ -132,7 +132,7 @@ def apply_fusion(
     shift = fusion.offset + math.fsum(s["part"] for s in systems if not s["ba_lr"])
     bounds = None if fusion.bounds is None else fusion.bounds.to_dict()
     case.calibration = CalibrationInfo(
-        str(path.absolute()), weight, shift, sha256_of(path), method="fusion", bounds=bounds
+        str(path.absolute()), weight, shift, sha256_of(path), "fusion", bounds, _data(fusion)
     )
     case.fusion = {"path": str(path.absolute()), "offset": fusion.offset, "systems": systems}
     case.notes.append(
@@ -140,6 +140,18 @@ def apply_fusion(
         f" {balr_name}'s part is {weight:.3g} x its raw LLR, the sum of the attribute"
         " contributions."
     )
+
+
+def _data(fusion: Fusion) -> dict[str, Any]:
+    """What the fusion was fitted on, for the report: its score files and (from its ELUB
+    bounds, computed on the same comparisons) the numbers of comparisons."""
+    data: dict[str, Any] = {}
+    if fusion.bounds is not None:
+        data |= {"n_target": fusion.bounds.n_target, "n_nontarget": fusion.bounds.n_nontarget}
+    files = [s.scores for s in fusion.systems if s.scores]
+    if files:
+        data["file"] = ", ".join(files)
+    return data
 
 
 def fusion_section(case: Case) -> str:
