@@ -57,7 +57,8 @@ def run_bad_input(
 def assert_refused_cleanly(
     case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    """`run_bad_input`, then: no file was written in the work folder, the inputs are intact."""
+    """`run_bad_input`, then: nothing (not even an empty runs/ folder) was left in the work
+    folder, the inputs are intact."""
     inputs, work, before = run_bad_input(case, tmp_path, monkeypatch, capsys)
-    assert not any(p.is_file() for p in work.rglob("*")), sorted(work.rglob("*"))
+    assert not any(work.iterdir()), sorted(work.rglob("*"))
     assert digest(inputs) == before

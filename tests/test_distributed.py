@@ -243,7 +243,7 @@ def test_a_failed_worker_is_one_line_and_leaves_no_run_dir(
     err = capsys.readouterr().err
     assert "balr: error: worker rank 1 of 2 failed (exit code 2)" in err
     assert "Traceback" not in err
-    assert list((Path.cwd() / "runs").iterdir()) == []
+    assert not (Path.cwd() / "runs").exists() or list((Path.cwd() / "runs").iterdir()) == []
 
 
 def test_an_interrupted_launch_keeps_a_checkpointed_run_and_says_how_to_resume(

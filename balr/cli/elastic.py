@@ -8,13 +8,13 @@ write to the one directory the user sees named on the console.
 from __future__ import annotations
 
 import argparse
-import shutil
 import socket
 import sys
 import uuid
 from pathlib import Path
 
 from balr.errors import BalrError
+from balr.training.run_dir import discard_run_dir
 
 
 def launch_workers(ns: argparse.Namespace, run_dir: Path, created: bool) -> int:
@@ -90,7 +90,7 @@ def worker_arguments(ns: argparse.Namespace, run_dir: Path) -> list[str]:
 def _drop_if_untrained(run_dir: Path, created: bool) -> bool:
     """Remove a run directory made for this run that holds no checkpoint; True if removed."""
     if created and not (run_dir / "last.pt").exists():
-        shutil.rmtree(run_dir, ignore_errors=True)
+        discard_run_dir(run_dir)
         return True
     return False
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from balr.cli.overrides import key_of, quote
 from balr.cli.paths import conf_dir
 from balr.errors import RunDirError
+from balr.training.run_dir import discard_run_dir
 
 # Hydra app of each command: "module:function" (imported only when that command runs).
 APPS: dict[str, str] = {
@@ -97,7 +97,7 @@ def run_app_in(
 
 def _discard(run_dir: Path, created: bool, keep_if: str | None) -> None:
     if created and not (keep_if and any(run_dir.rglob(keep_if))):
-        shutil.rmtree(run_dir, ignore_errors=True)
+        discard_run_dir(run_dir)
 
 
 def previous_overrides(run_dir: Path) -> list[str]:

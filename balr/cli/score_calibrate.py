@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from balr.errors import BalrError
-from balr.training.run_dir import choose_run_dir
+from balr.training.run_dir import choose_run_dir, discard_run_dir
 
 CALIBRATE_EPILOG = """\
 SCORES: tab-separated with a header, a 'label' column (1 same, 0 different speaker) and the
@@ -95,7 +94,7 @@ def _in_run_dir(ns: argparse.Namespace, name: str, work: Callable[[Path], object
         work(run_dir)
     except (BalrError, KeyboardInterrupt):
         if created:
-            shutil.rmtree(run_dir, ignore_errors=True)
+            discard_run_dir(run_dir)
         raise
     return 0
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from balr.errors import BalrError
-from balr.training.run_dir import choose_run_dir
+from balr.training.run_dir import choose_run_dir, discard_run_dir
 
 DESCRIPTION = """\
 Fuse the scores of several systems on the same trials (score files of `balr score test`,
@@ -58,8 +57,8 @@ def run(ns: argparse.Namespace) -> int:
             apply_fusion(Path(ns.apply), paths, run_dir)
         else:
             fuse(paths, run_dir, names, ns.bounds == "elub")
-    except BalrError:
+    except (BalrError, KeyboardInterrupt):
         if created:
-            shutil.rmtree(run_dir, ignore_errors=True)
+            discard_run_dir(run_dir)
         raise
     return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from balr.cli.paths import conf_dir, sample_datasets
 from balr.config.validate import validate_train_config
 from balr.errors import BalrError, ConfigError, RunDirError
 from balr.training import distributed as ddp
-from balr.training.run_dir import choose_run_dir
+from balr.training.run_dir import choose_run_dir, discard_run_dir
 
 log = logging.getLogger("balr")
 
@@ -193,7 +192,7 @@ def launch(ns: argparse.Namespace, overrides: list[str], resume_dir: Path | None
             path.write_bytes(content)
     if status == 2 and created and ctx.is_main and not any(run_dir.rglob("last.pt")):
         # The run (or every job of the sweep) failed before training: leave nothing behind.
-        shutil.rmtree(run_dir, ignore_errors=True)
+        discard_run_dir(run_dir)
     if status == 0 and ns.multirun and ctx.is_main:
         from balr.cli.runs_cmd import report_sweep
 

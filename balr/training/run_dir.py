@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from balr.errors import RunDirError
+
+# The folders a claim made above its run dir (runs/, runs/score/, --save-dir's new parents),
+# nearest first, by run dir: a failed run removes them too when they are still empty.
+_MADE_ABOVE: dict[Path, list[Path]] = {}
 
 
 def claim_run_dir(parent: Path, name: str = "train", max_tries: int = 10_000) -> Path:
@@ -14,6 +19,7 @@ def claim_run_dir(parent: Path, name: str = "train", max_tries: int = 10_000) ->
     `mkdir(exist_ok=False)` makes the claim atomic, so concurrent launches never share a dir.
     """
     parent = Path(parent).absolute()
+    missing = [folder for folder in (parent, *parent.parents) if not folder.exists()]
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -26,6 +32,7 @@ def claim_run_dir(parent: Path, name: str = "train", max_tries: int = 10_000) ->
             continue
         except OSError as error:
             raise RunDirError(f"cannot create {candidate}: {error.strerror}") from None
+        _MADE_ABOVE[candidate] = missing
         return candidate
     raise RunDirError(f"no free run directory named {name}N under {parent}: clean it up")
 
@@ -43,6 +50,7 @@ def prepare_save_dir(path: Path, exist_ok: bool) -> tuple[Path, bool]:
             )
         created = False
     else:
+        missing = [folder for folder in path.parents if not folder.exists()]
         try:
             path.mkdir(parents=True)
         except OSError as error:
@@ -53,9 +61,22 @@ def prepare_save_dir(path: Path, exist_ok: bool) -> tuple[Path, bool]:
                 f"cannot create --save-dir {path} ({why}): give a directory you can write"
             ) from None
         created = True
+        _MADE_ABOVE[path] = missing
     if not os.access(path, os.W_OK | os.X_OK):
         raise RunDirError(f"--save-dir {path} is not writable: choose a directory you can write")
     return path, created
+
+
+def discard_run_dir(run_dir: Path) -> None:
+    """Remove a run dir this process created, and the folders its claim made above it while
+    they are empty (a failed or interrupted run leaves no runs/score/ behind)."""
+    run_dir = Path(run_dir).absolute()
+    shutil.rmtree(run_dir, ignore_errors=True)
+    for folder in _MADE_ABOVE.pop(run_dir, []):
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # another run's folder is in it now (or it is gone already)
 
 
 def choose_run_dir(
