@@ -66,6 +66,7 @@ def bench(session: nox.Session) -> None:
         "plda_speed.py",
         "kaldi_read.py",
         "cv_calibration_speed.py",
+        "check_ids_speed.py",
     )
     for script in scripts:
         session.run("python", f"benchmarks/{script}", *session.posargs)
