@@ -8,6 +8,7 @@ the shared piece moves down).
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 from pathlib import Path
 
@@ -42,10 +43,16 @@ def imported(path: Path, modules: set[str]) -> set[str]:
     return {name for name in found if name in modules} - {module_name(path)}
 
 
-def import_graph() -> dict[str, set[str]]:
+@functools.cache
+def _parsed_graph() -> dict[str, frozenset[str]]:
     paths = sorted(ROOT.rglob("*.py"))
     modules = {module_name(p) for p in paths}
-    return {module_name(p): imported(p, modules) for p in paths}
+    return {module_name(p): frozenset(imported(p, modules)) for p in paths}
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the balr modules it imports (parsed once per session; a fresh copy)."""
+    return {name: set(targets) for name, targets in _parsed_graph().items()}
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
