@@ -51,6 +51,7 @@ def _add_condition_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--name",
         nargs="+",
+        action="extend",  # --name a --name b as --name a b (else the last would win)
         default=[],
         metavar="NAME",
         help="condition names, one per file (default: each file's folder)",
@@ -58,6 +59,7 @@ def _add_condition_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--duration",
         nargs="+",
+        action="extend",  # --name a --name b as --name a b (else the last would win)
         default=[],
         metavar="SECONDS",
         help="net speech seconds of each condition, in order (default: read"
