@@ -54,14 +54,18 @@ CAPTIONS = {
     " different-speaker comparisons with log10 LR at least x. Where they cross the vertical"
     " line (LR = 1) they give the rates of misleading evidence. Each curve ends at its most"
     " extreme observed LR, at 1/N: nothing is extrapolated. LRs clipped to a calibration's"
-    " bounds pile up there (vertical steps at the ends).",
+    " bounds pile up there (vertical steps at the ends; conditions calibrated alike share"
+    " them, so their steps coincide).",
     "ece.png": "ECE plot: empirical cross-entropy (bits) against the prior log10 odds, for the"
     " reported LLRs (solid) and after the best monotonic recalibration (PAV, dashed). The gap"
     " between them is the calibration loss; at prior log odds 0 they are Cllr and Cllr_min."
     " Above the dotted LR ≡ 1 curve the LRs would mislead a decision at that prior.",
     "pav.png": "PAV plot: reported log10 LR against its PAV-recalibrated value; devPAV is the"
-    " mean distance of this curve from the identity line. Below the line the LRs overstate"
-    " the evidence, above it they understate it.",
+    " mean distance of this curve from the identity line. LRs whose PAV value is infinite"
+    " (at the ends, where only one kind of comparison lies, e.g. LRs piled up at a"
+    " calibration's bounds) are left out, as devPAV leaves them out, so the curve may span"
+    " less than the reported range. Below the"
+    " line the LRs overstate the evidence, above it they understate it.",
     "coherence.png": "Coherence: Cllr and EER against net speech duration; they should not"
     " get worse with more speech.",
 }
