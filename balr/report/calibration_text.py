@@ -90,8 +90,9 @@ def calibration_caveat(case: Case) -> str:
     c = case.calibration
     assert c is not None
     return (
-        f"The LR is calibrated ({escape(method_text(c))}) by <code>{escape(c.path)}</code>,"
-        f" fitted on {escape(data_text(c))}. Bounds: {escape(bounds_text(c))}. The"
+        f"The LR is calibrated by <code>{escape(c.path)}</code>. Method:"
+        f" {escape(method_text(c))}; fitted on {escape(data_text(c))}. Bounds:"
+        f" {escape(bounds_text(c))}. The"
         " per-attribute contributions are raw terms; the calibration step is the purple bar"
         " of the chart."
     )
