@@ -190,19 +190,22 @@ def speaker_map(data: str) -> dict[str, str]:
 
 
 def speakers_from_data(condition: Condition, speaker_of: dict[str, str], data: str) -> Speakers:
-    """Speakers from a dataset's id -> speaker map; DatasetError naming an unknown id."""
+    """Speakers from a dataset's id -> speaker map (ids matched with or without an audio
+    extension, as in trial lists); DatasetError naming an unknown id."""
+    from balr.evaluation.trial_formats import IdIndex
+
     firsts = [side.split(",")[0].strip() for side in (*condition.enrollment, *condition.test)]
-    names = []
-    for i, item in enumerate(firsts):
-        speaker = speaker_of.get(item)
-        if speaker is None:
-            line = condition.lines[i % len(condition.enrollment)]
-            raise DatasetError(
-                f"{condition.source}: line {line}: id {item!r} has no speaker in {data};"
-                " give the dataset the comparisons were made on with --data"
-            )
-        names.append(speaker)
-    return _indexed(names)
+    rows = IdIndex(list(speaker_of)).rows(pl.Series(firsts, dtype=pl.String))
+    missing = np.flatnonzero(rows < 0)
+    if missing.size:
+        i = int(missing[0])
+        raise DatasetError(
+            f"{condition.source}: line {condition.lines[i % len(condition.enrollment)]}: id"
+            f" {firsts[i]!r} has no speaker in {data}; give the dataset the comparisons were"
+            " made on with --data"
+        )
+    speakers = np.asarray(list(speaker_of.values()), dtype=object)
+    return _indexed(speakers[rows].tolist())
 
 
 def _indexed(names: list[str]) -> Speakers:
