@@ -67,6 +67,27 @@ def no_score_column(tmp: Path) -> Outcome:
     )
 
 
+def header_without_rows(tmp: Path) -> Outcome:
+    path = scores(tmp, "enrollment\ttest\tscore\tlabel\n")
+    return ["score", "calibrate", str(path)], "scores.tsv: a header without score lines", "give"
+
+
+def comparison_listed_twice(tmp: Path) -> Outcome:
+    path = scores(tmp, GOOD + "a\tb\t0.9\t1\n")
+    return ["score", "calibrate", str(path)], "lines 2 and 6 compare the same", "keep one"
+
+
+def two_label_columns(tmp: Path) -> Outcome:
+    text = "enrollment\ttest\tscore\tlabel\tlabel\na\tb\t0.9\t1\t0\nc\td\t0.1\t0\t1\n"
+    path = scores(tmp, text)
+    return ["score", "calibrate", str(path)], "column 'label' twice", "rename or drop the other"
+
+
+def comparison_listed_twice_to_apply(tmp: Path) -> Outcome:
+    args = apply_args(tmp, GOOD.replace("c\td", "a\tb"))
+    return args, "lines 2 and 3 compare the same recordings", "keep one"
+
+
 def missing_scores_to_calibrate(tmp: Path) -> Outcome:
     return ["score", "calibrate", str(tmp / "absent.tsv")], "absent.tsv", "give the scores.tsv"
 
@@ -126,6 +147,10 @@ CASES: list[Case] = [
     infinite_score,
     reversed_scores,
     no_score_column,
+    header_without_rows,
+    comparison_listed_twice,
+    two_label_columns,
+    comparison_listed_twice_to_apply,
     missing_scores_to_calibrate,
     missing_scores_to_apply,
     missing_calibration,

@@ -1,4 +1,5 @@
-"""A trial list may not repeat a comparison or a column; a dataset CSV may not repeat a column."""
+"""A trial list or score file may not repeat a comparison or a column; a dataset CSV may not
+repeat a column."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from balr.data import AudioDataset
 from balr.errors import DatasetError
 from balr.evaluation.trial_io import read_trial_frame, read_trials
+from balr.scoring.score_files import read_scores
 from balr.scoring.trials import read_comparisons
 
 IDS = ["a", "b", "c", "d"]
@@ -31,6 +33,18 @@ def test_sides_listing_the_same_ids_in_another_order_are_one_side(tmp_path: Path
     path = write(tmp_path, "enrollment\ttest\na,b\tc\nd\tc\nb, a\tc\n")
     with pytest.raises(DatasetError, match=r"lines 2 and 4 .* counts twice in the metrics"):
         read_comparisons(path, IDS)
+
+
+def test_a_score_file_repeating_a_comparison_is_refused(tmp_path: Path) -> None:
+    text = "enrollment\ttest\tllr\tlabel\na\tb\t2\t1\nc\td\t-1\t0\na\tb\t2\t1\n"
+    path = write(tmp_path, text, "scores.tsv")
+    with pytest.raises(DatasetError, match=r"scores.tsv: lines 2 and 4 compare the same"):
+        read_scores(path)
+
+
+def test_a_score_file_may_list_a_pair_once_per_condition(tmp_path: Path) -> None:
+    text = "enrollment\ttest\tllr\tlabel\tcondition\na\tb\t2\t1\tclean\na\tb\t1\t1\tphone\n"
+    assert read_scores(write(tmp_path, text, "scores.tsv")).raw.tolist() == [2.0, 1.0]
 
 
 def test_a_comparison_and_its_swap_are_two_comparisons(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 - a header naming a column twice (two ``label`` columns) is refused: one would be ignored;
 - a comparison listed twice is refused: it would count twice in every metric. Sides are
-  compared as sets of ids (``a,b`` and ``b,a`` are one side).
+  compared as sets of ids (``a,b`` and ``b,a`` are one side); a ``condition`` column, when
+  there, is part of the comparison (a score file lists a pair once per condition).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ def check_trial_rows(frame: pl.DataFrame, path: Path) -> None:
         path: the file, for the message.
     """
     check_unique_columns(frame.columns, path)
-    sides = frame.select(_side_key(frame, "enrollment"), _side_key(frame, "test"))
+    # A score file may list one pair once per recording condition (its degraded copies).
+    condition = [pl.col("condition")] if "condition" in frame.columns else []
+    sides = frame.select(_side_key(frame, "enrollment"), _side_key(frame, "test"), *condition)
     repeated = sides.is_duplicated().to_numpy()
     if not repeated.any():
         return

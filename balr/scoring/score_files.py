@@ -22,8 +22,10 @@ import numpy as np
 import polars as pl
 
 from balr.data.atomic import atomic_path
+from balr.data.columns import check_unique_columns
 from balr.data.guard import check_regular
 from balr.errors import DatasetError
+from balr.evaluation.trial_checks import check_trial_rows
 from balr.evaluation.trial_io import parse_labels
 from balr.scoring.score_formats import labels_from_trials, read_score_frame
 
@@ -184,12 +186,19 @@ def read_scores(path: Path, trials: Path | None = None, wanted: str = WANTED) ->
     check_regular(path, DatasetError, wanted)
     frame = read_score_frame(path)
     column = next((c for c in SCORE_COLUMNS if c in frame.columns), None)
-    if column is None or frame.height == 0:
+    if column is None:
         found = ", ".join(c for c in frame.columns if c != "line") or "nothing"
         raise DatasetError(
-            f"{path}: no 'llr_raw', 'score', 'llr' or 'log10_lr' column, or no rows (found"
-            f" {found}); give the {wanted} or a tab-separated file with a 'score' column"
+            f"{path}: no 'llr_raw', 'score', 'llr' or 'log10_lr' column (found {found});"
+            f" give the {wanted} or a tab-separated file with a 'score' column"
         )
+    if frame.height == 0:
+        raise DatasetError(f"{path}: a header without score lines; give the {wanted}")
+    # As in trial lists: a second 'label' column would be ignored, a repeated pair count twice.
+    if {"enrollment", "test"} <= set(frame.columns):
+        check_trial_rows(frame, path)
+    else:
+        check_unique_columns(frame.columns, path)
     raw = _finite_column(frame, column, path)
     labels = None
     if "label" in frame.columns:
