@@ -118,6 +118,14 @@ def test_score_files_of_other_trials_are_refused(tmp_path: Path) -> None:
         align_score_files([a, b])
 
 
+def test_one_score_file_given_twice_is_refused(tmp_path: Path) -> None:
+    scores, labels = _scores(20)
+    a = _write(tmp_path / "a.tsv", scores[:, 0], labels, np.arange(20))
+    with pytest.raises(FusionError, match=r"a.tsv: given twice \(as .*a.tsv too\)"):
+        fuse([a, tmp_path / "." / "a.tsv"], tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.parametrize(
     ("content", "match"),
     [

@@ -59,6 +59,19 @@ def system_names(paths: list[Path]) -> list[str]:
     return names
 
 
+def _refuse_a_file_twice(paths: list[Path]) -> None:
+    """FusionError when two of `paths` are one file: one system would count as two."""
+    seen: dict[Path, Path] = {}
+    for path in paths:
+        real = Path(path).resolve()
+        if real in seen:
+            raise FusionError(
+                f"{path}: given twice (as {seen[real]} too): one system fused with itself"
+                " gains nothing; give each system's score file once"
+            )
+        seen[real] = path
+
+
 def align_score_files(paths: list[Path]) -> AlignedScores:
     """Read `paths` and match their rows by (enrollment, test).
 
@@ -152,6 +165,7 @@ def fuse(
     """
     if len(paths) < 2:
         raise FusionError(f"balr score fuse needs 2 or more score files, got {len(paths)}")
+    _refuse_a_file_twice(paths)
     names = names or system_names(paths)
     if len(names) != len(paths) or len(set(names)) != len(names):
         raise FusionError(f"--names {','.join(names)}: give one distinct name per score file")
