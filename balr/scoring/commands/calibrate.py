@@ -96,6 +96,9 @@ def fit_calibration(
         "cross_validated": False,
         "folds": None,
     }
+    if "fold" in scores.frame.columns:  # out-of-fold scores (cv_scores.tsv): not held-out data
+        folds = scores.frame["fold"].n_unique()
+        calibration.data |= {"cross_validated": True, "folds": folds}
     conditions = scores.conditions
     if conditions is not None and conditions.drop_nulls().len():
         calibration.data["conditions"] = sorted(set(conditions.drop_nulls().to_list()))
