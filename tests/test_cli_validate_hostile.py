@@ -7,6 +7,7 @@ directory, and without touching the inputs.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,29 @@ def names_do_not_match_files(tmp: Path) -> Outcome:
     return ["validate", str(a), "--name", "x", "y"], "2 --name for 1 score files", "one name"
 
 
+def infinite_duration(tmp: Path) -> Outcome:
+    a = write_scores(tmp / "a" / "scores.tsv")
+    return ["validate", str(a), "--duration", "inf"], "--duration inf", "seconds > 0 (finite)"
+
+
+def baseline_is_a_fifo(tmp: Path) -> Outcome:
+    a = write_scores(tmp / "a" / "scores.tsv")
+    os.mkfifo(tmp / "base.tsv")
+    args = ["validate", str(a), "--baseline", str(tmp / "base.tsv")]
+    return args, "base.tsv: not a regular file", "give a labelled scores.tsv"
+
+
+def description_not_utf8(tmp: Path) -> Outcome:
+    # Bytes that are not UTF-8 arrive as surrogates; the HTML report could not be written.
+    a = write_scores(tmp / "a" / "scores.tsv")
+    args = ["validate", str(a), "--describe", "lab \udcff"]
+    return args, "argument b'lab \\xff' is not valid UTF-8", "retype the text"
+
+
+def scores_path_not_utf8(tmp: Path) -> Outcome:
+    return ["validate", str(tmp / "b\udcffx.tsv")], "b\\xffx.tsv' is not valid UTF-8", "rename"
+
+
 CASES: list[Case] = [
     one_class_only,
     no_llr_column,
@@ -108,6 +132,10 @@ CASES: list[Case] = [
     id_without_speaker_in_data,
     missing_file,
     names_do_not_match_files,
+    infinite_duration,
+    baseline_is_a_fifo,
+    description_not_utf8,
+    scores_path_not_utf8,
 ]
 
 

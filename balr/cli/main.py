@@ -21,7 +21,7 @@ from collections.abc import Callable
 from balr import __version__
 from balr.cli.errors import DEBUG_ENV, report
 from balr.cli.signals import TERMINATED_STATUS, Terminated, sigterm_as_interrupt
-from balr.errors import BalrError
+from balr.errors import BalrError, ConfigError
 
 # One module per command, each with add_parser(subparsers); listed in `balr --help` order.
 COMMAND_MODULES = (
@@ -67,9 +67,24 @@ def main(argv: list[str] | None = None) -> int:
         # The generator owns its options (argparse cannot intermix a pass-through remainder).
         from balr.cli import synth_cmd
 
-        return _guarded(lambda: synth_cmd.run(argv[1:]))
+        return _guarded(lambda: synth_cmd.run(_utf8(argv)[1:]))
     # Guarded too: Ctrl-C while the commands import (torch: seconds) is one line, no traceback.
-    return _guarded(lambda: _parse_and_run(argv))
+    return _guarded(lambda: _parse_and_run(_utf8(argv)))
+
+
+def _utf8(argv: list[str]) -> list[str]:
+    """`argv`, or ConfigError naming an argument that is not UTF-8: balr writes names, paths
+    and text into UTF-8 files (CSV, JSON, HTML), where such bytes cannot go."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(arg)
+            raise ConfigError(
+                f"argument {shown!r} is not valid UTF-8: rename the file or folder (or retype"
+                " the text) in UTF-8"
+            ) from None
+    return argv
 
 
 def _parse_and_run(argv: list[str]) -> int | None:

@@ -89,7 +89,8 @@ def _add_condition_options(parser: argparse.ArgumentParser) -> None:
 def _existing(option: str, value: str) -> str:
     path = Path(value).expanduser()
     if not path.is_file():
-        raise ConfigError(f"{option} {value}: no such file: give a labelled scores.tsv")
+        what = "not a regular file" if path.exists() else "no such file"
+        raise ConfigError(f"{option} {value}: {what}: give a labelled scores.tsv")
     return quote(path.absolute())
 
 
@@ -116,8 +117,8 @@ def _split_overrides(ns: argparse.Namespace) -> None:
             durations.append(float(text))
         except ValueError:
             raise ConfigError(f"--duration {text}: give net speech in seconds, e.g. 2.5") from None
-        if not durations[-1] > 0:
-            raise ConfigError(f"--duration {text}: give net speech in seconds > 0")
+        if not 0 < durations[-1] < float("inf"):
+            raise ConfigError(f"--duration {text}: give net speech in seconds > 0 (finite)")
     ns.duration = durations
 
 
