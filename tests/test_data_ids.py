@@ -33,3 +33,9 @@ def test_several_unsafe_ids_are_counted_and_the_first_named() -> None:
     ids = (f"s/{i}{',' if i % 3 == 1 else ''}" for i in range(10))
     with pytest.raises(DatasetError, match=r"id 's/1,' holds a comma \(3 ids in all\)"):
         check_ids(ids, "data", "rename them")
+
+
+def test_an_id_that_is_not_utf8_is_named_by_its_bytes() -> None:
+    # os.fsdecode turns the file name bytes b"a\xff" into "a\udcff".
+    with pytest.raises(DatasetError, match=r"^rec: id b'a\\xff' is not valid UTF-8 .*: rename"):
+        check_ids(["ok", "a\udcff"], "rec", "rename")

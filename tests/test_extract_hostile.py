@@ -186,6 +186,20 @@ def test_a_file_name_that_would_break_a_trial_list_is_refused_before_any_work(
     assert digest(inputs) == before
 
 
+def test_a_file_name_that_is_not_utf8_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    def case(inputs: Path) -> tuple[list[str], str, str]:
+        shutil.copy(SPEECH, inputs / "fine.flac")
+        shutil.copy(SPEECH, inputs / "o\udcffk.flac")  # the name's bytes: o \xff k
+        args = ["extract", str(inputs), "--save-dir", "emb"]
+        return args, "id b'o\\xffk.flac' is not valid UTF-8", "rename the file"
+
+    inputs, work, before = run_bad_input(case, tmp_path, monkeypatch, capsys)
+    assert not (work / "emb").exists()
+    assert digest(inputs) == before
+
+
 def test_a_csv_id_that_would_break_a_trial_list_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -10,6 +10,7 @@ the file the user knows.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 import polars as pl
@@ -29,6 +30,14 @@ def unsafe_char(item_id: str) -> str | None:
     return None
 
 
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_ids(ids: Iterable[str], where: str, fix: str) -> None:
     """Refuse ids holding a comma, TAB or line break, naming the first and the count.
 
@@ -38,10 +47,19 @@ def check_ids(ids: Iterable[str], where: str, fix: str) -> None:
         fix: what the user should do, to end the message.
 
     Raises:
-        DatasetError: an id holds a trial-list separator.
+        DatasetError: an id holds a trial-list separator, or is not UTF-8.
     """
+    ids = list(ids)
     # One vectorised scan: a Python loop over a million ids takes most of a second.
-    series = pl.Series(values=list(ids), dtype=pl.String)
+    try:
+        series = pl.Series(values=ids, dtype=pl.String)
+    except UnicodeEncodeError:
+        # A file name of bytes that are not UTF-8: no CSV, JSON or trial list can hold it.
+        first = next(i for i in ids if not _is_utf8(i))
+        raise DatasetError(
+            f"{where}: id {os.fsencode(first)!r} is not valid UTF-8 (balr writes ids into"
+            f" UTF-8 files): {fix}"
+        ) from None
     bad = series.filter(series.str.contains(_UNSAFE_PATTERN))
     if bad.is_empty():
         return
