@@ -64,3 +64,9 @@ def beta_scorer_and_vectors(scorer_dir: Path, vector_dir: Path, n: int) -> list[
     for path, vector in zip(paths, bits, strict=False):
         save_vector(path, vector)
     return paths
+
+
+def saved_beta_scorer(folder: Path) -> Path:
+    """`folder` holding the beta scorer of `beta_scorer_and_vectors` (no vectors)."""
+    beta_scorer_and_vectors(folder, folder, 0)
+    return folder

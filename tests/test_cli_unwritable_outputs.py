@@ -10,12 +10,10 @@ import errno
 from pathlib import Path
 from typing import NoReturn
 
-import numpy as np
 import pytest
 
 from balr.cli.main import main
-from balr.scoring import BetaScorer
-from tests.score_data import write_attributes
+from tests.score_data import saved_beta_scorer, write_attributes
 
 
 def denied(*args: object, **kwargs: object) -> NoReturn:
@@ -45,18 +43,10 @@ def test_trial_lists_into_a_read_only_folder_are_one_line_and_none_is_left(
     assert not out.exists()
 
 
-def scorer_run(folder: Path) -> Path:
-    rng = np.random.default_rng(0)
-    scorer = BetaScorer()
-    scorer.fit((rng.random((12, 8)) < 0.5).astype(np.uint8), np.repeat(np.arange(4), 3))
-    scorer.save(folder)
-    return folder
-
-
 def test_describe_of_a_read_only_run_points_to_save_dir_before_any_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    run = scorer_run(tmp_path / "scorer")
+    run = saved_beta_scorer(tmp_path / "scorer")
     monkeypatch.setattr("balr.cli.score_describe.os.access", lambda path, mode: False)
     assert main(["score", "describe", str(run)]) == 2
     out, err = capsys.readouterr()
@@ -70,7 +60,7 @@ def test_describe_of_a_read_only_run_points_to_save_dir_before_any_table(
 def test_describe_whose_figure_cannot_be_written_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    run = scorer_run(tmp_path / "scorer")
+    run = saved_beta_scorer(tmp_path / "scorer")
     monkeypatch.setattr("balr.report.figure.attributes_figure", denied)
     assert main(["score", "describe", str(run)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

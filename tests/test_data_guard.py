@@ -17,9 +17,10 @@ from balr.data.vectors import load_vector, open_matrix
 from balr.errors import CalibrationError, DatasetError, VectorFileError
 from balr.evaluation.calibration import Calibration
 from balr.evaluation.trial_io import read_trial_frame
-from balr.scoring import BetaScorer, load_scorer
+from balr.scoring import load_scorer
 from balr.scoring.base import ScorerError
 from balr.scoring.score_files import read_scores
+from tests.score_data import saved_beta_scorer
 
 
 @pytest.fixture
@@ -95,17 +96,9 @@ def test_an_oversized_calibration_is_refused(tmp_path: Path, monkeypatch) -> Non
         Calibration.load(path)
 
 
-def _scorer(folder: Path) -> Path:
-    rng = np.random.default_rng(0)
-    scorer = BetaScorer()
-    scorer.fit((rng.random((12, 8)) < 0.5).astype(np.uint8), np.repeat(np.arange(4), 3))
-    scorer.save(folder)
-    return folder
-
-
 @pytest.mark.parametrize("name", ["scorer.json", "parameters.npz"])
 def test_scorer_files_that_are_fifos_are_refused(tmp_path: Path, name: str, fifo: Path) -> None:
-    folder = _scorer(tmp_path / "scorer")
+    folder = saved_beta_scorer(tmp_path / "scorer")
     (folder / name).unlink()
     os.rename(fifo, folder / name)
     with pytest.raises(ScorerError, match=rf"{name}: is a FIFO"):
