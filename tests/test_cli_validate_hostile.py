@@ -71,7 +71,19 @@ def unknown_criterion(tmp: Path) -> Outcome:
 
 def bootstrap_zero(tmp: Path) -> Outcome:
     a = write_scores(tmp / "a" / "scores.tsv")
-    return ["validate", str(a), "--bootstrap", "0"], "--bootstrap 0", ">= 1"
+    return ["validate", str(a), "--bootstrap", "0"], "--bootstrap 0", "from 1 to 100,000"
+
+
+def bootstrap_of_a_hundred_million(tmp: Path) -> Outcome:
+    # Their speaker counts were drawn at once: 12.8 GB for 16 speakers, then days of work.
+    a = write_scores(tmp / "a" / "scores.tsv")
+    args = ["validate", str(a), "--bootstrap", "100000000"]
+    return args, "--bootstrap 100000000", "from 1 to 100,000"
+
+
+def bootstrap_override_of_a_hundred_million(tmp: Path) -> Outcome:
+    a = write_scores(tmp / "a" / "scores.tsv")
+    return ["validate", str(a), "bootstrap=100000000"], "bootstrap=100000000", "from 1 to"
 
 
 def bootstrap_without_speakers(tmp: Path) -> Outcome:
@@ -128,6 +140,8 @@ CASES: list[Case] = [
     one_name_twice_by_hand,
     unknown_criterion,
     bootstrap_zero,
+    bootstrap_of_a_hundred_million,
+    bootstrap_override_of_a_hundred_million,
     bootstrap_without_speakers,
     id_without_speaker_in_data,
     missing_file,

@@ -13,6 +13,7 @@ from balr.config.validation import CriteriaConfig
 from balr.errors import ConfigError, DatasetError
 from balr.evaluation import cllr, cllr_min, compute_eer
 from balr.evaluation.devpav import devpav
+from balr.evaluation.weighted import SortedLLRs
 from balr.validation import read_all, validate
 from balr.validation.bootstrap import (
     bootstrap_replicates,
@@ -256,3 +257,16 @@ def test_an_applied_score_file_is_validated_on_its_reported_llrs_not_the_raw_sco
     (condition,) = read_all([path], [], [])
     # llr (calibrated, bounded), not llr_unbounded, nor llr_raw, which calibration reads
     assert condition.llrs.tolist() == [2.0, -1.0, 1.0, -2.0]
+
+
+def test_replicates_drawn_in_chunks_are_the_replicates_drawn_at_once() -> None:
+    rng = np.random.default_rng(0)
+    llrs, same = rng.normal(size=60), np.arange(60) % 4 == 0
+    enrollment, test = rng.integers(0, 12, 60), rng.integers(0, 12, 60)
+    test = np.where(same, enrollment, test)
+    found = bootstrap_replicates(llrs, same, Speakers(enrollment, test, 12), 1500, seed=3)
+    counts = speaker_counts(12, 1500, seed=3)  # one draw of all 1,500
+    assert found.shape == (1500, 4)
+    data = SortedLLRs.build(llrs, same)
+    weights = comparison_weights(counts[1200], enrollment[data.order], test[data.order])
+    assert found[1200][0] == pytest.approx(data.metrics(weights)["cllr"])

@@ -141,10 +141,12 @@ def build_overrides(ns: argparse.Namespace) -> list[str]:
     if ns.baseline:
         out.append(f"baseline={_existing('--baseline', ns.baseline)}")
     if ns.bootstrap is not None:
-        if ns.bootstrap < 1:
+        from balr.validation.bootstrap import MAX_REPLICATES
+
+        if not 1 <= ns.bootstrap <= MAX_REPLICATES:
             raise ConfigError(
-                f"--bootstrap {ns.bootstrap}: give a number of replicates >= 1 (e.g. 1000),"
-                " or leave it out for no intervals"
+                f"--bootstrap {ns.bootstrap}: give a number of replicates from 1 to"
+                f" {MAX_REPLICATES:,} (e.g. 1000), or leave it out for no intervals"
             )
         out.append(f"bootstrap={ns.bootstrap}")
     if ns.describe:
@@ -160,8 +162,13 @@ def run(ns: argparse.Namespace) -> int:
     (cfg,) = compose_checked(
         "validate", overrides, conf_dir(), multirun=False, usage="balr validate SCORES.tsv"
     )
-    if cfg.bootstrap < 0:
-        raise ConfigError(f"bootstrap={cfg.bootstrap}: give a number of replicates >= 1, or 0")
+    from balr.validation.bootstrap import MAX_REPLICATES
+
+    if not 0 <= cfg.bootstrap <= MAX_REPLICATES:
+        raise ConfigError(
+            f"bootstrap={cfg.bootstrap}: give a number of replicates from 1 to"
+            f" {MAX_REPLICATES:,}, or 0"
+        )
     run_dir, created = choose_run_dir(
         ns.save_dir, ns.exist_ok, Path("runs") / "validate", "validate"
     )
