@@ -96,23 +96,6 @@ def test_function_local_and_type_checking_imports_are_edges() -> None:
     assert "balr.data.packed" in graph["balr.data.protocol"]  # under TYPE_CHECKING
 
 
-# Back edges of cycles still open, each for its module's owner to remove (then drop it
-# here: the test below fails while a listed edge is gone, so the list only shrinks).
-KNOWN_BACK_EDGES = {
-    ("balr.scoring.embedding_io", "balr.scoring.embedding"),
-    ("balr.scoring.embedding_io", "balr.scoring"),
-}
-
-
 def test_no_import_cycle_among_balr_modules() -> None:
-    graph = import_graph()
-    for source, target in KNOWN_BACK_EDGES:
-        graph[source].discard(target)
-    cycle = find_cycle(graph)
+    cycle = find_cycle(import_graph())
     assert cycle is None, " -> ".join(cycle or [])
-
-
-def test_every_known_back_edge_still_exists() -> None:
-    graph = import_graph()
-    gone = sorted(edge for edge in KNOWN_BACK_EDGES if edge[1] not in graph[edge[0]])
-    assert not gone, f"remove {gone} from KNOWN_BACK_EDGES"

@@ -22,12 +22,8 @@ from balr.scoring.embedding_io import load_any_scorer
 from balr.scoring.io import load_scorer, save
 from balr.scoring.maxllr import MaxLLRScorer
 from balr.scoring.plda import PLDAScorer
-from balr.scoring.registry import SCORERS
+from balr.scoring.registry import EMBEDDING_SCORERS, SCORERS
 from balr.scoring.speech import SpeechScorer
-
-EMBEDDING_SCORERS: dict[str, type[EmbeddingScorer]] = {
-    scorer.name: scorer for scorer in (CosineScorer, PLDAScorer)
-}
 
 __all__ = [
     "EMBEDDING_SCORERS",

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from balr.scoring.saving import save_embedding_scorer
 from balr.scoring.settings import ScorerError, Settings
 from balr.scoring.sides import CHUNK, RowGroups
 from balr.scoring.stats import FitReport
@@ -219,9 +220,7 @@ class EmbeddingScorer(Settings, ABC):
     # -- files ------------------------------------------------------------------------
 
     def save(self, run_dir: Path, reference: Mapping[str, Any] | None = None) -> None:
-        """Write scorer.json and parameters.npz into `run_dir` (see `embedding_io`)."""
-        from balr.scoring.embedding_io import save_embedding_scorer
-
+        """Write scorer.json and parameters.npz into `run_dir` (read by `embedding_io`)."""
         save_embedding_scorer(self, Path(run_dir), reference)
 
 

@@ -9,7 +9,6 @@ their own keys (`balr.scoring.io`); `load_any_scorer` reads both.
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from collections.abc import Mapping
@@ -18,47 +17,13 @@ from typing import Any
 
 import numpy as np
 
-import balr
-from balr.data.atomic import atomic_path
 from balr.data.guard import check_regular
 from balr.scoring.base import Scorer, ScorerError
 from balr.scoring.embedding import EmbeddingScorer
 from balr.scoring.io import _read_description
-from balr.scoring.saving import FORMAT, PARAMETERS, SCORER_JSON, VERSION
+from balr.scoring.registry import EMBEDDING_SCORERS
+from balr.scoring.saving import EMBEDDING_INPUT, PARAMETERS, SCORER_JSON
 from balr.scoring.stats import FitReport
-
-INPUT = "embeddings"
-
-
-def save_embedding_scorer(
-    scorer: EmbeddingScorer, run_dir: Path, reference: Mapping[str, Any] | None = None
-) -> None:
-    """Write `scorer` (fitted) into `run_dir` (created when missing); files are atomic."""
-    scorer.check_fitted()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in scorer.parameters().items()}
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    with atomic_path(run_dir / PARAMETERS) as tmp:
-        tmp.write_bytes(buffer.getvalue())
-    report = scorer.report or FitReport(False, 0, float("nan"))
-    description = {
-        "format": FORMAT,
-        "version": VERSION,
-        "type": scorer.name,
-        "input": INPUT,
-        "settings": scorer.hyperparameters(),
-        "dim": scorer.dim,
-        "reference": {
-            **(reference or {}),
-            "speakers": scorer.n_speakers,
-            "recordings": scorer.n_recordings,
-        },
-        "fit": report.to_dict(),
-        "balr_version": balr.__version__,
-    }
-    with atomic_path(run_dir / SCORER_JSON) as tmp:
-        tmp.write_text(json.dumps(description, indent=2) + "\n")
 
 
 def embedding_scorer_type(path: Path) -> str | None:
@@ -71,7 +36,7 @@ def embedding_scorer_type(path: Path) -> str | None:
         record = json.loads(description.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None  # the loader that follows names the problem
-    if isinstance(record, dict) and record.get("input") == INPUT:
+    if isinstance(record, dict) and record.get("input") == EMBEDDING_INPUT:
         return str(record.get("type"))
     return None
 
@@ -100,8 +65,6 @@ def load_embedding_scorer(
         ScorerError: missing or malformed files, another type than `kind`, or `settings`
             that differ from the fitted ones.
     """
-    from balr.scoring import EMBEDDING_SCORERS
-
     path = Path(path).expanduser()
     path = path / SCORER_JSON if path.is_dir() else path
     description = _read_description(path)

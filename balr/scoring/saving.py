@@ -24,6 +24,8 @@ VERSION = 1
 SCORER_JSON = "scorer.json"
 PARAMETERS = "parameters.npz"
 ATTRIBUTES = "attributes.tsv"
+# scorer.json's "input" of scorers that read embeddings (cosine, plda).
+EMBEDDING_INPUT = "embeddings"
 
 
 class Scorer(Protocol):
@@ -62,10 +64,7 @@ def save(scorer: Scorer, run_dir: Path, reference: Mapping[str, Any] | None = No
         arrays[f"stats_{name}"] = np.asarray(getattr(stats, name), dtype=np.float64)
     arrays["excluded"] = scorer.excluded.astype(np.uint8)
     arrays["reason"] = scorer.reasons.astype(np.int8)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    with atomic_path(run_dir / PARAMETERS) as tmp:
-        tmp.write_bytes(buffer.getvalue())
+    _write_parameters(run_dir, arrays)
     with atomic_path(run_dir / ATTRIBUTES) as tmp:
         scorer.attribute_frame().write_csv(tmp, separator="\t", float_precision=None)
     report = scorer.report or FitReport(False, 0, float("nan"))
@@ -84,5 +83,61 @@ def save(scorer: Scorer, run_dir: Path, reference: Mapping[str, Any] | None = No
         "exclusion_reasons": list(EXCLUSION_REASONS),
         "balr_version": balr.__version__,
     }
+    _write_description(run_dir, description)
+
+
+class EmbeddingScorer(Protocol):
+    """What saving reads of a fitted `balr.scoring.embedding.EmbeddingScorer`."""
+
+    name: ClassVar[str]
+    dim: int
+    n_speakers: int
+    n_recordings: int
+    report: FitReport | None
+
+    def check_fitted(self) -> None: ...
+
+    def hyperparameters(self) -> dict[str, Any]: ...
+
+    def parameters(self) -> dict[str, np.ndarray]: ...
+
+
+def save_embedding_scorer(
+    scorer: EmbeddingScorer, run_dir: Path, reference: Mapping[str, Any] | None = None
+) -> None:
+    """Write an embedding scorer (fitted) into `run_dir`: parameters.npz, then scorer.json
+    marked ``"input": "embeddings"``; files are atomic."""
+    scorer.check_fitted()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in scorer.parameters().items()}
+    _write_parameters(run_dir, arrays)
+    report = scorer.report or FitReport(False, 0, float("nan"))
+    description = {
+        "format": FORMAT,
+        "version": VERSION,
+        "type": scorer.name,
+        "input": EMBEDDING_INPUT,
+        "settings": scorer.hyperparameters(),
+        "dim": scorer.dim,
+        "reference": {
+            **(reference or {}),
+            "speakers": scorer.n_speakers,
+            "recordings": scorer.n_recordings,
+        },
+        "fit": report.to_dict(),
+        "balr_version": balr.__version__,
+    }
+    _write_description(run_dir, description)
+
+
+def _write_parameters(run_dir: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    with atomic_path(run_dir / PARAMETERS) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+
+
+def _write_description(run_dir: Path, description: Mapping[str, Any]) -> None:
+    # Written last: a folder with a scorer.json is a complete scorer.
     with atomic_path(run_dir / SCORER_JSON) as tmp:
         tmp.write_text(json.dumps(description, indent=2) + "\n")
