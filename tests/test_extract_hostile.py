@@ -200,6 +200,21 @@ def test_a_file_name_that_is_not_utf8_is_refused_before_any_work(
     assert digest(inputs) == before
 
 
+def test_degrade_into_a_save_dir_that_is_a_file_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    # It was a NotADirectoryError traceback.
+    def case(inputs: Path) -> tuple[list[str], str, str]:
+        shutil.copy(SPEECH, inputs / "one.flac")
+        Path("taken").write_text("keep")  # in the work folder
+        args = ["degrade", str(inputs), "--save-dir", "taken", "condition=phone"]
+        return args, "taken is a file", "give a directory path"
+
+    _, work, _ = run_bad_input(case, tmp_path, monkeypatch, capsys)
+    assert [p.name for p in work.iterdir()] == ["taken"]
+    assert (work / "taken").read_text() == "keep"
+
+
 def test_a_csv_id_that_would_break_a_trial_list_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -10,7 +10,8 @@ from omegaconf import OmegaConf
 
 from balr.cli.overrides import compose_checked, quote, split_inputs
 from balr.cli.paths import conf_dir
-from balr.errors import ConfigError
+from balr.errors import BalrError, ConfigError
+from balr.training.run_dir import discard_run_dir, prepare_save_dir
 
 USAGE = "balr degrade INPUT --save-dir DIR"
 
@@ -81,10 +82,16 @@ def run(ns: argparse.Namespace) -> int:
         raise ConfigError(f"{missing[0]} is not set: add {missing[0]}=... (`{USAGE} --help`)")
     condition = condition_of(cfg)
     dataset = build(cfg.input, "input")
-    out_dir = Path(cfg.save_dir)
-    summary = degrade_dataset(
-        dataset, condition, out_dir, sample_rate=cfg.sample_rate, keep_codec=cfg.keep_codec
-    )
-    write_record(out_dir, cfg, condition)
+    # A file in the way is one line; a folder made here goes again if the run fails.
+    out_dir, created = prepare_save_dir(Path(cfg.save_dir), exist_ok=True)
+    try:
+        summary = degrade_dataset(
+            dataset, condition, out_dir, sample_rate=cfg.sample_rate, keep_codec=cfg.keep_codec
+        )
+        write_record(out_dir, cfg, condition)
+    except (BalrError, KeyboardInterrupt):
+        if created:
+            discard_run_dir(out_dir)
+        raise
     print(f"balr: {summary.line()} in {out_dir}", file=sys.stderr, flush=True)
     return 1 if summary.errors else 0
