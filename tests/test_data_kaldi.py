@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -150,8 +151,36 @@ def _utt2spk_missing_lines(inputs: Path) -> Outcome:
     return ["pack", str(ark), "packed"], "utt2spk: no speaker for 1 vector", "'spkB-u3 SPEAKER'"
 
 
+def _empty_scp(inputs: Path) -> Outcome:
+    (inputs / "x.scp").write_text("")  # was a polars SchemaError traceback
+    return ["pack", str(inputs / "x.scp"), "packed"], "x.scp: the scp file lists no", "write it"
+
+
+def _scp_pointing_at_a_fifo(inputs: Path) -> Outcome:
+    os.mkfifo(inputs / "pipe.ark")
+    (inputs / "x.scp").write_text("u1 pipe.ark:5\n")
+    return ["pack", str(inputs / "x.scp"), "packed"], "pipe.ark is not a regular file", "point"
+
+
+def _utt2spk_is_a_folder(inputs: Path) -> Outcome:
+    ark = ark_with_utt2spk(inputs)
+    (inputs / "spk").mkdir()
+    args = ["pack", str(ark), "packed", "--utt2spk", str(inputs / "spk")]
+    return args, "spk: utt2spk file is not a regular file", "check the --utt2spk path"
+
+
 @pytest.mark.parametrize(
-    "case", [_missing_ark, _bad_offset, _offset_past_end, _truncated_ark, _utt2spk_missing_lines]
+    "case",
+    [
+        _missing_ark,
+        _bad_offset,
+        _offset_past_end,
+        _truncated_ark,
+        _utt2spk_missing_lines,
+        _empty_scp,
+        _scp_pointing_at_a_fifo,
+        _utt2spk_is_a_folder,
+    ],
 )
 def test_bad_kaldi_input_is_one_line_and_writes_nothing(
     case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture

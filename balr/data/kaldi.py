@@ -174,7 +174,8 @@ def _read_scp(path: Path, root_dir: Path | None) -> KaldiVectors:
 
 def _parse_scp(path: Path) -> tuple[list[str], pl.Series, np.ndarray, np.ndarray]:
     """(keys, ark paths as written, int64 offsets, 1-based line numbers) of an scp file."""
-    lines = pl.Series("line", _read_bytes(path).decode("utf-8", "replace").splitlines())
+    text = _read_bytes(path).decode("utf-8", "replace").splitlines()
+    lines = pl.Series("line", text, dtype=pl.String)  # typed: an empty file has no lines
     numbers = np.flatnonzero(lines.str.strip_chars().str.len_chars().to_numpy() > 0) + 1
     if not numbers.size:
         raise VectorFileError(f"{path}: the scp file lists no vectors: write it again")
@@ -198,6 +199,11 @@ def _resolve_ark(name: str, scp: Path, root_dir: Path | None, line: int) -> Path
     else:
         options = [(root_dir or scp.parent) / candidate, Path.cwd() / candidate]
     found = next((p for p in options if p.is_file()), None)
+    if found is None and options[0].exists():
+        raise VectorFileError(
+            f"{scp}: line {line}: ark file {options[0]} is not a regular file (a folder, FIFO"
+            " or device): point the scp at the ark file"
+        )
     if found is None:
         raise VectorFileError(
             f"{scp}: line {line}: ark file {name} not found (looked in {options[0].parent}):"

@@ -71,7 +71,8 @@ def read_utt2spk(path: Path) -> pl.DataFrame:
         VectorFileError: the file is missing or a line has not two fields (shows it).
     """
     if not path.is_file():
-        raise VectorFileError(f"{path}: utt2spk file not found: check the --utt2spk path")
+        what = "is not a regular file (a folder, FIFO or device)" if path.exists() else "not found"
+        raise VectorFileError(f"{path}: utt2spk file {what}: check the --utt2spk path")
     try:
         text = path.read_bytes().decode("utf-8", "replace")
     except OSError as error:
