@@ -67,9 +67,49 @@ def test_train_and_test_an_embedding_scorer(name: str, systems: Path) -> None:
     assert described["type"] == name and described["input"] == "embeddings"
     assert described["dim"] == DIM and described["reference"]["speakers"] == 12
     rows = read_tsv(systems / name / "scores.tsv")
-    assert len(rows) == 153 and all(np.isfinite(float(r["llr"])) for r in rows)
+    column = "llr" if name == "plda" else "score"  # an uncalibrated cosine is no LLR
+    assert len(rows) == 153 and all(np.isfinite(float(r[column])) for r in rows)
     metrics = json.loads((systems / name / "metrics.json").read_text())
     assert metrics["eer"] < 20
+
+
+def test_uncalibrated_cosine_scores_are_a_score_column_without_cllr(
+    systems: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [str(systems / "data/data.csv"), str(systems / "trials.tsv")]
+    capsys.readouterr()
+    assert score("test", *args, "--scorer", str(systems / "sc/cosine"), "--save-dir", "t") == 0
+    log = capsys.readouterr().err
+    rows = read_tsv(work / "t" / "scores.tsv")
+    assert list(rows[0]) == ["enrollment", "test", "score", "label"]
+    assert all(-1.0 <= float(r["score"]) <= 1.0 for r in rows)
+    metrics = json.loads((work / "t" / "metrics.json").read_text())
+    assert {"eer", "cllr_min", "min_dcf_0.01"} <= set(metrics)
+    assert "cllr" not in metrics and "cllr_cal" not in metrics
+    assert "raw cosine similarities (not LLRs): calibrate them" in log
+    assert " Cllr " not in log and "raw LLRs" not in log
+
+
+def test_calibrated_cosine_scores_are_llrs_with_cllr(work: Path, ref: Path) -> None:
+    train = [str(ref), "scorer=cosine", "--calibrate", "3", "--save-dir", "sc"]
+    assert score("train", *train) == 0
+    data = write_both(work / "data", speakers=6, per=3, seed=2)
+    trials = all_pairs(work / "trials.tsv", speakers=6, per_speaker=3)
+    assert score("test", str(data), str(trials), "--scorer", "sc", "--save-dir", "t") == 0
+    rows = read_tsv(work / "t" / "scores.tsv")
+    assert {"llr", "llr_raw", "log10_lr"} <= set(rows[0]) and "score" not in rows[0]
+    assert "cllr" in json.loads((work / "t" / "metrics.json").read_text())
+
+
+def test_validate_refuses_uncalibrated_cosine_scores_in_one_line(
+    systems: Path, capsys: pytest.CaptureFixture[str], work: Path
+) -> None:
+    capsys.readouterr()
+    assert main(["validate", str(systems / "cosine" / "scores.tsv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "only a 'score' column of raw scores" in err and "calibrate them first" in err
+    assert "\n" not in err
+    assert not (work / "runs").exists()
 
 
 def test_plda_scores_multi_recording_sides(systems: Path, work: Path) -> None:

@@ -163,11 +163,13 @@ def load_test_scorer(
     raise ConfigError(f"no scorer to test: {_SCORER_HELP}")
 
 
-def options_of(cfg: DictConfig) -> TestOptions:
-    """The score_test options of the config (the calibration chosen and read)."""
+def options_of(cfg: DictConfig, raw: str = "raw LLRs") -> TestOptions:
+    """The score_test options of the config (the calibration chosen and read); `raw` says
+    what the scorer's uncalibrated output is, for the log."""
     from balr.scoring.commands.calibration_choice import choose_calibration
 
-    chosen = choose_calibration(cfg.calibration, cfg.scorer_dir, bool(cfg.uncalibrated))
+    uncalibrated = bool(cfg.uncalibrated)
+    chosen = choose_calibration(cfg.calibration, cfg.scorer_dir, uncalibrated, raw)
     log.info("calibration: %s", chosen.why)
     force = bool(cfg.get("force_calibration", False))
     return TestOptions(chosen.calibration, chosen.path, int(cfg.explain), bool(cfg.plots), force)
@@ -181,12 +183,13 @@ def run_score_test(
     `chosen` and `keys`: an explicit scorer=NAME and scorer.KEY settings (`load_test_scorer`).
     """
     from balr.scoring.commands import score_test
+    from balr.scoring.commands.inputs import raw_kind
     from balr.scoring.embedding import EmbeddingScorer
 
     if cfg.get("fusion") is not None:
         return run_fused_test(cfg, run_dir)
     scorer, where = load_test_scorer(cfg, chosen, keys)
-    options = options_of(cfg)
+    options = options_of(cfg, raw_kind(scorer))
     data = load_input(cfg, isinstance(scorer, EmbeddingScorer), require_speakers=False)
     return score_test(scorer, where, data, Path(cfg.trials), run_dir, options)
 

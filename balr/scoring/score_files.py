@@ -4,7 +4,9 @@ scores.tsv is tab-separated with a header: ``enrollment``, ``test``, ``llr`` (na
 calibrated when a calibration was applied, and clipped to its bounds when it has any),
 ``llr_unbounded`` (calibrated, not clipped: only when bounds were applied), ``llr_raw``
 (only when calibrated), ``log10_lr`` (= llr / ln 10), ``label`` (1/0, only when known) and
-``condition`` (only when the data carry recording conditions).
+``condition`` (only when the data carry recording conditions). Raw scores that are not
+LLRs (an uncalibrated cosine similarity) are written as a ``score`` column instead of
+``llr`` and ``log10_lr``.
 
 :func:`read_scores` is the one reader of score files: calibration and fusion take the raw
 score (:attr:`ScoreList.raw`), validation the LLR as reported
@@ -76,10 +78,18 @@ class ScoreList:
         """float64 [P], the natural-log LLRs as reported: ``llr``, else ``log10_lr`` x ln 10.
 
         Raises:
-            DatasetError: neither column, or a value that is not a finite number (names the
-                line); `wanted` names the file to give instead.
+            DatasetError: neither column (raw scores in a ``score`` column: calibrate them
+                first), or a value that is not a finite number (names the line); `wanted`
+                names the file to give instead.
         """
         column = next((c for c in REPORTED_COLUMNS if c in self.frame.columns), None)
+        if column is None and "score" in self.frame.columns:
+            raise DatasetError(
+                f"{self.path}: no column llr or log10_lr, only a 'score' column of raw scores"
+                " (such as cosine similarities), which are not LLRs: calibrate them first (balr"
+                " score calibrate, then balr score apply; or balr score train --calibrate K)"
+                " and give the calibrated scores.tsv"
+            )
         if column is None:
             found = ", ".join(c for c in self.frame.columns if c != "line")
             raise DatasetError(
@@ -124,11 +134,17 @@ def write_scores(
     llr_raw: np.ndarray | None = None,
     llr_unbounded: np.ndarray | None = None,
     conditions: Sequence[str] | None = None,
+    *,
+    llrs: bool = True,
 ) -> None:
-    """Write the scores.tsv of `comparisons` atomically (see the module docstring)."""
+    """Write the scores.tsv of `comparisons` atomically (see the module docstring).
+
+    With ``llrs=False`` the values are raw scores that are not LLRs (an uncalibrated cosine
+    similarity): written as a ``score`` column, without ``llr`` and ``log10_lr``.
+    """
     ids = (comparisons.enrollment, comparisons.test)
     extra = ScoreColumns(llr_raw, llr_unbounded, comparisons.labels, conditions)
-    write_score_table(path, ids, llr, extra)
+    write_score_table(path, ids, llr, extra, llrs=llrs)
 
 
 @dataclass
@@ -146,18 +162,24 @@ def write_score_table(
     ids: tuple[Sequence[str] | pl.Series, Sequence[str] | pl.Series] | None,
     llr: np.ndarray,
     extra: ScoreColumns,
+    *,
+    llrs: bool = True,
 ) -> None:
     """Write a scores.tsv atomically: ids (enrollment, test; None: none), ``llr``, then
-    ``llr_unbounded``, ``llr_raw``, ``log10_lr``, ``label`` and ``condition`` as given."""
+    ``llr_unbounded``, ``llr_raw``, ``log10_lr``, ``label`` and ``condition`` as given.
+
+    With ``llrs=False``, `llr` holds raw scores that are not LLRs: one ``score`` column
+    takes the place of ``llr`` and ``log10_lr``."""
     columns: dict[str, object] = {}
     if ids is not None:
         columns |= {"enrollment": ids[0], "test": ids[1]}
-    columns["llr"] = llr
+    columns["llr" if llrs else "score"] = llr
     if extra.llr_unbounded is not None:
         columns["llr_unbounded"] = extra.llr_unbounded
     if extra.llr_raw is not None:
         columns["llr_raw"] = extra.llr_raw
-    columns["log10_lr"] = llr / math.log(10.0)
+    if llrs:
+        columns["log10_lr"] = llr / math.log(10.0)
     if extra.labels is not None:
         columns["label"] = extra.labels.astype(np.int8)
     if extra.conditions is not None:

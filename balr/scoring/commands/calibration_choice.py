@@ -29,11 +29,15 @@ class ChosenCalibration:
 
 
 def choose_calibration(
-    explicit: str | Path | None, scorer_dir: str | Path | None, uncalibrated: bool = False
+    explicit: str | Path | None,
+    scorer_dir: str | Path | None,
+    uncalibrated: bool = False,
+    raw: str = "raw LLRs",
 ) -> ChosenCalibration:
     """`explicit`, else `scorer_dir`/calibration.json when present, else none.
 
-    The caller logs `why` ("calibration: ...") once the run goes ahead.
+    The caller logs `why` ("calibration: ...") once the run goes ahead; `raw` says what the
+    scorer's uncalibrated output is (`balr.scoring.commands.inputs.raw_kind`).
 
     Raises:
         ConfigError: both `explicit` and `uncalibrated` are given.
@@ -47,7 +51,7 @@ def choose_calibration(
         )
     own = Path(scorer_dir) / CALIBRATION_JSON if scorer_dir is not None else None
     if uncalibrated:
-        chosen = ChosenCalibration(None, None, "none (--uncalibrated): raw LLRs")
+        chosen = ChosenCalibration(None, None, f"none (--uncalibrated): {raw}")
     elif explicit is not None:
         path = Path(explicit)
         chosen = ChosenCalibration(Calibration.load(path), path, f"{path} (--calibration)")
@@ -58,7 +62,7 @@ def choose_calibration(
         chosen = ChosenCalibration(
             None,
             None,
-            "none: raw LLRs (the scorer run has no calibration.json: train it with"
+            f"none: {raw} (the scorer run has no calibration.json: train it with"
             " --calibrate K, or give --calibration FILE)",
         )
     return chosen

@@ -130,11 +130,15 @@ def score_input(scorer: AnyScorer, data: ScoringInput, comparisons: Comparisons)
     return score_comparisons(scorer, data.bits, comparisons)
 
 
+def gives_llrs(scorer: AnyScorer) -> bool:
+    """True when the scorer's raw output is natural-log LLRs (False: cosine similarities)."""
+    return not isinstance(scorer, EmbeddingScorer) or scorer.gives_llrs
+
+
 def raw_kind(scorer: AnyScorer) -> str:
-    """What the scorer's raw output is, for log lines: "raw LLRs" or "raw scores" (cosine)."""
-    if isinstance(scorer, EmbeddingScorer) and not scorer.gives_llrs:
-        return f"raw {scorer.name} scores, not LLRs"
-    return "raw LLRs"
+    """What the scorer's raw output is, for log lines: "raw LLRs" or, for cosine, "raw cosine
+    similarities (not LLRs)"."""
+    return "raw LLRs" if gives_llrs(scorer) else f"raw {scorer.name} similarities (not LLRs)"
 
 
 def size_facts(scorer: AnyScorer) -> dict[str, Any]:

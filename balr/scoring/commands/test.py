@@ -18,6 +18,7 @@ from balr.scoring.commands.inputs import (
     AnyScorer,
     ScoringInput,
     check_input,
+    gives_llrs,
     raw_kind,
     score_input,
 )
@@ -100,7 +101,9 @@ def score_test(
     bounds = calibration.bounds if calibration is not None else None
     llr = bounds.clip(unbounded) if bounds is not None else unbounded
     bounded = bounds is not None
-    metrics = _metrics(llr, labels)
+    # An uncalibrated similarity is no LLR: written as `score`, with order-only metrics.
+    llrs = calibration is not None or gives_llrs(scorer)
+    metrics = _metrics(llr, labels, llrs)
     conditions = _trial_conditions(data, comparisons)
     write_scores(
         run_dir / "scores.tsv",
@@ -109,8 +112,9 @@ def score_test(
         llr_raw if calibration is not None else None,
         unbounded if bounded else None,
         conditions,
+        llrs=llrs,
     )
-    by_condition = _by_condition(conditions, comparisons.labels, llr)
+    by_condition = _by_condition(conditions, comparisons.labels, llr, llrs)
     if metrics is not None:
         with atomic_path(run_dir / "metrics.json") as tmp:
             tmp.write_text(json.dumps({**metrics, **by_condition}, indent=2) + "\n")
@@ -123,6 +127,12 @@ def score_test(
         _log_clipped(llr, unbounded, bounds)
     kind = "calibrated LLRs" if calibration is not None else raw_kind(scorer)
     _log_result(len(comparisons), metrics, kind, run_dir)
+    if not llrs:
+        log.warning(
+            "%s: calibrate them (balr score train --calibrate K, or balr score calibrate)"
+            " before reporting",
+            kind,
+        )
     summary = {
         "kind": "score",
         "scorer": scorer.name,
@@ -148,7 +158,7 @@ def _trial_conditions(data: ScoringInput, comparisons: Comparisons) -> list[str]
 
 
 def _by_condition(
-    conditions: list[str] | None, labels: np.ndarray | None, llr: np.ndarray
+    conditions: list[str] | None, labels: np.ndarray | None, llr: np.ndarray, llrs: bool
 ) -> dict[str, Any]:
     """{"by_condition": metrics} when labelled comparisons span several conditions, else {}."""
     from balr.scoring.conditions import metrics_by_condition
@@ -157,17 +167,27 @@ def _by_condition(
         return {}
     by_condition = metrics_by_condition(llr, labels, conditions)
     for name, found in by_condition.items():
-        log.info("condition %s: EER %.2f%%  Cllr %.3f  Cllr_min %.3f", name, found["eer"],
-                 found["cllr"], found["cllr_min"])  # fmt: skip
+        if not llrs:
+            _drop_calibration_metrics(found)
+        cllr = f"  Cllr {found['cllr']:.3f}" if llrs else ""
+        log.info("condition %s: EER %.2f%%%s  Cllr_min %.3f", name, found["eer"], cllr,
+                 found["cllr_min"])  # fmt: skip
     return {"by_condition": by_condition}
+
+
+def _drop_calibration_metrics(metrics: dict[str, float]) -> None:
+    """Leave only what depends on the scores' order: Cllr of a non-LLR score means nothing."""
+    for key in ("cllr", "cllr_cal"):
+        metrics.pop(key, None)
 
 
 def _both_classes(labels: np.ndarray | None) -> bool:
     return labels is not None and bool(labels.any()) and bool((~labels).any())
 
 
-def _metrics(llr: np.ndarray, labels: np.ndarray | None) -> dict[str, float] | None:
-    """llr_metrics when both classes are present; None for casework."""
+def _metrics(llr: np.ndarray, labels: np.ndarray | None, llrs: bool) -> dict[str, float] | None:
+    """llr_metrics when both classes are present (without Cllr and Cllr_cal unless `llrs`);
+    None for casework."""
     if labels is None:
         log.info("the comparisons have no labels (casework): scores only, no metrics")
         return None
@@ -177,7 +197,10 @@ def _metrics(llr: np.ndarray, labels: np.ndarray | None) -> dict[str, float] | N
         return None
     from balr.evaluation.calibration import llr_metrics
 
-    return llr_metrics(llr, labels)
+    metrics = llr_metrics(llr, labels)
+    if not llrs:
+        _drop_calibration_metrics(metrics)
+    return metrics
 
 
 def _plots(
@@ -207,10 +230,11 @@ def _log_clipped(llr: np.ndarray, unbounded: np.ndarray, bounds: ElubBounds) -> 
 
 def _log_result(n: int, metrics: dict[str, float] | None, kind: str, run_dir: Path) -> None:
     if metrics is not None:
+        cllr = f"  Cllr {metrics['cllr']:.3f}" if "cllr" in metrics else ""
         log.info(
-            "%d comparisons (%d same, %d different speaker), %s: EER %.2f%%  Cllr %.3f"
+            "%d comparisons (%d same, %d different speaker), %s: EER %.2f%%%s"
             "  Cllr_min %.3f  minDCF0.01 %.3f",
-            n, metrics["n_target"], metrics["n_nontarget"], kind, metrics["eer"], metrics["cllr"],
+            n, metrics["n_target"], metrics["n_nontarget"], kind, metrics["eer"], cllr,
             metrics["cllr_min"], metrics["min_dcf_0.01"],
         )  # fmt: skip
     else:

@@ -16,6 +16,7 @@ from balr.scoring.commands.inputs import (
     ScoringInput,
     check_input,
     fit_scorer,
+    gives_llrs,
     raw_kind,
     score_input,
     size_facts,
@@ -138,10 +139,12 @@ def validate(
             f"validation needs same- and different-speaker comparisons: {trials} {missing}"
         )
     llrs = score_input(scorer, data, comparisons)
-    write_scores(run_dir / "scores.tsv", comparisons, llrs)
+    write_scores(run_dir / "scores.tsv", comparisons, llrs, llrs=gives_llrs(scorer))
     metrics = llr_metrics(llrs, labels)
+    # Cllr of a similarity (cosine) means nothing: only its order-based metrics are logged.
+    cllr = f"  Cllr {metrics['cllr']:.3f}" if gives_llrs(scorer) else ""
     log.info(
-        "validation on %d comparisons (%s): EER %.2f%%  Cllr %.3f  Cllr_min %.3f",
-        len(comparisons), raw_kind(scorer), metrics["eer"], metrics["cllr"], metrics["cllr_min"],
+        "validation on %d comparisons (%s): EER %.2f%%%s  Cllr_min %.3f",
+        len(comparisons), raw_kind(scorer), metrics["eer"], cllr, metrics["cllr_min"],
     )  # fmt: skip
     return metrics
