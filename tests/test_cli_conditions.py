@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from balr.cli.main import main
+from balr.validation.inputs import duration_of
 from tests.extract_shared import LIBRISPEECH_VAL, copy_audio, needs_shared
 from tests.extract_shared import csv_rows as rows
 
@@ -65,13 +66,20 @@ def test_conditions_give_the_same_vectors_in_any_number_of_shards(
 def test_recordings_shorter_than_the_duration_are_listed(audio: Path, tmp_path: Path) -> None:
     seconds = "condition.short_5s.steps.0.seconds=3"
     assert main(["extract", str(audio), "--save-dir", "emb", "condition=short_5s", seconds]) == 1
-    errors = rows(tmp_path / "emb" / "short_5s" / "extract_errors.csv")
+    # The changed preset is named after its seconds, everywhere: folder, column, record.
+    folder = tmp_path / "emb" / "short_3s"
+    errors = rows(folder / "extract_errors.csv")
     # 8226 and 1624 hold 2.7 s of speech, 7511 and 3699 more than 3 s.
     assert [e["id"][2:6] for e in errors] == ["1624", "8226"]
     assert all("less than the condition's 3 s" in e["reason"] for e in errors)
-    kept = rows(tmp_path / "emb" / "short_5s" / "extracted.csv")
+    kept = rows(folder / "extracted.csv")
     assert len(kept) == 2
-    assert {r["condition"] for r in kept} == {"short_5s"}
+    assert {r["condition"] for r in kept} == {"short_3s"}
+    record = json.loads((folder / "condition.json").read_text())
+    assert record["name"] == "short_3s"
+    assert record["config"]["short_5s"]["steps"][0]["seconds"] == 3.0
+    assert duration_of(record["name"]) == 3.0
+    assert not (tmp_path / "emb" / "short_5s").exists()
 
 
 @pytest.mark.parametrize(
@@ -80,6 +88,7 @@ def test_recordings_shorter_than_the_duration_are_listed(audio: Path, tmp_path: 
         ("condition=telephone", "unknown condition 'telephone': choose one of clean, mp3_32k"),
         ("condition=[phone,fone]", "unknown condition 'fone': choose from clean, mp3_32k"),
         ("condition.voip.steps.0.kbps=300", "condition.voip.steps.0.kbps=300: out of range"),
+        ("condition.voip.name=voip+16k", "condition.voip.name='voip+16k': not a plain name"),
     ],
 )
 def test_bad_conditions_are_one_line_and_write_nothing(

@@ -74,6 +74,19 @@ def test_an_unknown_case_condition_names_the_known_ones(tmp_path: Path) -> None:
         case_conditions(("noise_snr10+fone", None), ([], []), tmp_path, None)
 
 
+@pytest.mark.parametrize("name", ["short_10s", "short_2.5s~bd1d50", "noise_snr10+phone~0d018d"])
+def test_a_case_condition_may_name_a_changed_preset_as_extract_records_it(
+    tmp_path: Path, name: str
+) -> None:
+    assert case_conditions((name, None), ([], []), tmp_path, None).enrollment == [name]
+
+
+@pytest.mark.parametrize("name", ["fone~0d018d", "short_10", "phone~xyz"])
+def test_a_changed_name_of_no_preset_is_unknown(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match="unknown condition"):
+        case_conditions((name, None), ([], []), tmp_path, None)
+
+
 def test_compare_refuses_an_unknown_case_condition_before_anything_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

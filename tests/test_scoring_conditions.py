@@ -16,7 +16,14 @@ def test_a_dataset_without_a_condition_column_has_no_conditions() -> None:
 
 def test_a_trial_shares_its_recordings_condition_else_names_both() -> None:
     got = trial_conditions(["a1", "b1", "a1,a2", "a1,b1"], ["a2", "b2", "b1", "b2"], BY_ID)
-    assert got == ["clean", "phone", "clean vs phone", "clean+phone vs phone"]
+    assert got == ["clean", "phone", "clean vs phone", "clean & phone vs phone"]
+
+
+def test_a_side_mixing_conditions_is_not_named_like_a_chained_condition() -> None:
+    by_id = {"n": "noise_snr10", "p": "phone", "c": "noise_snr10+phone"}
+    mixed, chained = trial_conditions(["n,p", "c"], ["n,p", "c"], by_id)
+    assert mixed == "noise_snr10 & phone" and chained == "noise_snr10+phone"
+    assert trial_conditions(["c"], ["p"], by_id) == ["noise_snr10+phone vs phone"]
 
 
 def test_metrics_are_given_per_condition_with_both_kinds_of_trial() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -11,15 +13,82 @@ from omegaconf import DictConfig, OmegaConf
 
 from balr.cli.instantiate import build
 from balr.conditions import Condition, ConditionError
-from balr.config.conditions import DEFAULT_CONDITION
+from balr.config.conditions import CONDITION_PRESETS, DEFAULT_CONDITION
 from balr.data.atomic import atomic_path
+from balr.errors import ConfigError
 
 RECORD_NAME = "condition.json"
+# Joins the names of chained presets (noise_snr10+phone); never inside one name.
+CHAIN_SEPARATOR = "+"
+# A name the user gives a condition (it names the output folder).
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.~-]*")
+NET_SPEECH = "balr.conditions.NetSpeech"
+log = logging.getLogger("balr.conditions")
 
 
 def condition_name(cfg: DictConfig) -> str:
-    """The name of the chosen condition: its presets joined by '+' (e.g. noise_snr10+phone)."""
-    return "+".join(str(name) for name in cfg.condition) or DEFAULT_CONDITION
+    """The name of the chosen condition: its presets' names joined by CHAIN_SEPARATOR
+    (noise_snr10+phone); a preset whose steps were changed is named after the change."""
+    names = [preset_name(str(name), preset) for name, preset in cfg.condition.items()]
+    return CHAIN_SEPARATOR.join(names) or DEFAULT_CONDITION
+
+
+def preset_name(preset: str, node: Any) -> str:
+    """The recorded name of one chosen preset: `node.name` if given; the preset's name if its
+    steps are the preset's; a lone duration changed names its seconds (short_10s); any other
+    change appends a digest of the steps (phone~1a2b3c), so no name claims another config.
+
+    Raises:
+        ConfigError: the given name is not a plain name.
+    """
+    if node.get("name") is not None:
+        return _given_name(preset, str(node.name))
+    steps = OmegaConf.to_container(node.steps, resolve=True)
+    default = OmegaConf.to_container(OmegaConf.structured(CONDITION_PRESETS[preset]).steps)
+    if steps == default:
+        return preset
+    assert isinstance(steps, list) and isinstance(default, list)
+    name = _renamed_duration(preset, steps, default)
+    if name and _seconds_only(steps, default):
+        return name
+    digest = hashlib.sha256(json.dumps(steps, sort_keys=True).encode()).hexdigest()[:6]
+    return f"{name or preset}~{digest}"
+
+
+def _given_name(preset: str, name: str) -> str:
+    if not NAME.fullmatch(name):
+        raise ConfigError(
+            f"condition.{preset}.name={name!r}: not a plain name: use letters, digits, '_', '.',"
+            " '-' or '~' (it names a folder; '+' joins chained conditions)"
+        )
+    return name
+
+
+def _durations(steps: list[Any]) -> list[float]:
+    return [float(s["seconds"]) for s in steps if s.get("_target_") == NET_SPEECH]
+
+
+def _renamed_duration(preset: str, steps: list[Any], default: list[Any]) -> str | None:
+    """The preset's name with its net-speech seconds replaced (short_5s -> short_10s), when
+    both have one duration step, the seconds differ and the name states the old ones."""
+    new, old = _durations(steps), _durations(default)
+    if len(new) != 1 or len(old) != 1 or new == old:
+        return None
+    stated = rf"(?<![0-9.]){re.escape(_seconds(old[0]))}s\b"
+    renamed = re.sub(stated, f"{_seconds(new[0])}s", preset)
+    return renamed if renamed != preset else None
+
+
+def _seconds_only(steps: list[Any], default: list[Any]) -> bool:
+    """True when `steps` differ from `default` only in the net-speech seconds."""
+    seconds = _durations(default)[0]
+    same = [{**s, "seconds": seconds} if s.get("_target_") == NET_SPEECH else s for s in steps]
+    return same == default
+
+
+def _seconds(value: float) -> str:
+    """Seconds as written in a name: 10, 2.5 (never an exponent)."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def condition_of(cfg: DictConfig) -> Condition:
@@ -29,7 +98,11 @@ def condition_of(cfg: DictConfig) -> Condition:
         for name, preset in cfg.condition.items()
         for position, step in enumerate(preset.steps)
     ]
-    return Condition(condition_name(cfg), steps, seed=int(cfg.seed))
+    name = condition_name(cfg)
+    presets = CHAIN_SEPARATOR.join(str(n) for n in cfg.condition)
+    if name != presets:
+        log.info("condition %s, changed or named: recorded as %s", presets, name)
+    return Condition(name, steps, seed=int(cfg.seed))
 
 
 def _build_step(node: Any, key: str) -> Any:

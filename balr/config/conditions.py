@@ -101,6 +101,8 @@ class ConditionConfig:
     """One preset of the `condition` group: its steps, applied in order."""
 
     steps: list[Any] = field(default_factory=list)
+    # Name recorded in the outputs (None: the preset's, or one derived from changed steps).
+    name: str | None = None
 
 
 def _preset(*steps: Any) -> ConditionConfig:

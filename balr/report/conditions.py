@@ -10,12 +10,17 @@ the scorer's reference population. A case outside them gets a warning in the rep
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from balr.errors import ConfigError
 from balr.report.case import CalibrationInfo, Recording
+
+# Net-speech seconds in a condition name (short_5s), as balr extract renames them.
+_SECONDS = re.compile(r"(?<![0-9.])\d+(?:\.\d+)?s\b")
 
 
 @dataclass
@@ -65,13 +70,22 @@ def check_names(option: str, name: str | None) -> list[str]:
     if not name:
         return []
     parts = name.split("+")
-    unknown = [p for p in parts if p not in CONDITION_PRESETS]
+    unknown = [p for p in parts if not _known(p, CONDITION_PRESETS)]
     if unknown:
         raise ConfigError(
             f"{option}={name}: unknown condition {unknown[0]!r}: choose from"
-            f" {', '.join(CONDITION_PRESETS)} (several joined by '+')"
+            f" {', '.join(CONDITION_PRESETS)} (several joined by '+'; a changed preset as"
+            " balr extract recorded it, e.g. short_10s or phone~1a2b3c)"
         )
     return [name]
+
+
+def _known(part: str, presets: Iterable[str]) -> bool:
+    """A preset's name, or the name balr extract records for a changed preset: its seconds
+    renamed (short_10s) and/or a digest of its steps appended (phone~1a2b3c)."""
+    base = re.sub(r"~[0-9a-f]{6}$", "", part)
+    shape = _SECONDS.sub("#", base)
+    return any(base == p or (_SECONDS.search(p) and shape == _SECONDS.sub("#", p)) for p in presets)
 
 
 def case_conditions(

@@ -2,7 +2,8 @@
 
 A dataset extracted under a condition (`balr extract condition=phone`) carries a
 `condition` column. A trial's condition is the condition shared by all its recordings,
-else "ENROLLMENT vs TEST" (each side's conditions joined by '+' when a side mixes some).
+else "ENROLLMENT vs TEST". A side whose recordings mix conditions joins them with " & "
+("clean & phone"): '+' names one chained condition (noise_snr10+phone), never a mix.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import numpy as np
 
 # The separator of several ids on one side of a trial.
 SIDE_SEPARATOR = ","
+# Joins the conditions of a side that mixes several (not '+', which chains presets).
+MIX_SEPARATOR = " & "
+# Joins the two sides of a trial whose conditions differ.
+TRIAL_SEPARATOR = " vs "
 
 
 def conditions_of(items: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, str] | None:
@@ -27,9 +32,9 @@ def conditions_of(items: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, s
 
 
 def side_condition(side: str, by_id: Mapping[str, str]) -> str:
-    """The condition of one side of a trial (several ids: their conditions joined by '+')."""
+    """The condition of one side of a trial (ids of several: their conditions joined by " & ")."""
     names = sorted({by_id.get(i.strip(), "unknown") for i in side.split(SIDE_SEPARATOR)})
-    return "+".join(names)
+    return MIX_SEPARATOR.join(names)
 
 
 def trial_conditions(
@@ -39,7 +44,7 @@ def trial_conditions(
     out = []
     for left, right in zip(enrollment, test, strict=True):
         a, b = side_condition(left, by_id), side_condition(right, by_id)
-        out.append(a if a == b else f"{a} vs {b}")
+        out.append(a if a == b else f"{a}{TRIAL_SEPARATOR}{b}")
     return out
 
 
