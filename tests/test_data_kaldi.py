@@ -169,6 +169,13 @@ def _utt2spk_is_a_folder(inputs: Path) -> Outcome:
     return args, "spk: utt2spk file is not a regular file", "check the --utt2spk path"
 
 
+def _utt2spk_with_two_speakers_for_one_utterance(inputs: Path) -> Outcome:
+    ark = ark_with_utt2spk(inputs)
+    with (inputs / "utt2spk").open("a") as handle:
+        handle.write("spkA-u1 spkA\nspkA-u1 spkC\n")  # the same line again is fine
+    return ["pack", str(ark), "packed"], "'spkA-u1' is listed with 2 speakers", "keep the line"
+
+
 @pytest.mark.parametrize(
     "case",
     [
@@ -180,6 +187,7 @@ def _utt2spk_is_a_folder(inputs: Path) -> Outcome:
         _empty_scp,
         _scp_pointing_at_a_fifo,
         _utt2spk_is_a_folder,
+        _utt2spk_with_two_speakers_for_one_utterance,
     ],
 )
 def test_bad_kaldi_input_is_one_line_and_writes_nothing(

@@ -93,12 +93,21 @@ def read_utt2spk(path: Path) -> pl.DataFrame:
 
 
 def speakers_of(ids: Sequence[str], utt2spk: Path, source: Path) -> pl.Series:
-    """The speaker of each id from `utt2spk` (the last line of an utterance listed twice).
+    """The speaker of each id from `utt2spk` (an utterance may be listed twice, with one speaker).
 
     Raises:
-        VectorFileError: some ids have no line (names the first and how many).
+        VectorFileError: some ids have no line (names the first and how many), or an utterance
+            is listed with two speakers.
     """
-    table = read_utt2spk(utt2spk).unique("utterance", keep="last")
+    table = read_utt2spk(utt2spk).unique(maintain_order=True)
+    twice = table.filter(pl.col("utterance").is_duplicated())
+    if twice.height:
+        first = twice["utterance"][0]
+        named = twice.filter(pl.col("utterance") == first)["speaker"].to_list()
+        raise VectorFileError(
+            f"{utt2spk}: utterance {first!r} is listed with {len(named)} speakers"
+            f" ({', '.join(named)}): keep the line of its speaker"
+        )
     keys = pl.DataFrame({"utterance": list(ids)}, schema={"utterance": pl.String})
     speakers = keys.join(table, on="utterance", how="left", maintain_order="left")["speaker"]
     missing = np.flatnonzero(speakers.is_null().to_numpy())
