@@ -90,6 +90,34 @@ def test_uncalibrated_cosine_scores_are_a_score_column_without_cllr(
     assert " Cllr " not in log and "raw LLRs" not in log
 
 
+def test_cosine_validation_metrics_have_no_cllr(
+    systems: Path, work: Path, ref: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from balr.cli.runs_cmd import score_row_of
+
+    val = ["--val", str(systems / "data/data.csv"), str(systems / "trials.tsv")]
+    capsys.readouterr()
+    assert score("train", str(ref), "scorer=cosine", *val, "--save-dir", "sc") == 0
+    summary = json.loads((work / "sc" / "summary.json").read_text())
+    assert {"eer", "cllr_min", "min_dcf_0.01"} <= set(summary["metrics"])
+    assert "cllr" not in summary["metrics"] and "cllr_cal" not in summary["metrics"]
+    assert score_row_of(work / "sc", summary)["cllr"] is None  # `balr runs`, sweep table
+    assert " Cllr " not in capsys.readouterr().err
+
+
+def test_plots_of_uncalibrated_cosine_are_pav_only(
+    systems: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [str(systems / "data/data.csv"), str(systems / "trials.tsv"), "--plots"]
+    capsys.readouterr()
+    assert score("test", *args, "--scorer", str(systems / "sc/cosine"), "--save-dir", "t") == 0
+    assert (work / "t" / "pav.png").is_file()
+    assert not (work / "t" / "tippett.png").exists() and not (work / "t" / "ece.png").exists()
+    assert "--plots: pav.png only; Tippett and ECE plots show LLRs" in capsys.readouterr().err
+    assert score("test", *args, "--scorer", str(systems / "sc/plda"), "--save-dir", "p") == 0
+    assert all((work / "p" / f"{name}.png").is_file() for name in ("pav", "tippett", "ece"))
+
+
 def test_calibrated_cosine_scores_are_llrs_with_cllr(work: Path, ref: Path) -> None:
     train = [str(ref), "scorer=cosine", "--calibrate", "3", "--save-dir", "sc"]
     assert score("train", *train) == 0
@@ -191,12 +219,17 @@ def test_describe_an_embedding_scorer(
     assert "48 recordings of 12 speakers" in out and "preprocessing: centred" in out
 
 
-def test_compare_explains_a_fused_lr_system_by_system(systems: Path, work: Path) -> None:
+def test_compare_explains_a_fused_lr_system_by_system(
+    systems: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     beta, cosine = str(systems / "beta/scores.tsv"), str(systems / "cosine/scores.tsv")
     assert score("fuse", beta, cosine, "--save-dir", "fused") == 0
     data, scorer = str(systems / "data/data.csv"), str(systems / "sc/beta")
     args = ["compare", "s0/u0", "s0/u1", "--data", data, "--scorer", scorer]
+    capsys.readouterr()
     assert main([*args, "--fusion", "fused/fusion.json", "--save-dir", "case"]) == 0
+    log = capsys.readouterr().err
+    assert "calibration: the fusion" in log and "raw LLRs" not in log  # cosine is no LLR
     report = json.loads((work / "case" / "report.json").read_text())
     fused = report["fusion"]
     assert [s["name"] for s in fused["systems"]] == ["beta", "cosine"]

@@ -25,6 +25,7 @@ from balr.report.inputs import Encoders, check_distinct, load_side
 from balr.report.text import lr_text
 
 if TYPE_CHECKING:
+    from balr.scoring.base import Scorer
     from balr.scoring.commands.calibration_choice import ChosenCalibration
 
 register_configs()
@@ -42,7 +43,7 @@ def run_compare(cfg: DictConfig, run_dir: Path) -> Case:
     scorer_path = Path(cfg.scorer_dir)
     scorer = load_scorer(scorer_path)
     folder = scorer_path if scorer_path.is_dir() else scorer_path.parent
-    chosen = _calibration(cfg, folder)
+    chosen = _calibration(cfg, folder, scorer)
     models: list[Recording] = []
     extract = _memo(_extractor(cfg, models))  # a fusion's embedding systems embed audio too
     encoders = Encoders(_binarizer(cfg, models), extract, int(scorer.n_attributes))
@@ -128,16 +129,18 @@ def _add_conditions(cfg: DictConfig, case: Case, folder: Path) -> None:
         log.warning("%s", found.warning)
 
 
-def _calibration(cfg: DictConfig, folder: Path) -> ChosenCalibration:
+def _calibration(cfg: DictConfig, folder: Path, scorer: Scorer) -> ChosenCalibration:
     """--calibration, else the scorer run's own calibration.json, else none (--uncalibrated:
     none); refused when it was fitted for another scorer (unless --force-calibration)."""
     from balr.scoring.commands.calibration_choice import choose_calibration
+    from balr.scoring.commands.inputs import raw_kind
     from balr.scoring.io import scorer_digest
 
     if cfg.get("fusion") and cfg.calibration:
         raise ConfigError("--fusion is the calibration of the fused LR: drop --calibration")
     uncalibrated = bool(cfg.uncalibrated) or bool(cfg.get("fusion"))
-    chosen = choose_calibration(cfg.calibration, folder, uncalibrated)
+    # The text comes from the scorer (always BA-LR LLRs today: load_scorer refuses cosine).
+    chosen = choose_calibration(cfg.calibration, folder, uncalibrated, raw_kind(scorer))
     if chosen.calibration is not None:
         chosen.calibration.check_scorer(scorer_digest(folder), bool(cfg.force_calibration))
     return chosen

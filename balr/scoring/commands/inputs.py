@@ -135,6 +135,14 @@ def gives_llrs(scorer: AnyScorer) -> bool:
     return not isinstance(scorer, EmbeddingScorer) or scorer.gives_llrs
 
 
+def drop_calibration_metrics(metrics: dict[str, float]) -> dict[str, float]:
+    """`metrics` without Cllr and Cllr_cal (in place): of scores that are not LLRs (an
+    uncalibrated cosine) only the order-based metrics (EER, minDCF, Cllr_min) mean anything."""
+    for key in ("cllr", "cllr_cal"):
+        metrics.pop(key, None)
+    return metrics
+
+
 def raw_kind(scorer: AnyScorer) -> str:
     """What the scorer's raw output is, for log lines: "raw LLRs" or, for cosine, "raw cosine
     similarities (not LLRs)"."""

@@ -18,6 +18,7 @@ from balr.scoring.commands.inputs import (
     AnyScorer,
     ScoringInput,
     check_input,
+    drop_calibration_metrics,
     gives_llrs,
     raw_kind,
     score_input,
@@ -40,7 +41,8 @@ class TestOptions:
         calibration: applied to the raw LLRs (None: raw LLRs).
         calibration_path: the file it came from, named in messages.
         explain: explain.tsv with this many attributes per comparison (0: none).
-        plots: Tippett, ECE and PAV plots (needs labelled comparisons).
+        plots: PAV, Tippett and ECE plots (needs labelled comparisons; PAV only for scores
+            that are not LLRs).
         force_calibration: apply a calibration fitted for another scorer (warns).
     """
 
@@ -122,7 +124,7 @@ def score_test(
         write_explanations(run_dir / "explain.tsv", scorer, data.bits, comparisons, options.explain)
     if options.plots:
         assert labels is not None
-        _plots(run_dir, llr, llr_raw, labels, scorer.name, calibration)
+        _plots(run_dir, llr, llr_raw, labels, scorer.name, calibration, llrs)
     if bounds is not None:
         _log_clipped(llr, unbounded, bounds)
     kind = "calibrated LLRs" if calibration is not None else raw_kind(scorer)
@@ -168,17 +170,11 @@ def _by_condition(
     by_condition = metrics_by_condition(llr, labels, conditions)
     for name, found in by_condition.items():
         if not llrs:
-            _drop_calibration_metrics(found)
+            drop_calibration_metrics(found)
         cllr = f"  Cllr {found['cllr']:.3f}" if llrs else ""
         log.info("condition %s: EER %.2f%%%s  Cllr_min %.3f", name, found["eer"], cllr,
                  found["cllr_min"])  # fmt: skip
     return {"by_condition": by_condition}
-
-
-def _drop_calibration_metrics(metrics: dict[str, float]) -> None:
-    """Leave only what depends on the scores' order: Cllr of a non-LLR score means nothing."""
-    for key in ("cllr", "cllr_cal"):
-        metrics.pop(key, None)
 
 
 def _both_classes(labels: np.ndarray | None) -> bool:
@@ -198,9 +194,7 @@ def _metrics(llr: np.ndarray, labels: np.ndarray | None, llrs: bool) -> dict[str
     from balr.evaluation.calibration import llr_metrics
 
     metrics = llr_metrics(llr, labels)
-    if not llrs:
-        _drop_calibration_metrics(metrics)
-    return metrics
+    return metrics if llrs else drop_calibration_metrics(metrics)
 
 
 def _plots(
@@ -210,13 +204,24 @@ def _plots(
     labels: np.ndarray,
     name: str,
     calibration: Calibration | None,
+    llrs: bool,
 ) -> None:
+    """pav.png, and tippett.png and ece.png when the scores are LLRs."""
     from balr.evaluation.plots import ece_plot, pav_plot, tippett_plot
 
+    # PAV maps any raw score to the LLR an ideal calibration would give it, so it is drawn
+    # for similarities too; Tippett and ECE read the values as LLRs and would mislead.
+    pav_plot(raw, labels, run_dir / "pav.png", title=f"PAV ({name})", calibration=calibration)
+    if not llrs:
+        log.info(
+            "--plots: pav.png only; Tippett and ECE plots show LLRs, not raw %s similarities:"
+            " calibrate the scorer to get them",
+            name,
+        )
+        return
     kind = "calibrated" if calibration is not None else "raw"
     tippett_plot(llr, labels, run_dir / "tippett.png", title=f"Tippett ({name}, {kind} LLRs)")
     ece_plot(llr, labels, run_dir / "ece.png", title=f"ECE ({name}, {kind} LLRs)")
-    pav_plot(raw, labels, run_dir / "pav.png", title=f"PAV ({name})", calibration=calibration)
 
 
 def _log_clipped(llr: np.ndarray, unbounded: np.ndarray, bounds: ElubBounds) -> None:

@@ -15,6 +15,7 @@ from balr.scoring.commands.inputs import (
     AnyScorer,
     ScoringInput,
     check_input,
+    drop_calibration_metrics,
     fit_scorer,
     gives_llrs,
     raw_kind,
@@ -122,7 +123,8 @@ def _log_fit(scorer: AnyScorer, fit: FitReport, reference: ScoringInput, seconds
 def validate(
     scorer: AnyScorer, data: ScoringInput, trials: Path, run_dir: Path
 ) -> dict[str, float]:
-    """Raw-LLR metrics of the fitted scorer on `trials` over `data`.
+    """Raw-score metrics of the fitted scorer on `trials` over `data` (no Cllr, Cllr_cal
+    when its scores are not LLRs: an uncalibrated cosine).
 
     The scores go to `run_dir`/scores.tsv: `balr compare` places a case among them.
     """
@@ -141,8 +143,11 @@ def validate(
     llrs = score_input(scorer, data, comparisons)
     write_scores(run_dir / "scores.tsv", comparisons, llrs, llrs=gives_llrs(scorer))
     metrics = llr_metrics(llrs, labels)
-    # Cllr of a similarity (cosine) means nothing: only its order-based metrics are logged.
-    cllr = f"  Cllr {metrics['cllr']:.3f}" if gives_llrs(scorer) else ""
+    # Cllr of a similarity (cosine) means nothing: only its order-based metrics are kept, so
+    # summary.json, the sweep table and `balr runs` show none either.
+    if not gives_llrs(scorer):
+        drop_calibration_metrics(metrics)
+    cllr = f"  Cllr {metrics['cllr']:.3f}" if "cllr" in metrics else ""
     log.info(
         "validation on %d comparisons (%s): EER %.2f%%%s  Cllr_min %.3f",
         len(comparisons), raw_kind(scorer), metrics["eer"], cllr, metrics["cllr_min"],
