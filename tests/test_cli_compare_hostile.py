@@ -116,6 +116,19 @@ def scorer_with_a_negative_alpha(tmp: Path) -> Outcome:
     return compare(tmp, str(a), str(b)), "invalid beta parameters", "fit the scorer again"
 
 
+def scorer_json_nested_a_hundred_thousand_deep(tmp: Path) -> Outcome:
+    scorer, (a, b, *_) = material(tmp)
+    (scorer / "scorer.json").write_text("[" * 100_000 + "]" * 100_000)
+    return compare(tmp, str(a), str(b)), "scorer.json: unreadable scorer description", "fit again"
+
+
+def fusion_nested_a_hundred_thousand_deep(tmp: Path) -> Outcome:
+    _, (a, b, *_) = material(tmp)
+    (tmp / "fusion.json").write_text("[" * 100_000 + "]" * 100_000)
+    args = compare(tmp, str(a), str(b), "--fusion", str(tmp / "fusion.json"))
+    return args, "fusion.json: cannot read the fusion (RecursionError)", "balr score fuse"
+
+
 def vector_of_another_width(tmp: Path) -> Outcome:
     _, (a, *_) = material(tmp)
     save_vector(tmp / "wide_ba.npy", np.zeros(K + 4, np.uint8))
@@ -155,6 +168,8 @@ CASES: list[Case] = [
     segments_infinite,
     segments_of_ten_milliseconds,
     scorer_with_a_negative_alpha,
+    scorer_json_nested_a_hundred_thousand_deep,
+    fusion_nested_a_hundred_thousand_deep,
     vector_of_another_width,
     npy_header_declaring_hundreds_of_gib,
     unknown_recording,

@@ -129,6 +129,13 @@ def nan_score_to_apply(tmp: Path) -> Outcome:
     return apply_args(tmp, GOOD.replace("0.3", "NaN")), "line 5: score 'NaN'", "fix or drop"
 
 
+def calibration_nested_a_hundred_thousand_deep(tmp: Path) -> Outcome:
+    # json decodes arrays recursively: this was a RecursionError traceback.
+    args = apply_args(tmp)
+    Path(args[-1]).write_text("[" * 100_000 + "]" * 100_000)
+    return args, "calibration.json: cannot read calibration (RecursionError)", "pass a"
+
+
 def calibration_of_another_scorer(tmp: Path) -> Outcome:
     # The scores come from a `balr score test` run of one scorer; the calibration from another.
     run = tmp / "test"
@@ -159,6 +166,7 @@ CASES: list[Case] = [
     bounds_below_zero,
     bounds_not_finite,
     nan_score_to_apply,
+    calibration_nested_a_hundred_thousand_deep,
     calibration_of_another_scorer,
 ]
 

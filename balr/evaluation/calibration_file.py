@@ -98,7 +98,8 @@ def _read_json(path: Path) -> Any:
     try:
         data, _ = read_limited(path, CALIBRATION_LIMIT, CalibrationError, "calibration.json")
         return json.loads(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    # RecursionError: JSON nested thousands deep (json decodes arrays recursively).
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         reason = getattr(err, "strerror", None) or type(err).__name__
         raise CalibrationError(f"{path}: cannot read calibration ({reason}); {_FIX}") from err
 

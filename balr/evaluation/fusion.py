@@ -132,7 +132,7 @@ class Fusion:
         try:
             data, _ = read_limited(Path(path), _LIMIT, FusionError, "fusion.json")
             record = json.loads(data.decode("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
             reason = getattr(err, "strerror", None) or type(err).__name__
             raise FusionError(f"{path}: cannot read the fusion ({reason}); {fix}") from None
         if not isinstance(record, dict) or record.get("kind") != FUSION_KIND:

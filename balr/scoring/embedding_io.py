@@ -34,7 +34,7 @@ def embedding_scorer_type(path: Path) -> str | None:
         return None
     try:
         record = json.loads(description.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None  # the loader that follows names the problem
     if isinstance(record, dict) and record.get("input") == EMBEDDING_INPUT:
         return str(record.get("type"))

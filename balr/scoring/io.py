@@ -115,8 +115,9 @@ def _read_description(path: Path) -> dict[str, Any]:
         raise ScorerError(
             f"{path}: not found: give a scorer folder written by `balr score train`"
         ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ScorerError(f"{path}: unreadable scorer description ({error}): fit again") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        reason = type(error).__name__ if isinstance(error, RecursionError) else error
+        raise ScorerError(f"{path}: unreadable scorer description ({reason}): fit again") from None
     if not isinstance(description, dict) or description.get("format") != FORMAT:
         raise ScorerError(
             f"{path}: not a balr scorer description: give a folder written by `balr score train`"
