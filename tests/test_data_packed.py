@@ -108,6 +108,20 @@ def test_newer_pack_version_is_refused(vector_dataset, tmp_path: Path) -> None:
         AudioDataset.from_path(tmp_path / "pack")
 
 
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [("[1, 2]", "not a balr pack manifest"), ("[" * 100_000 + "]" * 100_000, "RecursionError")],
+)
+def test_a_manifest_that_is_no_object_is_one_line(
+    vector_dataset, tmp_path: Path, content: str, match: str
+) -> None:
+    # A list gave an AttributeError traceback, JSON nested 100,000 deep a RecursionError one.
+    packed(vector_dataset, tmp_path)
+    (tmp_path / "pack" / MANIFEST).write_text(content)
+    with pytest.raises(DatasetError, match=match):
+        AudioDataset.from_path(tmp_path / "pack")
+
+
 def bits_for(dataset: AudioDataset, k: int = 5) -> list[tuple[str, np.ndarray]]:
     rng = np.random.default_rng(3)
     return [(i, rng.integers(0, 2, k).astype(np.uint8)) for i in dataset.ids]

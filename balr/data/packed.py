@@ -145,10 +145,13 @@ def _read_manifest(root: Path) -> dict[str, Any]:
         return _manifest(shape[0], shape[1], binary_dim)
     try:
         manifest = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
+        reason = type(error).__name__ if isinstance(error, RecursionError) else error
         raise DatasetError(
-            f"{path}: unreadable pack manifest ({error}): pack the dataset again"
+            f"{path}: unreadable pack manifest ({reason}): pack the dataset again"
         ) from None
+    if not isinstance(manifest, dict):
+        raise DatasetError(f"{path}: not a balr pack manifest: pack the dataset again")
     if manifest.get("format") != PACK_FORMAT or not isinstance(manifest.get("version"), int):
         raise DatasetError(f"{path}: not a balr pack manifest: pack the dataset again")
     if manifest["version"] > PACK_VERSION:
