@@ -26,6 +26,7 @@ from balr.errors import DatasetError
 from balr.evaluation.fusion import FusedSystem, Fusion, FusionError
 from balr.logs import run_log_file
 from balr.scoring.score_files import ScoreList, read_scores
+from balr.training.summary import read_summary
 
 log = logging.getLogger("balr.score")
 
@@ -144,11 +145,8 @@ def _agree(
 def scorer_of(path: Path) -> str | None:
     """The scorer run that wrote `path`, if known: the test run's scorer (its summary.json),
     or the scorer run itself for its cv_scores.tsv (`balr score train --calibrate K`)."""
-    try:
-        summary = json.loads((path.parent / "summary.json").read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    if not isinstance(summary, dict):
+    summary = read_summary(path.parent / "summary.json")
+    if summary is None:
         return None
     if summary.get("kind") == "scorer":
         return str(path.parent.absolute())

@@ -9,6 +9,9 @@ from typing import Any
 
 from balr.training.checkpoint import atomic_write_text
 
+# A run's summary.json is kilobytes; anything far larger is not one.
+_SUMMARY_LIMIT = 16 << 20
+
 
 def _clean(value: Any) -> Any:
     """JSON-safe copy: NaN/Inf become None, tuples become lists."""
@@ -27,8 +30,15 @@ def write_summary(path: Path, summary: dict[str, Any]) -> None:
 
 
 def read_summary(path: Path) -> dict[str, Any] | None:
-    """Read a summary.json, or None when it is missing or unreadable."""
+    """Read a summary.json, or None when it is missing, unreadable or not a JSON object.
+
+    Only a regular file of at most 16 MiB is read (a FIFO named summary.json would block).
+    """
+    path = Path(path)
     try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError):
+        if not path.is_file() or path.stat().st_size > _SUMMARY_LIMIT:
+            return None
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
+    return record if isinstance(record, dict) else None

@@ -61,7 +61,7 @@ def _summary(path: Path) -> dict[str, Any] | None:
         if not path.is_file() or path.stat().st_size > _SUMMARY_LIMIT:
             return None
         record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     return record if isinstance(record, dict) and record.get("kind") in _KINDS else None
 

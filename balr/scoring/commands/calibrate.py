@@ -42,9 +42,12 @@ def scorer_of_scores(source: Path) -> dict[str, Any] | None:
         digest = scorer_digest(folder)
         return {"sha256": digest, "path": str(folder)} if digest else None
     summary = read_summary(folder / "summary.json") or {}
-    if summary.get("kind") not in ("score", "score_apply") or not summary.get("scorer_dir"):
+    if summary.get("kind") not in ("score", "score_apply"):
         return None
-    digest = summary.get("scorer_sha256") or scorer_digest(Path(summary["scorer_dir"]))
+    if not isinstance(summary.get("scorer_dir"), str) or not summary["scorer_dir"]:
+        return None  # no scorer recorded (or a hand-edited file): nothing to check against
+    recorded = summary.get("scorer_sha256")
+    digest = recorded if isinstance(recorded, str) else scorer_digest(Path(summary["scorer_dir"]))
     return {"sha256": digest, "path": str(summary["scorer_dir"])} if digest else None
 
 
