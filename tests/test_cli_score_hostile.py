@@ -48,6 +48,12 @@ def unknown_trial_id(tmp: Path) -> Outcome:
     return args, "'ghost/u9'", "line 3"
 
 
+def unknown_trial_id_of_a_million_characters(tmp: Path) -> Outcome:
+    # The whole id went into the message: a megabyte-long "one line".
+    args = score_test_args(tmp, "enrollment\ttest\n" + "x" * 10**6 + "\ts1/u0\n")
+    return args, "'" + "x" * 80 + "'... (1,000,000 characters) is not in", "use ids"
+
+
 def empty_side(tmp: Path) -> Outcome:
     return score_test_args(tmp, "enrollment\ttest\ns0/u0\t\n"), "test side is empty", "give one"
 
@@ -308,6 +314,7 @@ CASES: list[Case] = [
     calibration_making_infinite_llrs,
     plots_without_labels,
     missing_trials_file,
+    unknown_trial_id_of_a_million_characters,
 ]
 
 

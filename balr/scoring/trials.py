@@ -172,14 +172,21 @@ def _fail_cell(cell: str, name: str, line: int, index: IdIndex, path: Path) -> N
     parts = [p.strip() for p in cell.split(",")]
     if not cell or not all(parts):
         raise DatasetError(
-            f"{path}: line {line}: the {name} side is empty or has an empty id ({cell!r});"
+            f"{path}: line {line}: the {name} side is empty or has an empty id ({_short(cell)});"
             " give one dataset id, or several separated by commas"
         )
     unknown = next(p for p in parts if p not in index)
     raise DatasetError(
-        f"{path}: line {line}: {name} id {unknown!r} is not in the dataset; use ids from"
+        f"{path}: line {line}: {name} id {_short(unknown)} is not in the dataset; use ids from"
         " the dataset's id column (or add the recording to the dataset)"
     )
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """`text` quoted, cut to `limit` characters: a message stays one readable line."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
 def _labels_from_speakers(
