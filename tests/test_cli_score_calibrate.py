@@ -88,6 +88,21 @@ def test_calibrate_never_makes_near_separable_llrs_worse(work: Path) -> None:
     assert record["cllr_after"] <= record["cllr_before"]
 
 
+def test_calibrate_reports_the_cllr_the_bounds_cost_apart_from_the_map(
+    work: Path, capsys: pytest.CaptureFixture
+) -> None:
+    rng = np.random.default_rng(3)
+    llrs = 2 * np.r_[rng.normal(32.5, 8.0, 1000), rng.normal(-32.5, 8.0, 10000)]
+    labels = np.r_[np.ones(1000), np.zeros(10000)].astype(bool)
+    dev = score_file(work / "dev.tsv", llrs, labels, column="llr_raw")
+    assert main(["score", "calibrate", str(dev)]) == 0
+    record = json.loads((work / "runs/score/calibrate/calibration.json").read_text())
+    # The map alone never loses to the identity; clipping to the ELUB bounds may cost more.
+    assert record["cllr_after_unbounded"] <= record["cllr_before"] < record["cllr_after"]
+    out = capsys.readouterr().out
+    assert f"{record['cllr_after_unbounded']:.5g} calibrated before clipping" in out
+
+
 def test_apply_without_bounds_writes_no_unbounded_column(work: Path) -> None:
     scores, labels = cosine_like()
     dev = score_file(work / "dev.tsv", scores, labels)

@@ -127,26 +127,49 @@ def calibrate(
     calibration, scores, labels = fit_calibration(source, method, bounds, trials)
     with run_log_file(run_dir, "score_calibrate.log"):
         before, after = cllr(scores.raw, labels), cllr(calibration.apply(scores.raw), labels)
+        # The calibration map alone (never worse than the identity) vs what is reported
+        # after clipping to the bounds, which may cost more on near-separable dev scores.
+        unbounded = cllr(calibration.apply_unbounded(scores.raw), labels)
         minimum = cllr_min(scores.raw, labels)
         path = run_dir / "calibration.json"
         with atomic_path(run_dir / "scores.tsv") as tmp:
             shutil.copyfile(source, tmp)
-        calibration.save(path, cllr_before=before, cllr_after=after, cllr_min=minimum)
-        for line in [*describe(calibration, before, after, minimum), f"written to {path}"]:
+        calibration.save(
+            path,
+            cllr_before=before,
+            cllr_after=after,
+            cllr_after_unbounded=unbounded,
+            cllr_min=minimum,
+        )
+        lines = describe(calibration, before, after, minimum, unbounded)
+        for line in [*lines, f"written to {path}"]:
             log.info("%s", line)
             print(line)
     return path
 
 
-def describe(calibration: Calibration, before: float, after: float, minimum: float) -> list[str]:
-    """The lines calibrate prints: method, a and b, Cllr before/after, bounds, N1/N0."""
+def describe(
+    calibration: Calibration,
+    before: float,
+    after: float,
+    minimum: float,
+    unbounded: float | None = None,
+) -> list[str]:
+    """The lines calibrate prints: method, a and b, Cllr before/after, bounds, N1/N0.
+
+    `unbounded`: Cllr of the calibrated scores before clipping to the bounds, shown when the
+    calibration has bounds (clipping can raise Cllr on near-separable dev scores).
+    """
+    clipped = ""
+    if calibration.bounds is not None and unbounded is not None:
+        clipped = f" within the ELUB bounds, {unbounded:.5g} calibrated before clipping;"
     data = calibration.data
     sign = "+" if calibration.b >= 0 else "-"
     lines = [
         f"{calibration.method} calibration, affine part LLR' = {calibration.a:.5g} * s {sign}"
         f" {abs(calibration.b):.5g} (natural log), fitted on {data.get('n_target')} same /"
         f" {data.get('n_nontarget')} different-speaker scores",
-        f"Cllr {before:.5g} -> {after:.5g} bits (Cllr_min {minimum:.5g})",
+        f"Cllr {before:.5g} -> {after:.5g} bits{clipped or ';'} Cllr_min {minimum:.5g}",
     ]
     bounds = calibration.bounds
     if bounds is None:
