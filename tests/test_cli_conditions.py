@@ -141,6 +141,17 @@ def test_degrade_keep_codec_needs_a_codec_and_writes_nothing(
     assert not (tmp_path / "out").exists()
 
 
+def test_degrade_into_the_input_folder_is_refused_and_writes_nothing(
+    audio: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(audio.rglob("*"))
+    out = audio / "phone"
+    assert main(["degrade", str(audio), "--save-dir", str(out), "condition=phone"]) == 2
+    err = capsys.readouterr().err
+    assert "lies inside the input folder" in err and len(err.splitlines()) == 1
+    assert sorted(audio.rglob("*")) == before
+
+
 def test_degrade_lists_bad_recordings_and_writes_the_others(audio: Path, tmp_path: Path) -> None:
     (audio / "ls8226" / "broken.flac").write_bytes(b"not audio")
     assert main(["degrade", str(audio), "--save-dir", "out", "condition=mp3_32k"]) == 1

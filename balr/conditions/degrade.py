@@ -78,6 +78,7 @@ def degrade_dataset(
     from balr.extract.worklist import work_items
 
     codec = _last_codec(condition) if keep_codec else None
+    _refuse_inside_input(dataset.source, out_dir)
     items = [i for i in work_items(dataset.iter_dicts(), out_dir.absolute()) if i.audio]
     if not items:
         raise DatasetError(f"{dataset.name}: no item has an audio file: give recordings")
@@ -111,6 +112,18 @@ def _last_codec(condition: Condition) -> Codec:
             " use a codec condition (e.g. condition=voip or mp3_32k) or drop --keep-codec"
         )
     return last
+
+
+def _refuse_inside_input(source: Path | None, out_dir: Path) -> None:
+    """A folder input is scanned for recordings: degraded copies inside it would be taken
+    for recordings by the next run over that folder (and degraded again)."""
+    if source is None or not source.is_dir():
+        return
+    if out_dir.resolve().is_relative_to(source.resolve()):
+        raise DatasetError(
+            f"{out_dir}: --save-dir lies inside the input folder {source}, whose next scan would"
+            " take the degraded copies for recordings: give a folder outside it"
+        )
 
 
 def _refuse_overwrite(audio: Path | None, target: Path) -> None:
