@@ -69,8 +69,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Calibration(0.4, -0.2).save(root / "cal" / "calibration.json")
     same = scorer.score_pairs(bits[0:160:4], bits[1:160:4])
     different = scorer.score_pairs(bits[0:156:4], bits[4:160:4])
-    rows = [f"e\tt\t{v}\t{v / 2.3}\t1" for v in same] + [
-        f"e\tt\t{v}\t{v / 2.3}\t0" for v in different
+    rows = [f"e{i}\tt{i}\t{v}\t{v / 2.3}\t1" for i, v in enumerate(same)] + [
+        f"e{i}\tu{i}\t{v}\t{v / 2.3}\t0" for i, v in enumerate(different)
     ]
     (root / "cal" / "scores.tsv").write_text(
         "enrollment\ttest\tllr\tlog10_lr\tlabel\n" + "\n".join(rows) + "\n"
