@@ -8,6 +8,7 @@ from pathlib import Path
 from balr.cli import hydra_launch
 from balr.cli.overrides import compose_checked, quote, split_inputs
 from balr.cli.paths import conf_dir
+from balr.cli.score_calibrate import add_calibration_options
 from balr.data.guard import check_regular
 from balr.errors import ConfigError, DatasetError
 from balr.extract.segments import check_segment_seconds
@@ -43,24 +44,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("args", nargs="+", metavar="ENROLL TEST [OVERRIDES...]")
     parser.add_argument("--scorer", required=True, metavar="RUN_DIR",
                         help="run directory of balr score train")  # fmt: skip
-    parser.add_argument(
-        "--calibration",
-        metavar="FILE",
-        help="calibration.json to apply (default: the one in --scorer RUN_DIR, when there)",
-    )
+    add_calibration_options(parser)
     parser.add_argument(
         "--fusion",
         metavar="FILE",
         help="fusion.json (balr score fuse) of RUN_DIR with embedding scorers: the fused LR,"
         " each system's part shown",
-    )
-    parser.add_argument(
-        "--uncalibrated", action="store_true", help="the raw LLR, even when RUN_DIR is calibrated"
-    )
-    parser.add_argument(
-        "--force-calibration",
-        action="store_true",
-        help="apply a calibration fitted for another scorer (warns)",
     )
     parser.add_argument(
         "--condition-enrollment",

@@ -73,6 +73,23 @@ def _add_apply(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run_apply)
 
 
+def add_calibration_options(parser: argparse.ArgumentParser) -> None:
+    """--calibration, --uncalibrated and --force-calibration of `score test` and `compare`."""
+    parser.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="calibration.json to apply (default: the one in --scorer RUN_DIR, when there)",
+    )
+    parser.add_argument(
+        "--uncalibrated", action="store_true", help="raw LLRs, even when RUN_DIR is calibrated"
+    )
+    parser.add_argument(
+        "--force-calibration",
+        action="store_true",
+        help="apply a calibration fitted for another scorer (warns)",
+    )
+
+
 def _trials_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--trials",

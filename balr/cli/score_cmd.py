@@ -128,19 +128,7 @@ def _add_test(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--fusion", metavar="FILE", help="fusion.json of balr score fuse: score with its systems"
     )
-    parser.add_argument(
-        "--calibration",
-        metavar="FILE",
-        help="calibration.json to apply (default: the one in --scorer RUN_DIR, when there)",
-    )
-    parser.add_argument(
-        "--uncalibrated", action="store_true", help="raw LLRs, even when RUN_DIR is calibrated"
-    )
-    parser.add_argument(
-        "--force-calibration",
-        action="store_true",
-        help="apply a calibration fitted for another scorer (warns)",
-    )
+    score_calibrate.add_calibration_options(parser)
     parser.add_argument(
         "--explain", type=int, default=0, metavar="N", help="explain.tsv: top N attributes"
     )
